@@ -1,0 +1,122 @@
+"""The one exception family of gamedsl and how errors are shown to a researcher.
+
+`SpecError` (exit 2): the spec or the command line is wrong.  `SolveError` (exit 3): the game has
+no equilibrium that could be found or certified.  Both carry a `Span` so the CLI can print
+`FILE:LINE:COL: error: MESSAGE`, the source line, a caret under the column and a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+EXIT_OK = 0
+EXIT_SPEC = 2
+EXIT_SOLVE = 3
+
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class Span:
+    """A position in a source file: 1-based line and column (columns count characters)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class GamedslError(Exception):
+    """Base class of every error gamedsl raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+    def format(self, sources: Mapping[str, str] | None = None, default_file: str = "<input>") -> str:
+        """Return the message as `FILE:LINE:COL: error: ...`, the source line, a caret and a hint."""
+        return _format_one(self.message, self.span, self.hint, sources or {}, default_file)
+
+    def __str__(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        return f"{where}{self.message}"
+
+
+class SpecError(GamedslError):
+    """The spec (or the command line) is wrong: exit code 2."""
+
+    exit_code = EXIT_SPEC
+
+
+class SpecErrors(SpecError):
+    """Several spec errors found in one pass, sorted by position."""
+
+    def __init__(self, errors: list[SpecError]):
+        errors = sorted(errors, key=_position_key)[:MAX_REPORTED_ERRORS]
+        first = errors[0]
+        super().__init__(first.message, first.span, first.hint)
+        self.errors = tuple(errors)
+
+    def format(self, sources: Mapping[str, str] | None = None, default_file: str = "<input>") -> str:
+        parts = [e.format(sources, default_file) for e in self.errors]
+        if len(self.errors) > 1:
+            parts.append(f"{len(self.errors)} errors")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class SolveError(GamedslError):
+    """No equilibrium could be found or certified (no pure equilibrium, unbounded payoff,
+    time-out, failed verification under --strict): exit code 3."""
+
+    exit_code = EXIT_SOLVE
+
+    def __init__(
+        self,
+        message: str,
+        span: Span | None = None,
+        hint: str | None = None,
+        reason: str = "no_equilibrium",
+        stage: str | None = None,
+    ):
+        super().__init__(message, span, hint)
+        self.reason = reason
+        self.stage = stage
+
+
+def _position_key(error: GamedslError) -> tuple:
+    span = error.span
+    if span is None:
+        return ("", 0, 0)
+    return (span.file, span.line, span.column)
+
+
+def _format_one(
+    message: str, span: Span | None, hint: str | None, sources: Mapping[str, str], default_file: str
+) -> str:
+    if span is None:
+        lines = [f"{default_file}: error: {message}"]
+    else:
+        lines = [f"{span.file}:{span.line}:{span.column}: error: {message}"]
+        text = sources.get(span.file)
+        if text is not None:
+            source_lines = text.splitlines()
+            if 1 <= span.line <= len(source_lines):
+                line = source_lines[span.line - 1]
+                shown = line if len(line) <= 200 else line[: max(200, span.column + 20)][:400]
+                lines.append("  " + shown.replace("\t", " "))
+                lines.append("  " + " " * max(span.column - 1, 0) + "^")
+    if hint:
+        lines.append(f"  hint: {hint}")
+    return "\n".join(lines)

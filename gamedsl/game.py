@@ -1,0 +1,186 @@
+"""The checked game: the contract between the checker (which builds it) and the solver.
+
+Every expression here is a sympy object built straight from the AST (never from text).  Symbols
+are `sympy.Symbol(name, real=True)` for params and choice variables.  Lets, defs and `payoff(P)`
+references are already inlined, so payoffs, reports, bounds and conditions mention only param
+symbols and choice symbols.  `[C]` is `Piecewise((1, C), (0, True))`, `if C then X else Y` is
+`Piecewise((X, C), (Y, True))`, `min/max/abs` are `Min/Max/Abs`, `inf` is `sympy.oo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import sympy
+
+from gamedsl.errors import Span
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """Return the sympy symbol gamedsl uses for a param or choice variable called `name`."""
+    return sympy.Symbol(name, real=True)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where a param or a choice lives: an interval (bounds may be None = unbounded) or a finite set.
+
+    `lower_text`/`upper_text` are the bound expressions as written (for messages such as the
+    binding bound "qF >= 0").  For a finite set, `elements` lists the values in written order; a
+    range `{lo..hi}` whose ends are not literal integers is kept as `int_range` and expanded at
+    param values by the solver.
+    """
+
+    lower: sympy.Expr | None = None
+    lower_strict: bool = False
+    upper: sympy.Expr | None = None
+    upper_strict: bool = False
+    elements: tuple[sympy.Expr, ...] | None = None
+    int_range: tuple[sympy.Expr, sympy.Expr] | None = None
+    lower_text: str | None = None
+    upper_text: str | None = None
+    text: str = ""
+    span: Span | None = None
+
+    @property
+    def is_finite(self) -> bool:
+        """Return True for a finite set (a discrete choice)."""
+        return self.elements is not None or self.int_range is not None
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Return the symbols the bounds or elements depend on."""
+        out: set[sympy.Symbol] = set()
+        for e in (self.lower, self.upper, *(self.elements or ()), *(self.int_range or ())):
+            if e is not None:
+                out |= set(getattr(e, "free_symbols", ()))
+        return out
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter (`param`) or a policy parameter (`policy`)."""
+
+    name: str
+    symbol: sympy.Symbol
+    default: sympy.Expr | None
+    domain: Domain | None
+    description: str | None
+    policy: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Player:
+    """A player.  A merged player (scenario `merge A, B as AB`) lists its `members`; each member
+    keeps its entry with `merged_into` set to the merged player's name."""
+
+    name: str
+    description: str | None
+    span: Span
+    members: tuple[str, ...] = ()
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice line: `PLAYER chooses VAR [DOMAIN] [when COND otherwise EXPR] ["description"]`.
+
+    `player` is the decision maker after scenario merges.  `condition` is the combined `when` of
+    the stage and the line (None = always chosen); when it is false the variable equals
+    `otherwise`.  `fixed` is set by a scenario `fix VAR = EXPR`: nobody chooses it then.
+    """
+
+    var: str
+    symbol: sympy.Symbol
+    player: str
+    stage: str
+    domain: Domain | None
+    condition: sympy.Basic | None = None
+    otherwise: sympy.Expr | None = None
+    fixed: sympy.Expr | None = None
+    description: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage: simultaneous choices, played in order."""
+
+    name: str
+    choices: tuple[Choice, ...]
+    condition: sympy.Basic | None = None
+    span: Span | None = None
+
+    @property
+    def players(self) -> tuple[str, ...]:
+        """Return the names of the players choosing in this stage, in order of first appearance."""
+        seen: list[str] = []
+        for c in self.choices:
+            if c.player not in seen:
+                seen.append(c.player)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An `assume COND` statement."""
+
+    condition: sympy.Basic
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """A scenario the game declares (its statements are applied by the checker on request)."""
+
+    name: str
+    title: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Game:
+    """A checked game, with one scenario (or none) applied."""
+
+    title: str | None
+    path: str
+    params: Mapping[str, Param]
+    players: Mapping[str, Player]
+    stages: tuple[Stage, ...]
+    payoffs: Mapping[str, sympy.Expr]
+    reports: Mapping[str, sympy.Expr]
+    lets: Mapping[str, sympy.Expr] = field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+    scenarios: Mapping[str, ScenarioInfo] = field(default_factory=dict)
+    scenario: str | None = None
+    payoff_spans: Mapping[str, Span] = field(default_factory=dict)
+    report_spans: Mapping[str, Span] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+    is_module: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("params", "players", "payoffs", "reports", "lets", "scenarios", "payoff_spans",
+                     "report_spans", "sources"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """Return every choice in stage order."""
+        return tuple(c for s in self.stages for c in s.choices)
+
+    @property
+    def decision_players(self) -> tuple[str, ...]:
+        """Return the players who act (members of a merged player are replaced by it)."""
+        return tuple(n for n, p in self.players.items() if p.merged_into is None)
+
+    def choice(self, var: str) -> Choice:
+        """Return the choice of variable `var`."""
+        for c in self.choices:
+            if c.var == var:
+                return c
+        raise KeyError(var)
