@@ -1,0 +1,261 @@
+"""The generic solver: subgame-perfect equilibrium by backward induction over the stages.
+
+`solve(game, values)` binds the param values, builds one plan per step (last first, symbolic
+where sympy finds the candidates within the time budget, numeric otherwise), plays the game from
+the first stage, verifies the result by a search over every player's deviations, and returns a
+`Solution`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import sympy
+
+from gamedsl.errors import SolveError
+from gamedsl.game import Game
+from gamedsl.solution import EquilibriumPath, Solution, StageReport, Verification
+from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET
+from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.plan import FEAS_TOL, StepPlan, StepRecord, Terminal
+from gamedsl.solver.problem import Problem, build_problem
+from gamedsl.solver.verify import verify
+
+__all__ = ["solve", "build_plans", "SolveError"]
+
+
+def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
+                numeric_only: bool = False) -> list:
+    """Return the step plans, first step first (each knows the plan of the step after it)."""
+    plans: list = []
+    nxt = Terminal()
+    for step in reversed(problem.steps):
+        nxt = StepPlan(problem, step, nxt, budget, numeric_only=numeric_only)
+        plans.append(nxt)
+    return list(reversed(plans))
+
+
+def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: bool = False,
+          select: str = "pareto", strict: bool = False, budget: float | None = DEFAULT_STAGE_BUDGET,
+          numeric_only: bool = False) -> Solution:
+    """Return the subgame-perfect equilibrium of `game` at the given param values.
+
+    Raises SpecError for bad param values and SolveError when no equilibrium can be found
+    (or, with `strict`, certified).
+    """
+    warnings: list[str] = []
+    problem = build_problem(game, values, symbolic=False)
+    sym_problem = None
+    if symbolic:
+        sym_problem = build_problem(game, values, symbolic=True)
+        sym_plans = build_plans(sym_problem, budget)
+        failed = [p for p in sym_plans if p.method == "numeric"]
+        if failed:
+            names = ", ".join(dict.fromkeys(p.step.name for p in failed))
+            warnings.append(f"no closed form in the params for stage {names}; "
+                            "those strategies are given at the param values")
+    plans = build_plans(problem, budget, numeric_only=numeric_only)
+    for p in plans:
+        if p.failure and "BudgetExceeded" in p.failure:
+            warnings.append(f"stage '{p.step.name}': symbolic step ran past its time budget; "
+                            "solved numerically")
+    first: list[StepRecord] = []
+    outcome = plans[0].play({}, 1, record=first)
+    path = {s: float(a[0]) for s, a in outcome.values.items()}
+    _check_outcome(problem, plans, outcome, path)
+    records = first + _records(problem, plans[1:], path)
+    if symbolic and sym_problem is not None:
+        sym_first: list[StepRecord] = []
+        env0 = {sym_problem.game.params[n].symbol: np.array([float(v)]) for n, v in sym_problem.values.items()}
+        sym_plans[0].play(env0, 1, record=sym_first)
+        sym_records = sym_first + _records(sym_problem, sym_plans[1:], path, env_params=True)
+        for rec, srec in zip(records, sym_records):
+            if srec.strategy and srec.method == "symbolic":
+                rec.strategy = srec.strategy
+    verification = verify(problem, plans, path)
+    if not verification.ok:
+        msg = (f"verification found a profitable deviation ({verification.worst}, gain "
+               f"{verification.max_gain:.3g}): the equilibrium may be wrong")
+        if strict:
+            raise SolveError(msg, None, "the numeric search may have missed a candidate", "not_certified")
+        warnings.append(msg)
+    return _solution(game, problem, plans, records, path, verification, warnings, select)
+
+
+def _check_outcome(problem: Problem, plans, outcome, path) -> None:
+    """Raise SolveError when the play has no equilibrium or an unbounded payoff."""
+    if bool(outcome.unbounded[0]):
+        culprit = _unbounded_culprit(problem, plans, path)
+        raise SolveError(culprit[0], culprit[1], culprit[2], "unbounded")
+    if not bool(outcome.ok[0]) or any(not np.isfinite(v) for v in path.values()):
+        # find the first step on the path without an equilibrium
+        env: dict = {}
+        for plan in plans:
+            out = plan.play(env, 1)
+            if not bool(out.ok[0]):
+                # is it this step, or a later one?
+                own_vals = {v.symbol: out.values[v.symbol] for v in plan.step.vars if v.symbol in out.values}
+                later_ok = plan.next.play({**env, **own_vals}, 1).ok[0] if own_vals else True
+                if later_ok:
+                    span = plan.step.vars[0].choice.span if plan.step.vars else None
+                    kind = "pure-strategy " if any(len(plan.deciders) > 1 for _ in [0]) else ""
+                    raise SolveError(
+                        f"stage '{plan.step.name}' has no {kind}equilibrium at these param values",
+                        span,
+                        "no profile of choices is a best reply for every player"
+                        if len(plan.deciders) > 1 else "the payoff may have no maximum on the domain",
+                        "no_equilibrium", plan.step.name)
+            for v in plan.step.vars:
+                if v.symbol in out.values:
+                    env[v.symbol] = out.values[v.symbol]
+        raise SolveError("no equilibrium could be found", None, None, "no_equilibrium")
+
+
+def _unbounded_culprit(problem: Problem, plans, path):
+    for plan in plans:
+        for v in plan.step.vars:
+            if v.fixed is None and not v.discrete and (v.upper is None or v.lower is None):
+                direction = "above" if v.upper is None else "below"
+                return (f"payoff of {v.player} is unbounded above in {v.name}: add an "
+                        f"{'upper' if direction == 'above' else 'lower'} bound or a convex cost",
+                        v.choice.span, None)
+    return ("a payoff is unbounded", None, None)
+
+
+def _records(problem: Problem, plans, path, env_params: bool = False) -> list[StepRecord]:
+    """Return what happened at every step on the path (one play per step at the path history)."""
+    records: list[StepRecord] = []
+    env: dict = {}
+    if env_params:
+        env = {problem.game.params[n].symbol: np.array([float(v)]) for n, v in problem.values.items()}
+    for plan in plans:
+        for s in plan.history:
+            if s not in env:
+                env[s] = np.array([path[s]])
+        rec: list[StepRecord] = []
+        plan.play(env, 1, record=rec)
+        records.append(rec[0])
+        for v in plan.step.vars:
+            env[v.symbol] = np.array([path[v.symbol]])
+    return records
+
+
+def _value(v, x: float):
+    """Return a reported value: integers for discrete choices with integral values."""
+    if v is not None and v.discrete and np.isfinite(x) and abs(x - round(x)) < 1e-9:
+        return int(round(x))
+    if np.isfinite(x) and abs(x) < 1e15:
+        r = round(x)
+        if abs(x - r) <= 1e-12 * max(1.0, abs(x)):
+            return float(r)
+    return float(x)
+
+
+def _solution(game: Game, problem: Problem, plans, records, path, verification, warnings, select):
+    var_of = {v.symbol: v for v in problem.all_vars}
+    equilibrium = {c.var: _value(var_of.get(c.symbol), path[c.symbol]) for c in game.choices}
+    env = {s: np.array([x]) for s, x in path.items()}
+    payoffs = _evaluate_map(problem, game.payoffs, env)
+    reports = _evaluate_map(problem, game.reports, env)
+    strategies = {}
+    for rec in records:
+        for s, e in rec.strategy.items():
+            if rec.chosen.get(s, True):
+                strategies[s.name] = str(e)
+    stages = []
+    for si, stage in enumerate(game.stages):
+        recs = [r for r in records if r.step.stage_index == si]
+        methods = [r.method for r in recs]
+        if all(m == "fixed" for m in methods):
+            method = "fixed"
+        elif all(m in ("skipped", "fixed") for m in methods):
+            method = "skipped"
+        elif any(m == "numeric" for m in methods):
+            method = "numeric"
+        else:
+            method = "symbolic"
+        binding = []
+        for r in recs:
+            for v in r.step.vars:
+                if v.fixed is not None or v.discrete or not r.chosen.get(v.symbol, True):
+                    continue
+                x = path[v.symbol]
+                d = v.choice.domain
+                for bound, strict, text, op in ((v.lower, v.lower_strict, d.lower_text if d else None, ">="),
+                                                (v.upper, v.upper_strict, d.upper_text if d else None, "<=")):
+                    if bound is None or strict:
+                        continue
+                    b = evaluate([bound], env, 1)[0][0]
+                    if np.isfinite(b) and abs(x - b) <= 1e-7 * (1 + abs(b)):
+                        binding.append(f"{v.name} {op} {text if text is not None else _fmt(b)}")
+        stages.append(StageReport(stage.name, method, tuple(binding),
+                                  max([len(r.equilibria) for r in recs] or [1])))
+    equilibria = []
+    for rec in records:
+        if len(rec.equilibria) > 1:
+            if rec.rule == "first":
+                alts = "; ".join(_fmt_profile(e) for e in rec.equilibria)
+                warnings.append(f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria "
+                                f"({alts}); none is Pareto-dominant or preferred by the leaders: "
+                                "the first in domain order is carried")
+            else:
+                warnings.append(f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria; "
+                                f"the {'Pareto-dominant' if rec.rule == 'pareto' else 'leaders-preferred' if rec.rule == 'leaders' else 'selected'} one is carried")
+            if not equilibria:
+                equilibria = _alternative_paths(game, problem, plans, rec, path, var_of)
+    return Solution(
+        game=game.title, scenario=game.scenario,
+        parameters={n: _param_value(v) for n, v in problem.values.items()},
+        equilibrium=equilibrium, payoffs=payoffs, reports=reports, strategies=strategies,
+        stages=tuple(stages), verification=verification, equilibria=tuple(equilibria),
+        warnings=tuple(warnings))
+
+
+def _alternative_paths(game, problem, plans, rec: StepRecord, path, var_of):
+    """Return the full paths through each equilibrium of a step (upstream play unchanged)."""
+    plan = next(p for p in plans if p.step is rec.step)
+    out = []
+    for k, eq in enumerate(rec.equilibria):
+        env = {s: np.array([path[s]]) for s in plan.history}
+        env.update({s: np.array([x]) for s, x in eq.items()})
+        for v in plan.step.vars:
+            if v.symbol not in env:
+                env[v.symbol] = np.array([path[v.symbol]])
+        down = plan.next.play(env, 1)
+        vals = {s: float(a[0]) for s, a in env.items()}
+        vals.update({s: float(a[0]) for s, a in down.values.items()})
+        full = dict(path)
+        full.update(vals)
+        envf = {s: np.array([x]) for s, x in full.items()}
+        out.append(EquilibriumPath(
+            equilibrium={c.var: _value(var_of.get(c.symbol), full[c.symbol]) for c in game.choices},
+            payoffs=_evaluate_map(problem, game.payoffs, envf),
+            reports=_evaluate_map(problem, game.reports, envf),
+            selected=(k == rec.selected),
+            note=f"stage {rec.step.name}"))
+    return out
+
+
+def _evaluate_map(problem: Problem, exprs: Mapping[str, sympy.Expr], env) -> dict[str, float]:
+    names = list(exprs)
+    vals = evaluate([problem.subs(exprs[n]) for n in names], env, 1)
+    return {n: _value(None, float(v[0])) for n, v in zip(names, vals)}
+
+
+def _param_value(v: sympy.Expr):
+    if v == sympy.oo:
+        return float("inf")
+    if v == -sympy.oo:
+        return float("-inf")
+    if v.is_Integer:
+        return int(v)
+    return float(v)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _fmt_profile(e: dict) -> str:
+    return ", ".join(f"{s.name} = {_fmt(x)}" for s, x in e.items())

@@ -1,0 +1,57 @@
+"""Time budgets for symbolic work: sympy can hang, so every symbolic step runs under one."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+DEFAULT_STAGE_BUDGET = 4.0  # seconds of symbolic work per stage before falling back to numeric
+
+
+class BudgetExceeded(Exception):
+    """The symbolic step ran out of time."""
+
+
+def _handler(signum, frame):  # noqa: ARG001
+    raise BudgetExceeded()
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Run the body and raise `BudgetExceeded` if it takes longer than `seconds`.
+
+    Uses a real-time interval timer where possible (the main thread); elsewhere the body runs
+    without interruption (callers still check `Deadline` between steps).
+    """
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _handler)
+    old_delay, _ = signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:
+            signal.setitimer(signal.ITIMER_REAL, old_delay)
+
+
+class Deadline:
+    """A cooperative deadline: `check()` raises `BudgetExceeded` once `seconds` have passed."""
+
+    def __init__(self, seconds: float | None):
+        self.end = None if not seconds else time.monotonic() + seconds
+
+    def check(self) -> None:
+        """Raise BudgetExceeded when the deadline has passed."""
+        if self.end is not None and time.monotonic() > self.end:
+            raise BudgetExceeded()
+
+    def remaining(self) -> float | None:
+        """Return the seconds left (None: no deadline)."""
+        return None if self.end is None else max(self.end - time.monotonic(), 0.001)

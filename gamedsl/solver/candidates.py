@@ -1,0 +1,274 @@
+"""Symbolic candidates for a step's equilibrium, as expressions of the history.
+
+The maximiser of a piecewise-smooth payoff over an interval lies at a bound, at a breakpoint
+(a boundary of a piece — an Iverson bracket, an `if`, a kink of min/max/abs, or a point where a
+later stage's play switches) or at a stationary point of a piece.  We collect all of these as
+sympy expressions of the earlier choices (and of the params when solving symbolically).  Extra
+candidates are harmless — the solver evaluates the true payoff at each and keeps the best — so
+the set only has to contain the maximiser.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterable, Sequence
+
+import sympy
+from sympy.core.relational import Relational
+from sympy.functions.elementary.piecewise import ExprCondPair
+
+from gamedsl.solver.budget import BudgetExceeded
+
+MAX_ROOTS_PER_EQUATION = 8
+
+
+class Incomplete(Exception):
+    """The symbolic step could not produce a complete candidate set."""
+
+
+def make_piecewise(pairs: Sequence[tuple[sympy.Expr, sympy.Basic]]) -> sympy.Expr:
+    """Return Piecewise(*pairs) without sympy's (slow) canonicalisation; decided pieces pruned."""
+    kept = []
+    for value, cond in pairs:
+        if cond is sympy.false or cond == sympy.false:
+            continue
+        kept.append((value, cond))
+        if cond is sympy.true or cond == sympy.true:
+            break
+    if not kept:
+        return sympy.nan
+    if kept[0][1] is sympy.true or kept[0][1] == sympy.true:
+        return kept[0][0]
+    if all(v == kept[0][0] for v, _ in kept) and (kept[-1][1] == sympy.true):
+        return kept[0][0]
+    # built directly: sympy's constructor rewrites conditions that contain a Piecewise (slow)
+    pairs_ = [sympy.Tuple.__new__(ExprCondPair, v, c) for v, c in kept]
+    return sympy.Basic.__new__(sympy.Piecewise, *pairs_)
+
+
+def replace(expr: sympy.Basic, mapping: dict) -> sympy.Basic:
+    """Return expr with symbols replaced (like xreplace), rebuilding Piecewise cheaply."""
+    if not mapping or not isinstance(expr, sympy.Basic):
+        return expr
+    keys = set(mapping)
+    memo: dict = {}
+
+    def rec(e):
+        if e in mapping:
+            return mapping[e]
+        if not e.args:
+            return e
+        key = id(e)
+        if key in memo:
+            return memo[key][1]
+        if isinstance(e, sympy.Piecewise):
+            pairs = [(rec(pair.expr), rec(pair.cond)) for pair in e.args]
+            out = make_piecewise(pairs)
+        else:
+            args = [rec(a) for a in e.args]
+            if all(a is b for a, b in zip(args, e.args)):
+                out = e
+            else:
+                out = e.func(*args)
+        memo[key] = (e, out)
+        return out
+
+    if all(isinstance(k, sympy.Symbol) for k in keys) and not (expr.free_symbols & keys):
+        return expr
+    return rec(expr)
+
+
+def smooth_pieces(expr: sympy.Expr, limit: int = 256) -> list[sympy.Expr]:
+    """Return the smooth pieces of a piecewise expression (min/max/abs rewritten as pieces).
+
+    Each Piecewise is replaced by each of its branch values in turn (conditions are ignored:
+    extra pieces only add candidates).
+    """
+    e = expr
+    if e.has(sympy.Min, sympy.Max, sympy.Abs, sympy.Heaviside, sympy.sign):
+        e = e.replace(lambda a: isinstance(a, (sympy.Min, sympy.Max, sympy.Abs, sympy.Heaviside, sympy.sign)),
+                      _as_piecewise)
+    out: list[sympy.Expr] = []
+    todo = [e]
+    while todo:
+        cur = todo.pop()
+        pws = [a for a in sympy.preorder_traversal(cur) if isinstance(a, sympy.Piecewise)]
+        if not pws:
+            out.append(cur)
+        else:
+            pw = pws[0]
+            for pair in pw.args:
+                todo.append(replace(cur, {pw: pair.expr}))
+        if len(out) + len(todo) > limit:
+            raise Incomplete("too many pieces")
+    return unique(out)
+
+
+def _as_piecewise(a: sympy.Basic) -> sympy.Basic:
+    """Return min/max/abs/sign/Heaviside as an (unevaluated) Piecewise."""
+    if isinstance(a, sympy.Abs):
+        x = a.args[0]
+        return make_piecewise([(x, x >= 0), (-x, sympy.true)])
+    if isinstance(a, (sympy.Min, sympy.Max)):
+        args = list(a.args)
+        pairs = []
+        for i, x in enumerate(args):
+            others = [y for j, y in enumerate(args) if j != i]
+            cmp = [(x <= y) if isinstance(a, sympy.Min) else (x >= y) for y in others]
+            pairs.append((x, sympy.And(*cmp)))
+        pairs[-1] = (pairs[-1][0], sympy.true)
+        return make_piecewise(pairs)
+    if isinstance(a, sympy.sign):
+        x = a.args[0]
+        return make_piecewise([(1, x > 0), (-1, x < 0), (0, sympy.true)])
+    x = a.args[0]
+    return make_piecewise([(1, x > 0), (0, sympy.true)])
+
+
+def relational_boundaries(expr: sympy.Basic, x: sympy.Symbol) -> list[sympy.Expr]:
+    """Return lhs - rhs for every comparison in `expr` that involves `x` (its breakpoints)."""
+    e = expr
+    if e.has(sympy.Min, sympy.Max, sympy.Abs, sympy.Heaviside, sympy.sign):
+        e = e.replace(lambda a: isinstance(a, (sympy.Min, sympy.Max, sympy.Abs, sympy.Heaviside, sympy.sign)),
+                      _as_piecewise)
+    out = []
+    for rel in e.atoms(Relational):
+        if rel.has(x):
+            out.append(rel.lhs - rel.rhs)
+    return out
+
+
+def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
+    """Return the roots of expr = 0 in x as expressions (raise Incomplete if sympy cannot)."""
+    if not expr.has(x):
+        return []
+    if expr.has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs):
+        pieces = smooth_pieces(expr)
+        if len(pieces) > 1 or pieces[0] != expr:
+            out: list[sympy.Expr] = []
+            for piece in pieces:
+                out.extend(real_roots(piece, x))
+            return unique(out)
+    e = sympy.together(expr)
+    num, _den = sympy.fraction(e)
+    if not num.has(x):
+        return []
+    try:
+        sols = sympy.solve(num, x, dict=False, rational=False)
+    except BudgetExceeded:
+        raise
+    except Exception as exc:  # sympy raises many types for "cannot solve"
+        raise Incomplete(f"cannot solve {num} = 0 for {x}: {exc}") from exc
+    out = []
+    for s in sols:
+        if isinstance(s, (tuple, dict)):
+            raise Incomplete("unexpected solution form")
+        if s.has(sympy.RootOf, sympy.CRootOf) or s.has(sympy.Integral):
+            raise Incomplete(f"no closed-form root of {num} in {x}")
+        if s.is_real is False:
+            continue
+        out.append(s)
+    if len(out) > MAX_ROOTS_PER_EQUATION:
+        raise Incomplete("too many roots")
+    return out
+
+
+def stationary_points(payoff: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
+    """Return the stationary points in x of every smooth piece of `payoff`."""
+    out: list[sympy.Expr] = []
+    for piece in smooth_pieces(payoff):
+        if not piece.has(x):
+            continue
+        d = sympy.diff(piece, x)
+        out.extend(real_roots(d, x))
+    return out
+
+
+def breakpoints(payoff: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
+    """Return the points in x where `payoff` switches piece."""
+    out: list[sympy.Expr] = []
+    for b in relational_boundaries(payoff, x):
+        out.extend(real_roots(b, x))
+    return out
+
+
+def condition_equalities(cond: sympy.Basic | None) -> dict[sympy.Symbol, sympy.Expr]:
+    """Return {symbol: value} for the `symbol == value` conjuncts of a condition."""
+    if cond is None or cond is sympy.true:
+        return {}
+    conjuncts = cond.args if isinstance(cond, sympy.And) else (cond,)
+    out = {}
+    for c in conjuncts:
+        if isinstance(c, sympy.Eq):
+            if isinstance(c.lhs, sympy.Symbol) and not c.rhs.free_symbols:
+                out[c.lhs] = c.rhs
+            elif isinstance(c.rhs, sympy.Symbol) and not c.lhs.free_symbols:
+                out[c.rhs] = c.lhs
+    return out
+
+
+def unique(exprs: Iterable[sympy.Expr]) -> list[sympy.Expr]:
+    """Return the expressions without structural duplicates, in first-seen order."""
+    seen = set()
+    out = []
+    for e in exprs:
+        if e in seen:
+            continue
+        seen.add(e)
+        out.append(e)
+    return out
+
+
+def kkt_profiles(
+    payoffs: Sequence[sympy.Expr],
+    xs: Sequence[sympy.Symbol],
+    lowers: Sequence[sympy.Expr | None],
+    uppers: Sequence[sympy.Expr | None],
+) -> list[dict[sympy.Symbol, sympy.Expr]]:
+    """Return every solution of the KKT systems of a simultaneous stage (one variable per player).
+
+    Each variable is interior (its own first-order condition holds), at its lower bound or at
+    its upper bound; every combination is solved jointly.
+    """
+    options = []
+    for i, x in enumerate(xs):
+        opts = [("interior", None)]
+        if lowers[i] is not None:
+            opts.append(("lower", lowers[i]))
+        if uppers[i] is not None:
+            opts.append(("upper", uppers[i]))
+        options.append(opts)
+    profiles: list[dict] = []
+    for combo in itertools.product(*options):
+        eqs = []
+        fixed = {}
+        for i, (kind, bound) in enumerate(combo):
+            if kind == "interior":
+                eqs.append(sympy.diff(payoffs[i], xs[i]))
+            else:
+                fixed[xs[i]] = bound
+        free = [x for x in xs if x not in fixed]
+        if not free:
+            profiles.append(dict(fixed))
+            continue
+        eqs = [sympy.together(e.xreplace(fixed)) for e in eqs]
+        eqs = [sympy.fraction(e)[0] for e in eqs]
+        if any(e.has(sympy.Piecewise) for e in eqs):
+            raise Incomplete("piecewise first-order conditions")
+        try:
+            sols = sympy.solve(eqs, free, dict=True)
+        except BudgetExceeded:
+            raise
+        except Exception as exc:
+            raise Incomplete(f"cannot solve the first-order conditions: {exc}") from exc
+        for s in sols:
+            if any(x not in s for x in free):
+                # an underdetermined system: a continuum of solutions (handled numerically)
+                raise Incomplete("a continuum of solutions to the first-order conditions")
+            if any(v.has(sympy.RootOf, sympy.CRootOf) for v in s.values()):
+                raise Incomplete("no closed-form root")
+            prof = dict(fixed)
+            prof.update({x: s[x].xreplace(fixed) for x in free})
+            prof = {x: v.xreplace(prof) if v.has(*xs) else v for x, v in prof.items()}
+            profiles.append(prof)
+    return profiles

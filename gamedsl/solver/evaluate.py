@@ -1,0 +1,98 @@
+"""Vectorised evaluation of sympy expressions over batches of points (numpy arrays)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+import numpy as np
+import sympy
+
+
+@lru_cache(maxsize=20000)
+def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
+    """Return a numpy function of `symbols` computing `exprs` (lambdify of sympy objects)."""
+    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=True)
+
+
+@lru_cache(maxsize=20000)
+def _needed(exprs: tuple[sympy.Basic, ...]) -> tuple[sympy.Symbol, ...]:
+    return tuple(sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name))
+
+
+def evaluate(exprs: Sequence[sympy.Basic], env: Mapping[sympy.Symbol, np.ndarray], n: int) -> list[np.ndarray]:
+    """Return each expression evaluated at the n points of `env` as a float array of length n.
+
+    Booleans become 0.0/1.0; values that are not real numbers become nan.
+    """
+    if not exprs:
+        return []
+    exprs = tuple(as_expr(e) for e in exprs)
+    needed = _needed(exprs)
+    missing = [s for s in needed if s not in env]
+    if missing:
+        raise KeyError(f"no value for {', '.join(s.name for s in missing)}")
+    fn = _compile(exprs, needed)
+    args = [np.asarray(env[s], dtype=float) for s in needed]
+    with np.errstate(all="ignore"):
+        try:
+            results = fn(*args)
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+            return [_pointwise(e, needed, args, n) for e in exprs]
+    out = []
+    for r in results:
+        arr = np.asarray(r)
+        if arr.dtype == bool:
+            arr = arr.astype(float)
+        if np.iscomplexobj(arr):
+            arr = np.where(np.abs(arr.imag) < 1e-12, arr.real, np.nan)
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            arr = np.full(n, np.nan)
+        out.append(np.broadcast_to(arr, (n,)).copy() if arr.shape != (n,) else arr)
+    return out
+
+
+def as_expr(x) -> sympy.Basic:
+    """Return x as a sympy object (x is already one, or a Python number or bool we produced)."""
+    if isinstance(x, sympy.Basic):
+        return x
+    if isinstance(x, bool):
+        return sympy.true if x else sympy.false
+    if isinstance(x, int):
+        return sympy.Integer(x)
+    return sympy.Float(float(x))
+
+
+def _pointwise(expr: sympy.Basic, symbols, args, n: int) -> np.ndarray:
+    """Evaluate one expression point by point (slow path for expressions numpy rejects)."""
+    fn = _compile((expr,), tuple(symbols))
+    out = np.full(n, np.nan)
+    for i in range(n):
+        try:
+            with np.errstate(all="ignore"):
+                v = fn(*[a if np.ndim(a) == 0 else a[i] for a in args])[0]
+            v = complex(v)
+            out[i] = v.real if abs(v.imag) < 1e-12 else np.nan
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+            pass
+    return out
+
+
+def to_number(x) -> float:
+    """Return a sympy or numpy number as a Python float (inf for oo)."""
+    if x is None:
+        return float("nan")
+    if isinstance(x, sympy.Basic):
+        if x is sympy.oo:
+            return float("inf")
+        if x is -sympy.oo:
+            return float("-inf")
+        if x is sympy.true:
+            return 1.0
+        if x is sympy.false:
+            return 0.0
+        c = complex(x.evalf())
+        return c.real
+    return float(x)

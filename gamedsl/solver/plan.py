@@ -1,0 +1,813 @@
+"""Backward induction: one `StepPlan` per step, built last step first.
+
+A plan knows how its step is played at any batch of histories (`play`, vectorised over numpy
+arrays): it evaluates candidate profiles — symbolic ones (expressions of the history, found once
+by `candidates.py`) and, where the symbolic step is incomplete or the history is small, numeric
+ones (a grid over the domain, bisection at every point where the later play switches, and a
+golden-section refinement of every local maximum) — plays the later steps at each candidate,
+and keeps the best (one player) or the Nash profiles (several players), breaking ties by the
+selection rule.  The `branches` (closed-form plays of this and the later steps) and `switches`
+(expressions that vanish where the play switches) let the step before solve symbolically too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import sympy
+from sympy.core.relational import Relational
+
+from gamedsl.solver import candidates as cands
+from gamedsl.solver.budget import BudgetExceeded, time_budget
+from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.problem import Problem, Step, Var
+from gamedsl.solver.select import TIE_TOL, select
+
+FEAS_TOL = 1e-9  # a value within FEAS_TOL*(1+|bound|) of a bound satisfies it
+GRID_POINTS = 161  # grid over a continuous domain when the history is small
+INNER_GRID_POINTS = 41  # grid when the step is solved numerically at many histories
+BISECTION_STEPS = 46
+GOLDEN_STEPS = 44
+MAX_BRANCHES = 200
+MAX_SWITCHES = 300
+BR_ITERATIONS = 200
+BR_TOL = 1e-11
+UNBOUNDED_PROBE = 1e6
+_HASH_MOD = (1 << 61) - 1
+
+
+@dataclass
+class Outcome:
+    """The play of a step and all later steps at a batch of n histories."""
+
+    values: dict[sympy.Symbol, np.ndarray]
+    code: np.ndarray  # an integer per point that changes when the regime changes
+    ok: np.ndarray  # an equilibrium was found
+    unbounded: np.ndarray  # a payoff was found unbounded
+
+
+@dataclass
+class StepRecord:
+    """What happened at one step on the equilibrium path (for the report)."""
+
+    step: Step
+    method: str
+    equilibria: list[dict[sympy.Symbol, float]] = field(default_factory=list)
+    equilibria_payoffs: list[dict[str, float]] = field(default_factory=list)
+    selected: int = 0
+    rule: str = "unique"
+    strategy: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
+    chosen: dict[sympy.Symbol, bool] = field(default_factory=dict)
+
+
+class Terminal:
+    """The end of the game: nothing left to play."""
+
+    vars: tuple[sympy.Symbol, ...] = ()
+    branches: list[dict] = [{}]
+    switches: list[sympy.Expr] = []
+    complete = True
+
+    def play(self, env, n, record=None) -> Outcome:
+        return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool))
+
+
+def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a.astype(np.int64) * 1_000_003 + b.astype(np.int64)) % _HASH_MOD
+
+
+class StepPlan:
+    """How one step is played, given how every later step is played."""
+
+    def __init__(self, problem: Problem, step: Step, next_plan, budget: float | None,
+                 numeric_only: bool = False):
+        self.problem = problem
+        self.step = step
+        self.next = next_plan
+        self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)
+        earlier = [v for s in problem.steps[: step.index] for v in s.vars]
+        self.history = tuple(v.symbol for v in earlier)
+        self.continuous_history = any(not v.discrete for v in earlier)
+        self.deciders = step.players
+        self.player_of = {v.symbol: v.player for v in step.vars}
+        self.all_players = tuple(problem.decision_players)
+        stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
+        self.leader_groups = [g for g in reversed(stage_players)]
+        self.payoff_exprs = [problem.payoffs[p] for p in self.all_players]
+        self.candidates: list[dict[sympy.Symbol, sympy.Expr]] = []
+        self.deviations: dict[str, list[dict[sympy.Symbol, sympy.Expr]]] = {}
+        self.complete = False
+        self.branches: list[dict] | None = None
+        self.switches: list[sympy.Expr] | None = None
+        self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
+                                if v.is_finite is not False] or [0.0])
+        self.failure: str | None = None
+        if not numeric_only:
+            try:
+                with time_budget(budget):
+                    self._build_symbolic()
+                    self._build_branches()
+            except (cands.Incomplete, BudgetExceeded, RecursionError) as exc:
+                self.failure = str(exc) or type(exc).__name__
+                self.complete = False
+                self.branches = None
+                self.switches = None
+        self.method = "symbolic" if self.complete else "numeric"
+        if all(v.fixed is not None for v in step.vars):
+            self.method = "fixed"
+
+    # ------------------------------------------------------------------ symbolic build
+    def _active(self) -> list[Var]:
+        return [v for v in self.step.vars if v.fixed is None]
+
+    def _build_symbolic(self) -> None:
+        active = self._active()
+        if not active:
+            self.candidates = [{v.symbol: v.fixed for v in self.step.vars}]
+            self.complete = True
+            return
+        fixed = {v.symbol: v.fixed for v in self.step.vars if v.fixed is not None}
+        if len(self.deciders) == 1:
+            if len(active) != 1:
+                raise cands.Incomplete("several variables of one player in one step")
+            v = active[0]
+            values = self._single_candidates(v, fixed)
+            self.candidates = [{**fixed, v.symbol: self._conditional(v, e)} for e in values]
+        else:
+            self._build_simultaneous(active, fixed)
+        self.complete = True
+
+    def _conditional(self, v: Var, e: sympy.Expr) -> sympy.Expr:
+        if v.condition is None:
+            return e
+        return cands.make_piecewise([(e, v.condition), (v.otherwise, sympy.true)])
+
+    def _branch_payoffs(self, player: str, extra: dict | None = None) -> list[sympy.Expr]:
+        """Return the player's payoff along every later branch (exprs of history and this step)."""
+        if self.next.branches is None:
+            raise cands.Incomplete("the later stages have no closed form")
+        u = self.problem.payoffs[player]
+        out = []
+        for b in self.next.branches:
+            e = cands.replace(u, b)
+            if extra:
+                e = cands.replace(e, extra)
+            out.append(e)
+        return out
+
+    def _single_candidates(self, v: Var, fixed: dict) -> list[sympy.Expr]:
+        """Return candidate values of one player's single variable."""
+        if v.discrete:
+            return list(v.elements)
+        x = v.symbol
+        given = cands.condition_equalities(v.condition)
+        given.update(fixed)
+        points: list[sympy.Expr] = []
+        for u in self._branch_payoffs(v.player, given):
+            points += cands.stationary_points(u, x)
+            points += cands.breakpoints(u, x)
+        if self.next.switches is None:
+            raise cands.Incomplete("the later stages' switching points are unknown")
+        for s in self.next.switches:
+            if s.has(x):
+                points += cands.real_roots(cands.replace(s, given), x)
+        for b, strict in ((v.lower, v.lower_strict), (v.upper, v.upper_strict)):
+            if b is not None:
+                points.append(b)
+        return cands.unique(points)
+
+    def _build_simultaneous(self, active: list[Var], fixed: dict) -> None:
+        by_player: dict[str, list[Var]] = {}
+        for v in active:
+            by_player.setdefault(v.player, []).append(v)
+        if any(len(vs) != 1 for vs in by_player.values()):
+            raise cands.Incomplete("a player with several variables in a simultaneous stage")
+        if self.next.branches is None or self.next.switches is None:
+            raise cands.Incomplete("the later stages have no closed form")
+        given: dict = dict(fixed)
+        for v in active:
+            given.update(cands.condition_equalities(v.condition))
+        # conditional variables whose condition is fixed by the equalities are pinned
+        discrete = [v for v in active if v.discrete]
+        continuous = [v for v in active if not v.discrete]
+        profiles: list[dict] = []
+        for assignment in itertools.product(*[v.elements for v in discrete]):
+            dvals = {v.symbol: e for v, e in zip(discrete, assignment)}
+            if not continuous:
+                profiles.append(dict(dvals))
+                continue
+            for b in self.next.branches:
+                us = [cands.replace(cands.replace(self.problem.payoffs[v.player], b), {**given, **dvals})
+                      for v in continuous]
+                if any(u.has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs) and
+                       any(u.has(w.symbol) for w in continuous) and _piecewise_in(u, continuous)
+                       for u in us):
+                    raise cands.Incomplete("piecewise payoffs in a simultaneous stage")
+                for prof in cands.kkt_profiles(us, [v.symbol for v in continuous],
+                                               [v.lower for v in continuous],
+                                               [v.upper for v in continuous]):
+                    profiles.append({**dvals, **prof})
+        uniq = []
+        seen = set()
+        for p in profiles:
+            key = tuple(sorted((k.name, v) for k, v in p.items()))
+            if key not in seen:
+                seen.add(key)
+                uniq.append(p)
+        self.candidates = [{**fixed, **{v.symbol: self._conditional(v, p[v.symbol]) for v in active}}
+                           for p in uniq]
+        # deviations: each player's own alternatives given the others
+        for v in active:
+            if v.discrete:
+                devs = list(v.elements)
+            else:
+                devs = []
+                x = v.symbol
+                for u in self._branch_payoffs(v.player, given):
+                    devs += cands.stationary_points(u, x)
+                    devs += cands.breakpoints(u, x)
+                for s in self.next.switches:
+                    if s.has(x):
+                        devs += cands.real_roots(cands.replace(s, given), x)
+                devs += [b for b in (v.lower, v.upper) if b is not None]
+            self.deviations[v.player] = [{v.symbol: self._conditional(v, d)} for d in cands.unique(devs)]
+
+    def _build_branches(self) -> None:
+        """Compose this step's candidates with the later branches; collect switching exprs."""
+        if self.next.branches is None:
+            self.branches = None
+            self.switches = None
+            return
+        branches = []
+        for c in self.candidates:
+            for b in self.next.branches:
+                merged = dict(c)
+                merged.update({k: cands.replace(e, c) for k, e in b.items()})
+                branches.append(merged)
+                if len(branches) > MAX_BRANCHES:
+                    self.branches = None
+                    self.switches = None
+                    return
+        self.branches = branches
+        if self.next.switches is None:
+            self.switches = None
+            return
+        switches: list[sympy.Expr] = []
+        for c in self.candidates:
+            for v in self.step.vars:
+                e = c.get(v.symbol)
+                if e is None or v.fixed is not None:
+                    continue
+                for b in (v.lower, v.upper):
+                    if b is not None:
+                        switches.append(e - b)
+            for s in self.next.switches:
+                switches.append(cands.replace(s, c))
+        for p in self.deciders:
+            us = [cands.replace(self.problem.payoffs[p], b) for b in branches]
+            for u in us:
+                for rel in u.atoms(Relational):
+                    switches.append(rel.lhs - rel.rhs)
+            if len(us) <= 24:
+                for a, b in itertools.combinations(range(len(us)), 2):
+                    switches.append(us[a] - us[b])
+            else:
+                self.switches = None
+                return
+        if len(self.deciders) > 1:
+            for c in self.candidates:
+                for p, devs in self.deviations.items():
+                    for d in devs:
+                        alt = {**c, **d}
+                        for b in self.next.branches:
+                            ub = cands.replace(self.problem.payoffs[p], b)
+                            u_c = cands.replace(ub, c)
+                            u_d = cands.replace(ub, alt)
+                            switches.append(u_c - u_d)
+        history = set(self.history)
+        out = []
+        for s in cands.unique(switches):
+            if s.free_symbols & history or (self.problem.symbolic and s.free_symbols):
+                out.append(s)
+        if len(out) > MAX_SWITCHES:
+            self.switches = None
+            return
+        self.switches = out
+
+    # ------------------------------------------------------------------ numeric play
+    def _payoffs_at(self, env: dict, n: int) -> dict[str, np.ndarray]:
+        arrays = evaluate(self.payoff_exprs, env, n)
+        return {p: np.where(np.isfinite(a), a, np.nan) for p, a in zip(self.all_players, arrays)}
+
+    def _play_columns(self, env: dict, n: int, columns: dict[sympy.Symbol, np.ndarray]):
+        """Play the later steps at each candidate column; return (down outcome, payoffs, big env).
+
+        `columns[var]` has shape (n, M): M candidate profiles at each of n histories.
+        """
+        m = next(iter(columns.values())).shape[1]
+        big = {s: np.tile(np.asarray(a, float), m) for s, a in env.items()}
+        for s, a in columns.items():
+            big[s] = a.T.reshape(-1)
+        down = self.next.play(big, n * m)
+        full = dict(big)
+        full.update(down.values)
+        pay = self._payoffs_at(full, n * m)
+        return down, {p: a.reshape(m, n) for p, a in pay.items()}, big
+
+    def _bounds(self, v: Var, env: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+        lo = evaluate([v.lower], env, n)[0] if v.lower is not None else np.full(n, -np.inf)
+        hi = evaluate([v.upper], env, n)[0] if v.upper is not None else np.full(n, np.inf)
+        return lo, hi
+
+    def _feasible(self, v: Var, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Return the mask of values x (n, M) inside the domain (lo, hi of shape (n,))."""
+        lo_, hi_ = lo[:, None], hi[:, None]
+        tol_lo = FEAS_TOL * (1 + np.abs(np.where(np.isfinite(lo_), lo_, 0)))
+        tol_hi = FEAS_TOL * (1 + np.abs(np.where(np.isfinite(hi_), hi_, 0)))
+        ok = np.isfinite(x)
+        with np.errstate(invalid="ignore"):
+            ok &= (x > lo_) if v.lower_strict else (x >= lo_ - tol_lo)
+            ok &= (x < hi_) if v.upper_strict else (x <= hi_ + tol_hi)
+        return ok
+
+    def _snap(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Clip values that are within tolerance of a bound onto the bound."""
+        lo_, hi_ = lo[:, None], hi[:, None]
+        with np.errstate(invalid="ignore"):
+            x = np.where(np.isfinite(lo_) & (x < lo_), lo_, x)
+            x = np.where(np.isfinite(hi_) & (x > hi_), hi_, x)
+        return x
+
+    def _grid(self, lo: np.ndarray, hi: np.ndarray, points: int) -> np.ndarray:
+        """Return a grid (n, points) over each history's domain (mapped when unbounded)."""
+        t = np.linspace(0.0, 1.0, points)[None, :]
+        s = self.scale
+        lo_, hi_ = lo[:, None], hi[:, None]
+        both = np.isfinite(lo_) & np.isfinite(hi_)
+        tt = np.clip(t, 0, 0.995)
+        up = lo_ + s * 4 * tt / (1 - tt)
+        down = hi_ - s * 4 * tt[:, ::-1] / (1 - tt[:, ::-1])
+        free = s * 4 * np.tan(np.pi * (t - 0.5) * 0.99)
+        with np.errstate(invalid="ignore"):
+            g = np.where(both, lo_ + t * (hi_ - lo_),
+                         np.where(np.isfinite(lo_), up, np.where(np.isfinite(hi_), down, free)))
+        return g
+
+    def _objective(self, env: dict, n: int, v: Var, xs: np.ndarray, others: dict | None = None):
+        """Return (payoff of v's player, regime code) at values xs (n, M) of v."""
+        cols = {v.symbol: xs}
+        m = xs.shape[1]
+        for s, a in (others or {}).items():
+            cols[s] = np.repeat(np.asarray(a, float)[:, None], m, axis=1)
+        down, pay, big = self._play_columns(env, n, cols)
+        u = pay[v.player]
+        code = down.code.reshape(m, n).T
+        sig = self._signature(big, down, n * m, v.player).reshape(m, n).T
+        code = _combine(code, sig)
+        u = u.T.copy()
+        u[~down.ok.reshape(m, n).T] = np.nan
+        return u, code
+
+    def _signature(self, big: dict, down: Outcome, size: int, player: str) -> np.ndarray:
+        """Return a code of which pieces of the player's payoff hold at each point."""
+        atoms = sorted(self.problem.payoffs[player].atoms(Relational), key=str)
+        if not atoms:
+            return np.zeros(size, dtype=np.int64)
+        full = dict(big)
+        full.update(down.values)
+        vals = evaluate(atoms, full, size)
+        code = np.zeros(size, dtype=np.int64)
+        for k, a in enumerate(vals):
+            code = (code * 2 + (a > 0.5).astype(np.int64)) % _HASH_MOD
+        return code
+
+    def _numeric_columns(self, env: dict, n: int, v: Var, lo: np.ndarray, hi: np.ndarray,
+                         others: dict | None = None, light: bool = False,
+                         points: int | None = None) -> np.ndarray:
+        """Return numeric candidate values (n, K): grid best, switch points, refined maxima.
+
+        `light` keeps only the best grid point (a safety net beside complete symbolic candidates).
+        """
+        points = points or (GRID_POINTS if n <= 8 else INNER_GRID_POINTS)
+        X = self._grid(lo, hi, points)
+        U, code = self._objective(env, n, v, X, others)
+        Uf = np.where(np.isfinite(U), U, -np.inf)
+        cols = [X[np.arange(n), np.argmax(Uf, axis=1)]]
+        if light:
+            return np.stack(cols, axis=1)
+        # switches between neighbouring grid points
+        change = (code[:, 1:] != code[:, :-1]) & np.isfinite(X[:, 1:]) & np.isfinite(X[:, :-1])
+        idx_i, idx_j = np.nonzero(change)
+        if len(idx_i):
+            a = X[idx_i, idx_j].copy()
+            b = X[idx_i, idx_j + 1].copy()
+            ca = code[idx_i, idx_j].copy()
+            sub_env = {s: np.asarray(arr, float)[idx_i] if np.ndim(arr) else arr for s, arr in env.items()}
+            sub_others = {s: np.asarray(arr, float)[idx_i] for s, arr in (others or {}).items()}
+            k = len(idx_i)
+            for _ in range(BISECTION_STEPS):
+                mid = (a + b) / 2
+                _, cm = self._objective(sub_env, k, v, mid[:, None], sub_others)
+                left = cm[:, 0] == ca
+                a = np.where(left, mid, a)
+                b = np.where(left, b, mid)
+            extra = np.full((n, 2 * int(np.max(np.bincount(idx_i, minlength=n)))), np.nan)
+            fill = np.zeros(n, dtype=int)
+            for r, i in enumerate(idx_i):
+                extra[i, fill[i]] = a[r]
+                extra[i, fill[i] + 1] = b[r]
+                fill[i] += 2
+            cols.extend(extra.T)
+        # refine local maxima where the regime does not change
+        interior = np.zeros_like(Uf, dtype=bool)
+        interior[:, 1:-1] = (Uf[:, 1:-1] >= Uf[:, :-2]) & (Uf[:, 1:-1] >= Uf[:, 2:]) & \
+            (code[:, 1:-1] == code[:, :-2]) & (code[:, 1:-1] == code[:, 2:]) & np.isfinite(Uf[:, 1:-1])
+        ranked = np.where(interior, Uf, -np.inf)
+        top = np.argsort(-ranked, axis=1)[:, :3]
+        for r in range(top.shape[1]):
+            j = top[:, r]
+            valid = np.isfinite(ranked[np.arange(n), j])
+            if not valid.any():
+                continue
+            a = X[np.arange(n), np.maximum(j - 1, 0)]
+            b = X[np.arange(n), np.minimum(j + 1, X.shape[1] - 1)]
+            best = self._golden(env, n, v, a, b, others)
+            cols.append(np.where(valid, best, np.nan))
+        return np.stack(cols, axis=1)
+
+    def _golden(self, env, n, v, a, b, others):
+        """Return the maximiser of v's player's payoff on [a, b] by golden-section search."""
+        invphi = (math.sqrt(5) - 1) / 2
+        a = a.copy()
+        b = b.copy()
+        c = b - invphi * (b - a)
+        d = a + invphi * (b - a)
+        fc, _ = self._objective(env, n, v, c[:, None], others)
+        fd, _ = self._objective(env, n, v, d[:, None], others)
+        fc, fd = fc[:, 0], fd[:, 0]
+        for _ in range(GOLDEN_STEPS):
+            left = np.nan_to_num(fc, nan=-np.inf) > np.nan_to_num(fd, nan=-np.inf)
+            b = np.where(left, d, b)
+            a = np.where(left, a, c)
+            new_c = b - invphi * (b - a)
+            new_d = a + invphi * (b - a)
+            # one new evaluation per side, keep the reused one
+            c_eval = np.where(left, new_c, d)
+            d_eval = np.where(left, c, new_d)
+            fnew, _ = self._objective(env, n, v, np.where(left, new_c, new_d)[:, None], others)
+            fnew = fnew[:, 0]
+            fc, fd = np.where(left, fnew, fd), np.where(left, fc, fnew)
+            c, d = c_eval, d_eval
+        return (a + b) / 2
+
+    def play(self, env: dict, n: int, record: list | None = None) -> Outcome:
+        """Return the play of this step and all later steps at n histories."""
+        if len(self.deciders) <= 1:
+            return self._play_single(env, n, record)
+        return self._play_simultaneous(env, n, record)
+
+    # ----- one player
+    def _play_single(self, env, n, record) -> Outcome:
+        active = self._active()
+        fixed_vals = {v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None}
+        env1 = dict(env)
+        env1.update(fixed_vals)
+        if not active:
+            down = self.next.play(env1, n)
+            values = dict(fixed_vals)
+            values.update(down.values)
+            if record is not None:
+                record.append(StepRecord(self.step, "fixed", [{k: float(a[0]) for k, a in fixed_vals.items()}],
+                                         strategy={v.symbol: v.fixed for v in self.step.vars}))
+            return Outcome(values, down.code, down.ok, down.unbounded)
+        v = active[0]
+        x = v.symbol
+        lo, hi = self._bounds(v, env1, n)
+        chosen = np.ones(n, bool)
+        if v.condition is not None:
+            chosen = evaluate([v.condition], env1, n)[0] > 0.5
+        columns = []
+        kinds = []
+        if self.complete:
+            exprs = [c[x] for c in self.candidates]
+            for k, col in enumerate(evaluate(exprs, env1, n)):
+                columns.append(col)
+                kinds.append(k)
+        use_grid = (not v.discrete) and (not self.complete or not self.continuous_history)
+        if use_grid and chosen.any():
+            numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete)
+            for col in numeric.T:
+                columns.append(col)
+                kinds.append(-1)
+            for b in (lo, hi):
+                columns.append(b.copy())
+                kinds.append(-2)
+        if not columns:
+            columns = [np.full(n, np.nan)]
+            kinds = [-3]
+        C = np.stack(columns, axis=1)
+        if not v.discrete:
+            C = self._snap(C, lo, hi)
+        feasible = self._feasible(v, C, lo, hi) if not v.discrete else np.isfinite(C)
+        if v.condition is not None:
+            other = evaluate([v.otherwise], env1, n)[0]
+            C = np.where(chosen[:, None], C, other[:, None])
+            feasible = np.where(chosen[:, None], feasible, True)
+        # probes for unboundedness
+        probe_cols = []
+        if not v.discrete and (v.upper is None or v.lower is None):
+            base = np.where(np.isfinite(lo), lo, 0.0)
+            top = np.where(np.isfinite(hi), hi, 0.0)
+            for mult in (UNBOUNDED_PROBE, 10 * UNBOUNDED_PROBE):
+                if v.upper is None:
+                    probe_cols.append(base + mult * self.scale)
+                if v.lower is None:
+                    probe_cols.append(top - mult * self.scale)
+        allC = np.concatenate([C, np.stack(probe_cols, axis=1)], axis=1) if probe_cols else C
+        cols = {x: allC}
+        cols.update({s: np.repeat(a[:, None], allC.shape[1], axis=1) for s, a in fixed_vals.items()})
+        down, pay, _ = self._play_columns(env, n, cols)
+        m_all = allC.shape[1]
+        m = C.shape[1]
+        u_all = pay[v.player].T  # (n, m_all)
+        ok_down = down.ok.reshape(m_all, n).T
+        u = np.where(feasible & ok_down[:, :m] & np.isfinite(u_all[:, :m]), u_all[:, :m], -np.inf)
+        best = np.max(u, axis=1)
+        unbounded = np.zeros(n, bool)
+        if probe_cols:
+            np.seterr(invalid="ignore")
+            pu = np.nan_to_num(u_all[:, m:], nan=-np.inf)
+            k = len(probe_cols) // 2
+            grow = (pu[:, k:] > pu[:, :k] + 1e-9) & (pu[:, :k] > best[:, None] + TIE_TOL * (1 + np.abs(best[:, None])))
+            unbounded = grow.any(axis=1) & chosen
+        sel = np.argmax(u, axis=1)
+        tol = TIE_TOL * (1 + np.abs(best))
+        tied = (u >= (best - tol)[:, None]) & np.isfinite(u)
+        ntied = tied.sum(axis=1)
+        rules = ["unique"] * n
+        downvals = {s: a.reshape(m_all, n).T for s, a in down.values.items()}
+        for i in np.nonzero(ntied > 1)[0]:
+            js = list(np.nonzero(tied[i])[0])
+            js = self._distinct(i, js, C, downvals)
+            if len(js) == 1:
+                sel[i] = js[0]
+                continue
+            payoffs = {p: pay[p][:, i] for p in self.all_players}
+            order = sorted(js, key=lambda j: (C[i, j] if not v.discrete else j, j)) if not v.discrete else js
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order)
+            sel[i] = chosen_one.index
+            rules[i] = chosen_one.rule
+        ok = np.isfinite(best)
+        rows = np.arange(n)
+        values = {x: C[rows, sel]}
+        values.update(fixed_vals)
+        for s, a in downvals.items():
+            values[s] = a[rows, sel]
+        kinds_arr = np.array(kinds + [-9] * (m - len(kinds)))
+        own_code = np.where(chosen, kinds_arr[sel] + 7, 0)
+        dcode = down.code.reshape(m_all, n).T[rows, sel]
+        code = _combine(own_code, dcode)
+        dunb = down.unbounded.reshape(m_all, n).T[rows, sel]
+        if record is not None:
+            rec = StepRecord(self.step, self.method if chosen[0] else "skipped")
+            rec.chosen = {x: bool(chosen[0])}
+            if chosen[0]:
+                js = self._distinct(0, list(np.nonzero(tied[0])[0]), C, downvals) if ok[0] else []
+                for j in js:
+                    rec.equilibria.append({x: float(C[0, j])})
+                    rec.equilibria_payoffs.append({p: float(pay[p][j, 0]) for p in self.all_players})
+                rec.selected = js.index(sel[0]) if sel[0] in js else 0
+                rec.rule = rules[0]
+                if kinds[sel[0]] >= 0:
+                    rec.strategy = {x: self.candidates[kinds[sel[0]]][x]}
+            record.append(rec)
+        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb)
+
+    def _distinct(self, i, js, C, downvals) -> list[int]:
+        """Return the candidates among js that differ in some value (first of each kind)."""
+        rows = [np.array([C[i, j]] + [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)])
+                for j in js]
+        return [js[k] for k in _clusters(rows)]
+
+    # ----- several players
+    def _play_simultaneous(self, env, n, record) -> Outcome:
+        active = self._active()
+        fixed_vals = {v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None}
+        env1 = dict(env)
+        env1.update(fixed_vals)
+        chosen = {v.symbol: (evaluate([v.condition], env1, n)[0] > 0.5) if v.condition is not None
+                  else np.ones(n, bool) for v in active}
+        if self.complete:
+            profiles = {v.symbol: np.stack(evaluate([c[v.symbol] for c in self.candidates], env1, n), axis=1)
+                        for v in active}
+            method_numeric = False
+        else:
+            profiles = self._best_response_iteration(env1, n, active, chosen)
+            method_numeric = True
+        m = next(iter(profiles.values())).shape[1]
+        bounds = {v.symbol: self._bounds(v, env1, n) for v in active}
+        feasible = np.ones((n, m), bool)
+        for v in active:
+            x = v.symbol
+            if not v.discrete:
+                lo, hi = bounds[x]
+                profiles[x] = self._snap(profiles[x], lo, hi)
+                f = self._feasible(v, profiles[x], lo, hi)
+            else:
+                f = np.isfinite(profiles[x])
+            if v.condition is not None:
+                other = evaluate([v.otherwise], env1, n)[0]
+                profiles[x] = np.where(chosen[x][:, None], profiles[x], other[:, None])
+                f = np.where(chosen[x][:, None], f, True)
+            feasible &= f
+        cols = dict(profiles)
+        cols.update({s: np.repeat(a[:, None], m, axis=1) for s, a in fixed_vals.items()})
+        down, pay, _ = self._play_columns(env, n, cols)
+        # Nash check: each player's best deviation
+        nash = feasible & down.ok.reshape(m, n).T
+        gain_all = np.zeros((n, m))
+        for v in active:
+            x = v.symbol
+            u_self = pay[v.player].T  # (n, m)
+            best_dev = self._best_deviation(env1, n, v, profiles, fixed_vals, bounds[x], chosen[x])
+            gain = best_dev - u_self
+            gain = np.where(chosen[x][:, None], gain, 0.0)
+            gain_all = np.maximum(gain_all, np.nan_to_num(gain, nan=0.0))
+            nash &= ~(gain > TIE_TOL * (1 + np.abs(u_self))) & np.isfinite(u_self)
+        if method_numeric:
+            nash &= gain_all <= 1e-7 * (1 + np.abs(pay[active[0].player].T))
+        rows = np.arange(n)
+        sel = np.argmax(nash, axis=1)
+        downvals = {s: a.reshape(m, n).T for s, a in down.values.items()}
+        stacked = np.stack([profiles[v.symbol] for v in active], axis=2)  # (n, m, k)
+        rules = ["unique"] * n
+        equilibria_at0 = []
+        for i in range(n):
+            js = list(np.nonzero(nash[i])[0])
+            if len(js) <= 1:
+                if i == 0:
+                    equilibria_at0 = js
+                continue
+            js = self._distinct_profiles(i, js, stacked, downvals)
+            if i == 0:
+                equilibria_at0 = js
+            if len(js) == 1:
+                sel[i] = js[0]
+                continue
+            payoffs = {p: pay[p][:, i] for p in self.all_players}
+            order = sorted(js, key=lambda j: tuple(
+                (self._domain_rank(v, stacked[i, j, k]) for k, v in enumerate(active))))
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order)
+            sel[i] = chosen_one.index
+            rules[i] = chosen_one.rule
+        ok = nash[rows, sel]
+        values = {v.symbol: profiles[v.symbol][rows, sel] for v in active}
+        values.update(fixed_vals)
+        for s, a in downvals.items():
+            values[s] = a[rows, sel]
+        own_code = (sel + 11) if not method_numeric else np.full(n, 5)
+        code = _combine(own_code, down.code.reshape(m, n).T[rows, sel])
+        if record is not None:
+            rec = StepRecord(self.step, "numeric" if method_numeric else self.method)
+            rec.chosen = {v.symbol: bool(chosen[v.symbol][0]) for v in active}
+            if not any(rec.chosen.values()):
+                rec.method = "skipped"
+            for j in equilibria_at0:
+                rec.equilibria.append({v.symbol: float(profiles[v.symbol][0, j]) for v in active})
+                rec.equilibria_payoffs.append({p: float(pay[p][j, 0]) for p in self.all_players})
+            rec.selected = equilibria_at0.index(sel[0]) if sel[0] in equilibria_at0 else 0
+            rec.rule = rules[0]
+            if not method_numeric:
+                rec.strategy = {v.symbol: self.candidates[sel[0]][v.symbol] for v in active}
+            record.append(rec)
+        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel])
+
+    def _domain_rank(self, v: Var, value: float):
+        if v.discrete:
+            vals = [float(e) for e in v.elements]
+            for k, e in enumerate(vals):
+                if abs(e - value) <= 1e-9 * (1 + abs(e)):
+                    return k
+            return len(vals)
+        return value
+
+    def _distinct_profiles(self, i, js, stacked, downvals) -> list[int]:
+        rows = [np.concatenate([stacked[i, j], [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)]])
+                for j in js]
+        return [js[k] for k in _clusters(rows)]
+
+    def _best_deviation(self, env, n, v: Var, profiles, fixed_vals, bounds, chosen) -> np.ndarray:
+        """Return player v.player's best payoff (n, m) deviating in v against each profile."""
+        x = v.symbol
+        m = profiles[x].shape[1]
+        lo, hi = bounds
+        if self.complete and v.player in self.deviations:
+            exprs = [d[x] for d in self.deviations[v.player]]
+            devs = []
+            for j in range(m):
+                envj = dict(env)
+                for s, a in profiles.items():
+                    if s != x:
+                        envj[s] = a[:, j]
+                devs.append(np.stack(evaluate(exprs, envj, n), axis=1))  # (n, D)
+            D = np.stack(devs, axis=1)  # (n, m, D)
+        else:
+            # numeric: a grid over the own domain (or the own finite set)
+            if v.discrete:
+                D = np.broadcast_to(np.array([float(e) for e in v.elements])[None, None, :],
+                                    (n, m, len(v.elements))).copy()
+            else:
+                g = self._grid(lo, hi, INNER_GRID_POINTS)
+                D = np.concatenate([np.repeat(g[:, None, :], m, axis=1), profiles[x][:, :, None]], axis=2)
+        nd = D.shape[2]
+        if not v.discrete:
+            D = np.where(np.isfinite(D), D, np.nan)
+            flatD = D.reshape(n, m * nd)
+            feas = self._feasible(v, self._snap(flatD, lo, hi), lo, hi).reshape(n, m, nd)
+            D = self._snap(flatD, lo, hi).reshape(n, m, nd)
+        else:
+            feas = np.isfinite(D)
+        cols = {}
+        for s, a in profiles.items():
+            cols[s] = np.repeat(a[:, :, None], nd, axis=2).reshape(n, m * nd)
+        cols[x] = D.reshape(n, m * nd)
+        cols.update({s: np.repeat(a[:, None], m * nd, axis=1) for s, a in fixed_vals.items()})
+        down, pay, _ = self._play_columns(env, n, cols)
+        u = pay[v.player].T.reshape(n, m, nd)
+        ok = down.ok.reshape(m * nd, n).T.reshape(n, m, nd)
+        u = np.where(feas & ok & np.isfinite(u), u, -np.inf)
+        return u.max(axis=2)
+
+    def _best_response_iteration(self, env, n, active: list[Var], chosen) -> dict:
+        """Return one profile (n, 1) per history found by damped best-response iteration."""
+        current = {}
+        for v in active:
+            if v.discrete:
+                current[v.symbol] = np.full(n, float(v.elements[0]))
+            else:
+                lo, hi = self._bounds(v, env, n)
+                start = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2,
+                                 np.where(np.isfinite(lo), lo + 1.0, np.where(np.isfinite(hi), hi - 1.0, 0.0)))
+                current[v.symbol] = start
+        for it in range(BR_ITERATIONS):
+            change = np.zeros(n)
+            for v in active:
+                x = v.symbol
+                others = {s: a for s, a in current.items() if s != x}
+                if v.discrete:
+                    xs = np.broadcast_to(np.array([float(e) for e in v.elements])[None, :],
+                                         (n, len(v.elements))).copy()
+                    u, _ = self._objective(env, n, v, xs, others)
+                    new = xs[np.arange(n), np.argmax(np.nan_to_num(u, nan=-np.inf), axis=1)]
+                else:
+                    lo, hi = self._bounds(v, {**env, **others}, n)
+                    colsx = self._numeric_columns(env, n, v, lo, hi, others)
+                    colsx = np.concatenate([colsx, current[x][:, None]], axis=1)
+                    colsx = self._snap(colsx, lo, hi)
+                    u, _ = self._objective(env, n, v, colsx, others)
+                    u = np.where(self._feasible(v, colsx, lo, hi), np.nan_to_num(u, nan=-np.inf), -np.inf)
+                    j = np.argmax(u, axis=1)
+                    # keep the current value when it is as good (avoids cycling between ties)
+                    keep = u[np.arange(n), -1] >= u[np.arange(n), j] - TIE_TOL * (1 + np.abs(u[np.arange(n), j]))
+                    new = np.where(keep, current[x], colsx[np.arange(n), j])
+                new = np.where(chosen[x], new, current[x])
+                change = np.maximum(change, np.abs(np.nan_to_num(new - current[x], nan=0.0)))
+                current[x] = new
+            if np.all(change <= BR_TOL * (1 + np.max(np.abs(np.concatenate(list(current.values())))))):
+                break
+        return {s: a[:, None] for s, a in current.items()}
+
+
+SAME_TOL = 1e-5  # profiles whose values all agree within SAME_TOL*(1+|v|) are one equilibrium
+
+
+def _clusters(rows: list[np.ndarray]) -> list[int]:
+    """Return the index of the first row of each group of (nearly) equal rows."""
+    reps: list[int] = []
+    for k, r in enumerate(rows):
+        same = False
+        for q in reps:
+            o = rows[q]
+            both = np.isfinite(r) & np.isfinite(o)
+            if np.array_equal(np.isfinite(r), np.isfinite(o)) and np.all(
+                    np.abs(r[both] - o[both]) <= SAME_TOL * (1 + np.abs(o[both]))):
+                same = True
+                break
+        if not same:
+            reps.append(k)
+    return reps
+
+
+def _piecewise_in(u: sympy.Expr, vs: Sequence[Var]) -> bool:
+    """Return True when a piecewise part of u depends on one of the variables vs."""
+    syms = {v.symbol for v in vs}
+    e = u.rewrite(sympy.Piecewise) if u.has(sympy.Min, sympy.Max, sympy.Abs) else u
+    for pw in e.atoms(sympy.Piecewise):
+        for _val, cond in pw.args:
+            if cond.free_symbols & syms:
+                return True
+    return False
