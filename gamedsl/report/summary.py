@@ -1,0 +1,110 @@
+"""The text `gamedsl check` prints: what the checker understood of a spec."""
+
+from __future__ import annotations
+
+from gamedsl.game import Domain, Game
+from gamedsl.graph import render
+
+
+def _value(x) -> str:
+    """Return a number as a researcher would write it (1/10 -> 0.1)."""
+    if x is None:
+        return "-"
+    try:
+        if x.is_Integer:
+            return str(int(x))
+        if x.is_Rational:
+            f = float(x)
+            return f"{f:g}" if abs(f) >= 1e-4 or f == 0 else str(x)
+    except AttributeError:
+        pass
+    return str(x)
+
+
+def _domain(d: Domain | None) -> str:
+    return d.text if d is not None and d.text else "free real"
+
+
+def summary(game: Game) -> str:
+    """Return the summary of a checked game: players, stages (who chooses what, domains),
+    params with defaults, payoffs, reports, scenarios and the stage graph."""
+    out: list[str] = []
+    title = f' "{game.title}"' if game.title else ""
+    if game.is_module:
+        out.append(f"{game.path}: ok{title} — a module (no stages): it can be used with "
+                   f"'use', not solved")
+    else:
+        n = len(game.stages)
+        out.append(f"{game.path}: ok{title} — {n} stage{'s' if n != 1 else ''}, "
+                   f"{len(game.decision_players)} player"
+                   f"{'s' if len(game.decision_players) != 1 else ''}")
+    if game.scenario:
+        out.append(f"scenario: {game.scenario}")
+
+    if game.players:
+        out.append("")
+        out.append("players:")
+        width = max(len(n) for n in game.players)
+        for name, p in game.players.items():
+            extra = ""
+            if p.members:
+                extra = f"  (merged: {' + '.join(p.members)})"
+            elif p.merged_into:
+                extra = f"  (merged into {p.merged_into})"
+            desc = f"  {p.description}" if p.description else ""
+            out.append(f"  {name:<{width}}{desc}{extra}")
+
+    if game.params:
+        out.append("")
+        out.append("params:")
+        width = max(len(n) for n in game.params)
+        for name, p in game.params.items():
+            kind = "policy " if p.policy else ""
+            default = f"= {_value(p.default)}" if p.default is not None else "(no default)"
+            dom = f"  {p.domain.text}" if p.domain is not None else ""
+            desc = f"  {p.description}" if p.description else ""
+            out.append(f"  {kind}{name:<{width}} {default}{dom}{desc}")
+
+    if game.assumptions:
+        out.append("")
+        out.append("assumptions:")
+        for a in game.assumptions:
+            out.append(f"  {a.text}")
+
+    if game.stages:
+        out.append("")
+        out.append("stages (in order of play):")
+        for i, stage in enumerate(game.stages):
+            when = f" when {stage.condition}" if stage.condition is not None else ""
+            out.append(f"  {i + 1}. {stage.name}{when}")
+            for c in stage.choices:
+                line = f"       {c.player} chooses {c.var}: {_domain(c.domain)}"
+                if c.fixed is not None:
+                    line += f"  [fixed at {c.fixed}]"
+                elif c.condition is not None:
+                    line += f"  [when {c.condition}, otherwise {c.otherwise}]"
+                if c.description:
+                    line += f"  — {c.description}"
+                out.append(line)
+
+    if game.payoffs:
+        out.append("")
+        out.append("payoffs: " + ", ".join(game.payoffs))
+    if game.reports:
+        out.append("reports: " + ", ".join(game.reports))
+    if game.lets:
+        names = list(game.lets)
+        shown = ", ".join(names[:12]) + (f", ... ({len(names)} lets)" if len(names) > 12 else "")
+        out.append("lets: " + shown)
+    if game.scenarios:
+        out.append("")
+        out.append("scenarios:")
+        for name, s in game.scenarios.items():
+            title = f'  "{s.title}"' if s.title else ""
+            out.append(f"  {name}{title}")
+
+    if game.stages:
+        out.append("")
+        out.append("stage graph:")
+        out.extend("  " + line for line in render(game, "text").splitlines())
+    return "\n".join(out)
