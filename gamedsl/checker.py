@@ -14,6 +14,7 @@ chain can be long); `_Builder` converts to sympy on demand, dependencies first.
 from __future__ import annotations
 
 import difflib
+import gc
 import math
 import os
 import re
@@ -613,7 +614,8 @@ class _Checker:
     def _need(self, expr: ast.Expr, want: str, local: Any, allowed: "_Allowed | None") -> None:
         got = self.type_of(expr, local, allowed)
         if got != want:
-            self.error(*_type_message(got, want), expr.span)
+            message, hint = _type_message(got, want)
+            self.error(message, expr.span, hint)
 
     def _call_type(self, expr: ast.Call, local: Any, allowed: "_Allowed | None") -> str:
         name = expr.func
@@ -962,6 +964,19 @@ def _raise(errors: list[SpecError]) -> None:
 
 
 def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
+    # The check allocates many long-lived objects; cyclic garbage collection would rescan them
+    # over and over (seconds on a 50,000-let spec) and finds nothing to free.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_program(loader, module, real, scenario)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None
+                   ) -> Game:
     errors: list[SpecError] = []
     prog = _Collector(loader, errors).collect(module, real, (real,))
     _raise(errors)

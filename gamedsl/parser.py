@@ -68,6 +68,18 @@ _TOKEN_RE = re.compile(
 )
 _CALL_AHEAD = re.compile(r"[ \t]*\(")
 _STDLIB_REF = re.compile(r"stdlib:[^\s\"#;]*")
+_NUMBER = r"(?:\d+(?:\.(?!\.)\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NOT_KEYWORD = "(?!(?:" + "|".join(sorted(KEYWORDS - {"inf"})) + ")(?![A-Za-z0-9_]))"
+_RUN_NAME = _NOT_KEYWORD + r"[A-Za-z][A-Za-z0-9_]*(?![A-Za-z0-9_]|[ \t]*\()"
+# A run: names, numbers and arithmetic operators, with spaces between; no calls, no keywords.
+_RUN_RE = re.compile(r"(?:[ \t]*(?:" + _NUMBER + "|" + _RUN_NAME + r"|\*\*|[-+*/^]))+")
+_RUN_ITEM = re.compile(r"[ \t]*(?:(?P<NUMBER>" + _NUMBER + r")|(?P<WORD>[A-Za-z][A-Za-z0-9_]*)"
+                       r"|(?P<OP>\*\*|[-+*/^]))")
+# Tokens after which an expression starts (a RUN may follow).
+_RUN_AFTER = frozenset((
+    "_ASSIGN", "WHEN", "OTHERWISE", "IF", "THEN", "ELSE", "ASSUME", "LSQB", "LBRACE", "DOTDOT",
+    "GE", "GT", "LE", "LT", "EQ", "NE", "AND", "OR", "NOT", "_COMMA", "LPAR",
+))
 _OPS = {
     "**": "POW", "^": "POW", "<=": "LE", ">=": "GE", "==": "EQ", "!=": "NE", "..": "DOTDOT",
     "-": "MINUS", "+": "PLUS", "*": "STAR", "/": "SLASH", "<": "LT", ">": "GT", "(": "LPAR",
@@ -92,7 +104,29 @@ class GameLexer(Lexer):
         pos, line, line_start, n = 0, 1, 0, len(data)
         depth = 0
         last_type = ""
+        statement = ""      # the first token of the current statement
+        seen_assign = False
+        prev_type = ""      # the token before last_type
+        run_match = _RUN_RE.match
         while pos < n:
+            if last_type in _RUN_AFTER and statement != "MERGE" and \
+                    not (statement == "DEF" and not seen_assign) and \
+                    not (last_type == "LPAR" and prev_type == "PAYOFF"):
+                ch = data[pos]
+                if ch != " " and ch != "\t" and ch != "\n" and ch != "#":
+                    r = run_match(data, pos)
+                    if r is not None:
+                        end = r.end()
+                        if len(r.group()) > MAX_NUMBER_LENGTH * 4 and \
+                                re.search(r"\d{%d}" % (MAX_NUMBER_LENGTH + 1), r.group()):
+                            raise SpecError("number literal too long",
+                                            Span(file, line, pos - line_start + 1))
+                        column = pos - line_start + 1
+                        yield Token("RUN", r.group(), pos, line, column, line,
+                                    column + (end - pos), end)
+                        prev_type, last_type = last_type, "RUN"
+                        pos = end
+                        continue
             m = match(data, pos)
             if m is None:
                 raise _bad_character(data, pos, line, pos - line_start + 1, file)
@@ -110,6 +144,7 @@ class GameLexer(Lexer):
                 pos = end
                 depth = 0
                 last_type = "_NL"
+                statement = ""
                 continue
             if kind == "WORD":
                 if (last_type == "USE" or last_type == "EXTENDS") and value == "stdlib" and \
@@ -141,7 +176,14 @@ class GameLexer(Lexer):
                     f"number literal too long ({len(value)} characters)", Span(file, line, column)
                 )
             yield Token(kind, value, pos, line, column, line, column + (end - pos), end)
-            last_type = kind
+            if kind == "_SEMI":
+                statement = ""
+            elif not statement:
+                statement = kind
+                seen_assign = False
+            if kind == "_ASSIGN":
+                seen_assign = True
+            prev_type, last_type = last_type, kind
             pos = end
         if last_type != "_NL":
             column = pos - line_start + 1
@@ -198,11 +240,27 @@ _STATE = _ParseState()
 _LOCK = threading.RLock()
 
 
+class _Op:
+    """An operator split out of a RUN token (lighter than a lark Token)."""
+
+    __slots__ = ("type", "value", "line", "column", "end_line", "end_column")
+
+    def __init__(self, type_: str, value: str, line: int, column: int, end_column: int) -> None:
+        self.type = type_
+        self.value = value
+        self.line = self.end_line = line
+        self.column = column
+        self.end_column = end_column
+
+
+_OP_TYPES = (Token, _Op)
+
+
 def _span(first: Any, last: Any = None) -> Span:
     """Return the span from the start of `first` to the end of `last` (tokens or AST nodes)."""
     last = first if last is None else last
-    a = first.span if not isinstance(first, Token) else None
-    b = last.span if not isinstance(last, Token) else None
+    a = None if isinstance(first, _OP_TYPES) else first.span
+    b = None if isinstance(last, _OP_TYPES) else last.span
     line, column = (first.line, first.column) if a is None else (a.line, a.column)
     if b is None:
         end_line, end_column = last.end_line, last.end_column
@@ -257,11 +315,46 @@ _LOGIC = frozenset(("AND", "OR", "NOT"))
 
 
 def _is_op(item: Any) -> bool:
-    return isinstance(item, Token)
+    return isinstance(item, _OP_TYPES)
+
+
+def _items(children: list) -> list:
+    """Return the operands (AST nodes) and operators of a `cond`/`arith` sequence, with RUN
+    tokens split into their names, numbers and operators."""
+    out: list = []
+    for c in children:
+        if type(c) is Token:
+            t = c.type
+            if t == "RUN":
+                _expand_run(c, out)
+            elif t == "NUMBER" or t == "NAME" or t == "INF":
+                out.append(_leaf(c))
+            else:
+                out.append(c)
+        else:
+            out.append(c)
+    return out
+
+
+def _expand_run(tok: Token, out: list) -> None:
+    file, line, base = _STATE.file, tok.line, tok.column
+    for m in _RUN_ITEM.finditer(tok.value):
+        kind = m.lastgroup
+        value = m.group(kind)
+        column = base + m.start(kind)
+        end_column = base + m.end()
+        if kind == "OP":
+            out.append(_Op(_OPS[value], value, line, column, end_column))
+        elif kind == "NUMBER":
+            out.append(ast.Number(value, Span(file, line, column, line, end_column)))
+        elif value == "inf":
+            out.append(ast.Inf(Span(file, line, column, line, end_column)))
+        else:
+            out.append(ast.Name(value, Span(file, line, column, line, end_column)))
 
 
 def _describe(item: Any) -> str:
-    if isinstance(item, Token):
+    if _is_op(item):
         return repr(item.value if item.type != "POW" else item.value)
     text = source_text(item.span)
     return repr(short(text, 30))
@@ -274,7 +367,7 @@ class _Resolver:
     def expression(items: list) -> ast.Expr:
         if len(items) == 1 and not _is_op(items[0]):
             return items[0]
-        types = {it.type for it in items if isinstance(it, Token)}
+        types = {it.type for it in items if isinstance(it, _OP_TYPES)}
         if types & _LOGIC:
             return _Resolver._bool(items, "OR", "or")
         if types & _COMPARE:
@@ -285,14 +378,14 @@ class _Resolver:
     def arithmetic(items: list) -> ast.Expr:
         if len(items) == 1 and not _is_op(items[0]):
             return items[0]
-        return _Resolver._sum(items, {it.type for it in items if isinstance(it, Token)})
+        return _Resolver._sum(items, None)
 
     @staticmethod
     def _split(items: list, types: frozenset | tuple) -> tuple[list[list], list[Token]]:
         parts: list[list] = [[]]
         ops: list[Token] = []
         for it in items:
-            if isinstance(it, Token) and it.type in types:
+            if isinstance(it, _OP_TYPES) and it.type in types:
                 parts.append([])
                 ops.append(it)
             else:
@@ -353,7 +446,7 @@ class _Resolver:
         signs: list[str] = ["+"]
         ops: list[Token] = []
         for it in items:
-            if isinstance(it, Token) and (it.type == "PLUS" or it.type == "MINUS"):
+            if isinstance(it, _OP_TYPES) and (it.type == "PLUS" or it.type == "MINUS"):
                 current = parts[-1]
                 if current and not _is_op(current[-1]):
                     parts.append([])
@@ -456,10 +549,10 @@ class _Builder(Transformer):
 
     # -- expressions --
     def cond(self, items: list) -> ast.Expr:
-        return _Resolver.expression([_leaf(i) if _is_leaf(i) else i for i in items])
+        return _Resolver.expression(_items(items))
 
     def arith(self, items: list) -> ast.Expr:
-        return _Resolver.arithmetic([_leaf(i) if _is_leaf(i) else i for i in items])
+        return _Resolver.arithmetic(_items(items))
 
     def ifelse(self, c: list) -> ast.Expr:
         _if, cond, _then, then, _else, other = c

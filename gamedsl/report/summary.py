@@ -59,11 +59,11 @@ def summary(game: Game) -> str:
         out.append("params:")
         width = max(len(n) for n in game.params)
         for name, p in game.params.items():
-            kind = "policy " if p.policy else ""
+            kind = "  (policy)" if p.policy else ""
             default = f"= {_value(p.default)}" if p.default is not None else "(no default)"
             dom = f"  {p.domain.text}" if p.domain is not None else ""
             desc = f"  {p.description}" if p.description else ""
-            out.append(f"  {kind}{name:<{width}} {default}{dom}{desc}")
+            out.append(f"  {name:<{width}} {default}{dom}{desc}{kind}")
 
     if game.assumptions:
         out.append("")
