@@ -18,6 +18,7 @@ import gc
 import math
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -41,6 +42,7 @@ MAX_RANGE_SIZE = 100_000
 MAX_POWER_DIGITS = 10_000
 MAX_LITERAL_EXPONENT = 400
 MAX_ERRORS_COLLECTED = 200
+MAX_INLINED_DEPTH = 300
 BUILTIN_ARITY = {"min": (1, None), "max": (1, None), "abs": (1, 1), "sqrt": (1, 1),
                  "exp": (1, 1), "log": (1, 2)}
 
@@ -383,7 +385,19 @@ def _suggest(name: str, candidates: Any) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
+_SUGGESTIONS = threading.local()
+MAX_SUGGESTIONS = 25  # difflib is slow on big namespaces: suggest for the first errors only
+
+
 def _did_you_mean(name: str, candidates: Any) -> str:
+    """Return " (did you mean 'x'?)" for an unknown `name`, or "" (also once the check has
+    made MAX_SUGGESTIONS suggestions)."""
+    left = getattr(_SUGGESTIONS, "left", MAX_SUGGESTIONS)
+    if left <= 0:
+        return ""
+    _SUGGESTIONS.left = left - 1
+    if callable(candidates):
+        candidates = candidates()
     hint = _suggest(name, candidates)
     return f" ({hint})" if hint else ""
 
@@ -439,6 +453,7 @@ class _Item:
     type: str = NUM
     max_stage: tuple[int, str] = (-1, "")         # latest stage of a choice it depends on
     uses_payoff: bool = False
+    inline_depth: int = 1                          # estimated depth once everything is inlined
 
 
 class _Checker:
@@ -547,7 +562,8 @@ class _Checker:
                                expr.span)
                 else:
                     self.error(f"unknown name {short(name)!r}"
-                               + _did_you_mean(name, list(self.kinds) + list(local)), expr.span)
+                               + _did_you_mean(name, lambda: list(self.kinds) + list(local)),
+                               expr.span)
                 return NUM
             if kind == "player":
                 self.error(f"{name!r} is a player, not a value", expr.span,
@@ -687,6 +703,39 @@ class _Checker:
                 uses_payoff = uses_payoff or dep.uses_payoff
             item.max_stage = latest
             item.uses_payoff = uses_payoff
+            item.inline_depth = self._inline_depth(item.expr, local, None)
+            if item.inline_depth > MAX_INLINED_DEPTH:
+                self.error(f"{key[1]!r} is nested too deeply once the lets and defs it uses are "
+                           f"inlined (about {item.inline_depth} levels; at most "
+                           f"{MAX_INLINED_DEPTH})", item.span)
+                item.inline_depth = 1  # reported once, not again for each user
+
+    def _inline_depth(self, expr: ast.Expr, local: set[str], parent: type | None) -> int:
+        """Return an estimate of the depth of `expr` once items are inlined.  A let that is a
+        sum used as a term of a sum (or a product used as a factor) adds no level: sympy
+        flattens it."""
+        t = type(expr)
+        if t is ast.Name:
+            if expr.name in local:
+                return 1
+            kind = self.kinds.get(expr.name)
+            item = self.items.get((kind, expr.name)) if kind in ("let", "report") else None
+            if item is None:
+                return 1
+            merges = parent is not None and type(item.expr) is parent
+            return max(item.inline_depth - (1 if merges else 0), 1)
+        if t is ast.PayoffRef:
+            item = self.items.get(("payoff", expr.player))
+            return item.inline_depth if item else 1
+        extra = 0
+        if t is ast.Call:
+            item = self.items.get(("def", expr.func))
+            extra = item.inline_depth if item else 0
+        kids = ast.children(expr)
+        if not kids:
+            return 1 + extra
+        flat = t if (t is ast.Sum or t is ast.Product) else None
+        return 1 + extra + max(self._inline_depth(k, local, flat) for k in kids)
 
 
 def _type_message(got: str, want: str) -> tuple[str, str]:
@@ -977,6 +1026,7 @@ def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None)
 
 def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None
                    ) -> Game:
+    _SUGGESTIONS.left = MAX_SUGGESTIONS
     errors: list[SpecError] = []
     prog = _Collector(loader, errors).collect(module, real, (real,))
     _raise(errors)
@@ -1234,7 +1284,7 @@ def _build_params(ck: _Checker, conv: _Sympy, prog: _Program) -> dict[str, Param
         if value is None or domain is None or p.default is None:
             continue
         problem = _outside(value, domain, values)
-        if problem:
+        if problem is not None:
             conv.errors.append(SpecError(
                 f"the default of {name!r} ({_show(value)}) is outside its domain "
                 f"{domain.text}{problem}", p.default.span))

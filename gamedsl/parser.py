@@ -733,6 +733,9 @@ _STATEMENT_START = {
     "SCENARIO": "scenario", "FIX": "fix", "SET": "set", "MERGE": "merge", "USE": "use",
     "EXTENDS": "extends", "CHOOSES": "chooses",
 }
+_STATEMENT_NODES = (ast.Title, ast.ParamDecl, ast.Assume, ast.PlayerDecl, ast.LetDecl, ast.DefDecl,
+                    ast.StageDecl, ast.ChoiceLine, ast.PayoffDecl, ast.ReportDecl,
+                    ast.ScenarioDecl, ast.Fix, ast.SetParam, ast.Merge, ast.Use, ast.Extends)
 _VALUE_START = frozenset(("NUMBER", "NAME", "INF", "FUNC", "PAYOFF", "LPAR", "LSQB", "MINUS"))
 
 
@@ -763,7 +766,7 @@ def _statement_context(state: Any) -> str | None:
         if isinstance(item, Token):
             if item.type in _STATEMENT_START:
                 return _STATEMENT_START[item.type]
-        else:
+        elif isinstance(item, _STATEMENT_NODES):
             return None
     return None
 
