@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Hashable, Iterable, Mapping, Sequence, TypeVar
 
 import networkx as nx
+import sympy
+from sympy.printing.str import StrPrinter
 
 from gamedsl.game import Game
 
@@ -105,13 +107,56 @@ def stage_graph(game: Game) -> nx.DiGraph:
     return g
 
 
+class _SpecPrinter(StrPrinter):
+    """Prints sympy expressions in the syntax of the language (`==`, `and`, `^`, `[C]`)."""
+
+    def _print_Equality(self, e):
+        return f"{self._print(e.lhs)} == {self._print(e.rhs)}"
+
+    def _print_Unequality(self, e):
+        return f"{self._print(e.lhs)} != {self._print(e.rhs)}"
+
+    def _print_And(self, e):
+        return " and ".join(f"({self._print(a)})" if isinstance(a, sympy.Or) else self._print(a)
+                            for a in e.args)
+
+    def _print_Or(self, e):
+        return " or ".join(self._print(a) for a in e.args)
+
+    def _print_Not(self, e):
+        return f"not ({self._print(e.args[0])})"
+
+    def _print_Piecewise(self, e):
+        if len(e.args) == 2 and e.args[0].expr == 1 and e.args[1].expr == 0 and \
+                e.args[1].cond == True:  # noqa: E712 - sympy's true
+            return f"[{self._print(e.args[0].cond)}]"
+        out = self._print(e.args[-1].expr)
+        for piece in reversed(e.args[:-1]):
+            out = f"(if {self._print(piece.cond)} then {self._print(piece.expr)} else {out})"
+        return out
+
+    def _print_Pow(self, e, rational=False):
+        return super()._print_Pow(e, rational).replace("**", "^")
+
+    def _print_Infinity(self, e):
+        return "inf"
+
+    def _print_NegativeInfinity(self, e):
+        return "-inf"
+
+
+def spec_text(expr) -> str:
+    """Return a sympy expression written in the syntax of `.game` files."""
+    return _SpecPrinter().doprint(expr).replace("**", "^")
+
+
 def _choice_text(c) -> str:
     domain = f" {c.domain.text}" if c.domain is not None and c.domain.text else ""
     out = f"{c.player} chooses {c.var}{domain}"
     if c.fixed is not None:
-        out += f"  [fixed = {c.fixed}]"
+        out += f"  [fixed = {spec_text(c.fixed)}]"
     elif c.condition is not None:
-        out += f"  [when {c.condition}, otherwise {c.otherwise}]"
+        out += f"  [when {spec_text(c.condition)}, otherwise {spec_text(c.otherwise)}]"
     return out
 
 
@@ -133,7 +178,7 @@ def _render_text(game: Game, g: nx.DiGraph) -> str:
     lines = []
     for i, stage in enumerate(game.stages):
         mark = " (conditional)" if g.nodes[stage.name]["conditional"] else ""
-        when = f" when {stage.condition}" if stage.condition is not None else ""
+        when = f" when {spec_text(stage.condition)}" if stage.condition is not None else ""
         lines.append(f"{i + 1}. {stage.name}{when}{mark}")
         for c in stage.choices:
             lines.append(f"     {_choice_text(c)}")

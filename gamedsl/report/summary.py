@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gamedsl.game import Domain, Game
-from gamedsl.graph import render
+from gamedsl.graph import render, spec_text
 
 
 def _value(x) -> str:
@@ -75,14 +75,15 @@ def summary(game: Game) -> str:
         out.append("")
         out.append("stages (in order of play):")
         for i, stage in enumerate(game.stages):
-            when = f" when {stage.condition}" if stage.condition is not None else ""
+            when = f" when {spec_text(stage.condition)}" if stage.condition is not None else ""
             out.append(f"  {i + 1}. {stage.name}{when}")
             for c in stage.choices:
                 line = f"       {c.player} chooses {c.var}: {_domain(c.domain)}"
                 if c.fixed is not None:
-                    line += f"  [fixed at {c.fixed}]"
+                    line += f"  [fixed at {spec_text(c.fixed)}]"
                 elif c.condition is not None:
-                    line += f"  [when {c.condition}, otherwise {c.otherwise}]"
+                    line += (f"  [when {spec_text(c.condition)}, "
+                             f"otherwise {spec_text(c.otherwise)}]")
                 if c.description:
                     line += f"  — {c.description}"
                 out.append(line)
