@@ -41,6 +41,7 @@ MAX_FILE_BYTES = 20_000_000
 MAX_RANGE_SIZE = 100_000
 MAX_POWER_DIGITS = 10_000
 MAX_LITERAL_EXPONENT = 400
+MAX_LITERAL_LENGTH = 400
 MAX_ERRORS_COLLECTED = 200
 MAX_INLINED_DEPTH = 300
 BUILTIN_ARITY = {"min": (1, None), "max": (1, None), "abs": (1, 1), "sqrt": (1, 1),
@@ -404,6 +405,8 @@ def _did_you_mean(name: str, candidates: Any) -> str:
 
 def _number(text: str, span: Span) -> sympy.Expr:
     """Return the exact rational value of a number literal."""
+    if len(text) > MAX_LITERAL_LENGTH:
+        raise SpecError(f"number literal too long ({len(text)} characters)", span)
     mantissa, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_LITERAL_EXPONENT:
         raise SpecError(f"number {short(text)} is out of range (exponent above "

@@ -90,6 +90,52 @@ _OPENERS = frozenset("([{")
 _CLOSERS = frozenset(")]}")
 
 
+FAST_PATH = True  # tests switch it off to compare with the full grammar
+
+# `let NAME = RUN`, `report NAME = RUN`, `payoff NAME = RUN` alone on their line (or before ';'
+# or a comment): the bulk of large generated specs.  The lexer builds these statements itself
+# and hands lark one PREBUILT token, which is several times faster than parsing them token by
+# token; the tree is the same (tests/test_parser.py compares both paths).
+_FAST_STATEMENT = re.compile(
+    r"(?P<kw>let|report|payoff)(?P<sp>[ \t]+)(?P<name>(?!(?:" + "|".join(sorted(KEYWORDS)) +
+    r")(?![A-Za-z0-9_]))[A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*"
+    r"(?P<run>" + _RUN_RE.pattern + r")[ \t]*(?=\n|;|\#|$)")
+
+
+class _Prebuilt(Token):
+    """A whole statement built by the lexer (see `_FAST_STATEMENT`)."""
+
+    __slots__ = ("node",)
+
+
+def _prebuilt(f: re.Match, line: int, line_start: int) -> _Prebuilt:
+    """Return the PREBUILT token of a fast-path statement match."""
+    file = _STATE.file
+    start = f.start()
+    kw_col = start - line_start + 1
+    name_col = f.start("name") - line_start + 1
+    run_start = f.start("run")
+    run_end = f.end("run")
+    run_col = run_start - line_start + 1
+    run = Token("RUN", f.group("run"), run_start, line, run_col, line,
+                run_col + (run_end - run_start), run_end)
+    expr = _run_expression(run)
+    name = f.group("name")
+    name_span = Span(file, line, name_col, line, name_col + len(name))
+    span = Span(file, line, kw_col, expr.span.end_line, expr.span.end_column)
+    kw = f.group("kw")
+    if kw == "let":
+        node: Any = ast.LetDecl(name, expr, span, name_span)
+    elif kw == "report":
+        node = ast.ReportDecl(name, expr, span, name_span)
+    else:
+        node = ast.PayoffDecl(name, expr, span, name_span)
+    token = _Prebuilt("PREBUILT", f.group(), start, line, kw_col, line,
+                      kw_col + (run_end - start), run_end)
+    token.node = node
+    return token
+
+
 class GameLexer(Lexer):
     """Cut normalised `.game` text into lark tokens; raise `SpecError` on a character that
     cannot start a token.  Tracks bracket depth to refuse absurd nesting early."""
@@ -108,7 +154,19 @@ class GameLexer(Lexer):
         seen_assign = False
         prev_type = ""      # the token before last_type
         run_match = _RUN_RE.match
+        fast_match = _FAST_STATEMENT.match
         while pos < n:
+            if not statement and FAST_PATH and (data.startswith("let", pos) or
+                                                data.startswith("report", pos) or
+                                                data.startswith("payoff", pos)):
+                f = fast_match(data, pos)
+                if f is not None:
+                    token = _prebuilt(f, line, line_start)
+                    yield token
+                    prev_type, last_type = last_type, "PREBUILT"
+                    statement = "PREBUILT"
+                    pos = token.end_pos
+                    continue
             if last_type in _RUN_AFTER and statement != "MERGE" and \
                     not (statement == "DEF" and not seen_assign) and \
                     not (last_type == "LPAR" and prev_type == "PAYOFF"):
@@ -353,6 +411,122 @@ def _expand_run(tok: Token, out: list) -> None:
             out.append(ast.Name(value, Span(file, line, column, line, end_column)))
 
 
+_RUN_LEXEME = re.compile(r"[ \t]*(?:(" + _NUMBER + r")|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/^]))")
+_MAX_FAST_POWERS = 50
+
+
+def _fast_run(tok: Token) -> ast.Expr | None:
+    """Return the tree of a RUN token by precedence climbing, or None when the run is not a
+    well-formed expression (the general resolver then reports the precise error).  Gives
+    exactly the tree `_Resolver.expression(_items([tok]))` gives, faster."""
+    file, line, base = _STATE.file, tok.line, tok.column
+    kinds: list[int] = []   # 0 number, 1 name, 2 operator
+    values: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    powers = 0
+    for m in _RUN_LEXEME.finditer(tok.value):
+        if m.lastindex == 3:
+            kinds.append(2)
+            v = m.group(3)
+            powers += v == "^" or v == "**"
+        else:
+            kinds.append(m.lastindex - 1)
+            v = m.group(m.lastindex)
+        values.append(v)
+        starts.append(base + m.start(m.lastindex))
+        ends.append(base + m.end())
+    if powers > _MAX_FAST_POWERS:
+        return None
+    n = len(kinds)
+    pos = 0
+
+    def leaf(i: int) -> ast.Expr:
+        span = Span(file, line, starts[i], line, ends[i])
+        if kinds[i] == 0:
+            return ast.Number(values[i], span)
+        if values[i] == "inf":
+            return ast.Inf(span)
+        return ast.Name(values[i], span)
+
+    def signs() -> list[int]:
+        nonlocal pos
+        out = []
+        while pos < n and kinds[pos] == 2 and (values[pos] == "-" or values[pos] == "+"):
+            out.append(pos)
+            pos += 1
+        return out
+
+    def signed(marks: list[int], node: ast.Expr) -> ast.Expr:
+        for i in reversed(marks):
+            if values[i] == "-":
+                node = ast.Neg(node, Span(file, line, starts[i], node.span.end_line,
+                                          node.span.end_column), _depth(node))
+        return node
+
+    def power() -> ast.Expr | None:
+        nonlocal pos
+        if pos >= n or kinds[pos] == 2:
+            return None
+        base_node = leaf(pos)
+        pos += 1
+        if pos < n and kinds[pos] == 2 and (values[pos] == "^" or values[pos] == "**"):
+            pos += 1
+            marks = signs()
+            rest = power()
+            if rest is None:
+                return None
+            rest = signed(marks, rest)
+            return ast.Power(base_node, rest, _span(base_node, rest), _depth(base_node, rest))
+        return base_node
+
+    def unary() -> ast.Expr | None:
+        marks = signs()
+        node = power()
+        return None if node is None else signed(marks, node)
+
+    def product() -> ast.Expr | None:
+        nonlocal pos
+        first = unary()
+        if first is None:
+            return None
+        factors, ops = [first], ["*"]
+        while pos < n and kinds[pos] == 2 and (values[pos] == "*" or values[pos] == "/"):
+            ops.append(values[pos])
+            pos += 1
+            f = unary()
+            if f is None:
+                return None
+            factors.append(f)
+        if len(factors) == 1:
+            return first
+        return ast.Product(tuple(factors), tuple(ops), _span(factors[0], factors[-1]),
+                           _depth(*factors))
+
+    first = product()
+    if first is None:
+        return None
+    terms, sums = [first], ["+"]
+    while pos < n and kinds[pos] == 2 and (values[pos] == "+" or values[pos] == "-"):
+        sums.append(values[pos])
+        pos += 1
+        t = product()
+        if t is None:
+            return None
+        terms.append(t)
+    if pos != n:
+        return None
+    if len(terms) == 1:
+        return first
+    return ast.Sum(tuple(terms), tuple(sums), _span(terms[0], terms[-1]), _depth(*terms))
+
+
+def _run_expression(tok: Token) -> ast.Expr:
+    """Return the tree of a RUN token that is a whole expression."""
+    node = _fast_run(tok) if FAST_PATH else None
+    return node if node is not None else _Resolver.expression(_items([tok]))
+
+
 def _describe(item: Any) -> str:
     if _is_op(item):
         return repr(item.value if item.type != "POW" else item.value)
@@ -549,9 +723,13 @@ class _Builder(Transformer):
 
     # -- expressions --
     def cond(self, items: list) -> ast.Expr:
+        if len(items) == 1 and type(items[0]) is Token and items[0].type == "RUN":
+            return _run_expression(items[0])
         return _Resolver.expression(_items(items))
 
     def arith(self, items: list) -> ast.Expr:
+        if len(items) == 1 and type(items[0]) is Token and items[0].type == "RUN":
+            return _run_expression(items[0])
         return _Resolver.arithmetic(_items(items))
 
     def ifelse(self, c: list) -> ast.Expr:
@@ -683,7 +861,7 @@ class _Builder(Transformer):
         return ast.Extends(_target(c[1]), _span(c[0], c[1]))
 
     def start(self, c: list) -> list:
-        return c
+        return [x.node if type(x) is _Prebuilt else x for x in c]
 
 
 def _is_leaf(item: Any) -> bool:
@@ -764,6 +942,8 @@ def _statement_context(state: Any) -> str | None:
     stack = getattr(state, "value_stack", None) or []
     for item in reversed(stack):
         if isinstance(item, Token):
+            if item.type == "PREBUILT":
+                return None
             if item.type in _STATEMENT_START:
                 return _STATEMENT_START[item.type]
         elif isinstance(item, _STATEMENT_NODES):

@@ -15,19 +15,19 @@ from gamedsl.errors import SpecError
 
 LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
 BASE = "player L\nstage s:\n  L chooses x >= 0\npayoff L = -x^2 + R\n"
-FEW_SECONDS = 8.0  # generous: CI machines are shared
+FEW_SECONDS = 20.0  # CPU seconds; generous because CI machines are shared
 
 
 def outcome(text: str) -> str:
     """Return 'ok' or the first error message of checking `text`, failing on anything else and
     on taking more than a few seconds."""
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         check_text(text, "h.game")
         result = "ok"
     except SpecError as e:
         result = e.message
-    assert time.perf_counter() - start < FEW_SECONDS
+    assert time.process_time() - start < FEW_SECONDS
     return result
 
 

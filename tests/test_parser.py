@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gamedsl import ast
@@ -263,3 +265,51 @@ def test_runs_and_single_tokens_give_the_same_tree() -> None:
     direct = expr_of("a + b*c - 2^x")
     in_call = expr_of("max(a + b*c - 2^x)").args[0]
     assert shape(direct) == shape(in_call) == "(a + (b * c) - (2^x))"
+
+
+# ---- the fast paths give the same trees as the full grammar ------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import gamedsl.parser as parser_module  # noqa: E402
+
+LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
+
+
+def parse_both(text: str) -> tuple:
+    fast = parse(text, "t.game")
+    parser_module.FAST_PATH = False
+    try:
+        slow = parse(text, "t.game")
+    finally:
+        parser_module.FAST_PATH = True
+    return fast, slow
+
+
+@pytest.mark.parametrize("path", sorted(LANG.glob("*.game")), ids=lambda p: p.name)
+def test_fast_statements_match_the_grammar_on_every_example(path: Path) -> None:
+    fast, slow = parse_both(path.read_text(encoding="utf-8"))
+    assert fast == slow
+
+
+RUN_PIECES = ["a", "b1", "x_y", "inf", "0", "2", ".5", "1e-3", "+", "-", "*", "/", "^", "**",
+              " ", "  ", "\t"]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(RUN_PIECES), min_size=1, max_size=14))
+def test_fast_runs_match_the_general_resolver(pieces: list[str]) -> None:
+    body = "".join(p if p.strip() else p for p in pieces).strip() or "a"
+    text = f"let z = {body}\nreport r = ({body})\n"
+
+    def outcome(fast: bool):
+        parser_module.FAST_PATH = fast
+        try:
+            return parse(text, "t.game").statements
+        except SpecError as e:
+            return (e.message, e.span)
+        finally:
+            parser_module.FAST_PATH = True
+
+    assert outcome(True) == outcome(False)
