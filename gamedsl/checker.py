@@ -494,21 +494,8 @@ class _Checker:
 
     def _refs(self, expr: ast.Expr, local: set[str]) -> set:
         """Return the keys of the items `expr` refers to (unknown names are skipped here)."""
-        out = set()
-        kinds = self.kinds
-        for node in ast.walk(expr):
-            t = type(node)
-            if t is ast.Name:
-                if node.name in local:
-                    continue
-                k = kinds.get(node.name)
-                if k in ("let", "report"):
-                    out.add((k, node.name))
-            elif t is ast.Call:
-                if kinds.get(node.func) == "def":
-                    out.add(("def", node.func))
-            elif t is ast.PayoffRef:
-                out.add(("payoff", node.player))
+        out: set = set()
+        _collect_refs(expr, local, self.kinds, out)
         return out
 
     def check_cycles(self) -> list[tuple[str, str]] | None:
@@ -689,14 +676,9 @@ class _Checker:
                            "wrap the condition in brackets: [C] is 1 when C holds, else 0")
             # dependency summary: the latest stage of a choice used, and payoff use
             latest = (-1, "")
-            uses_payoff = key[0] == "payoff"
-            for node in ast.walk(item.expr):
-                if type(node) is ast.Name and node.name not in local:
-                    st = self.stage_of.get(node.name)
-                    if st is not None and st[0] > latest[0]:
-                        latest = (st[0], node.name)
-                elif type(node) is ast.PayoffRef:
-                    uses_payoff = True
+            uses_payoff = key[0] == "payoff" or any(r[0] == "payoff" for r in item.refs)
+            if self.stage_of:
+                latest = _latest_choice(item.expr, local, self.stage_of, latest)
             for r in item.refs:
                 dep = self.items.get(r)
                 if dep is None:
@@ -706,7 +688,11 @@ class _Checker:
                 uses_payoff = uses_payoff or dep.uses_payoff
             item.max_stage = latest
             item.uses_payoff = uses_payoff
-            item.inline_depth = self._inline_depth(item.expr, local, None)
+            # cheap bound first: the precise estimate only when the bound is too deep
+            bound = item.expr.depth + max((self.items[r].inline_depth for r in item.refs
+                                           if r in self.items), default=0)
+            item.inline_depth = bound if bound <= MAX_INLINED_DEPTH else \
+                self._inline_depth(item.expr, local, None)
             if item.inline_depth > MAX_INLINED_DEPTH:
                 self.error(f"{key[1]!r} is nested too deeply once the lets and defs it uses are "
                            f"inlined (about {item.inline_depth} levels; at most "
@@ -739,6 +725,44 @@ class _Checker:
             return 1 + extra
         flat = t if (t is ast.Sum or t is ast.Product) else None
         return 1 + extra + max(self._inline_depth(k, local, flat) for k in kids)
+
+
+def _collect_refs(e: ast.Expr, local: set[str], kinds: Mapping[str, str], out: set) -> None:
+    """Add to `out` the keys of the lets, reports, defs and payoffs that `e` refers to."""
+    t = type(e)
+    if t is ast.Name:
+        if e.name not in local:
+            k = kinds.get(e.name)
+            if k == "let" or k == "report":
+                out.add((k, e.name))
+        return
+    if t is ast.Number or t is ast.Inf:
+        return
+    if t is ast.Call:
+        if e.func not in local and kinds.get(e.func) == "def":
+            out.add(("def", e.func))
+    elif t is ast.PayoffRef:
+        out.add(("payoff", e.player))
+        return
+    for child in ast.children(e):
+        _collect_refs(child, local, kinds, out)
+
+
+def _latest_choice(e: ast.Expr, local: set[str], stage_of: Mapping[str, tuple[int, str]],
+                   latest: tuple[int, str]) -> tuple[int, str]:
+    """Return the latest (stage index, var) among `latest` and the choices `e` names."""
+    t = type(e)
+    if t is ast.Name:
+        if e.name not in local:
+            st = stage_of.get(e.name)
+            if st is not None and st[0] > latest[0]:
+                return (st[0], e.name)
+        return latest
+    if t is ast.Number or t is ast.Inf or t is ast.PayoffRef:
+        return latest
+    for child in ast.children(e):
+        latest = _latest_choice(child, local, stage_of, latest)
+    return latest
 
 
 def _type_message(got: str, want: str) -> tuple[str, str]:
@@ -975,6 +999,11 @@ def load_game(source: str, scenario: str | None = None) -> Game:
     Raises `SpecError` (or `SpecErrors`) for anything wrong with the spec; the error carries
     `.sources` (file -> text) for formatting.
     """
+    with _NoGC():
+        return _load_game(source, scenario)
+
+
+def _load_game(source: str, scenario: str | None) -> Game:
     loader = _Loader()
     try:
         if source.startswith("stdlib:"):
@@ -997,6 +1026,11 @@ def load_game(source: str, scenario: str | None = None) -> Game:
 
 def check_text(text: str, filename: str = "<input>", scenario: str | None = None) -> Game:
     """Return the checked game in `text` (as if read from `filename`); for tests and tools."""
+    with _NoGC():
+        return _check_text(text, filename, scenario)
+
+
+def _check_text(text: str, filename: str, scenario: str | None) -> Game:
     loader = _Loader()
     real = os.path.abspath(filename) if not filename.startswith("<") else \
         os.path.join(os.getcwd(), filename)
@@ -1015,16 +1049,21 @@ def _raise(errors: list[SpecError]) -> None:
         raise SpecErrors(errors)
 
 
-def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
-    # The check allocates many long-lived objects; cyclic garbage collection would rescan them
-    # over and over (seconds on a 50,000-let spec) and finds nothing to free.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _check_program(loader, module, real, scenario)
-    finally:
-        if gc_was_enabled:
+class _NoGC:
+    """Pauses cyclic garbage collection: a check allocates many long-lived objects, which the
+    collector would rescan over and over (seconds on a 50,000-let spec) to free nothing."""
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.was_enabled:
             gc.enable()
+
+
+def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
+    return _check_program(loader, module, real, scenario)
 
 
 def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None

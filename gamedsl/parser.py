@@ -1119,6 +1119,7 @@ def parse(text: str, filename: str) -> ast.Module:
         gc.disable()  # the parse allocates many small objects and frees none
         try:
             statements = _lark().parse(text)
+            statements, errors = _group_blocks(statements or [], text, filename)
         except SpecError:
             raise
         except UnexpectedToken as e:
@@ -1135,7 +1136,6 @@ def parse(text: str, filename: str) -> ast.Module:
         finally:
             if gc_was_enabled:
                 gc.enable()
-        statements, errors = _group_blocks(statements or [], text, filename)
     if errors:
         raise SpecErrors(errors)
     return ast.Module(filename, tuple(statements))

@@ -452,3 +452,23 @@ def test_the_examples_together_use_every_construct() -> None:
     missing = [name for name, pattern in CONSTRUCTS.items()
                if not any(re.search(pattern, t, re.MULTILINE) for t in texts)]
     assert missing == []
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "language.md"
+
+
+def test_every_example_in_the_language_reference_parses() -> None:
+    import textwrap
+
+    from gamedsl.parser import parse
+
+    blocks = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 15
+    for block in blocks:
+        parse(textwrap.dedent(block), "language.md")
+
+
+def test_the_first_example_of_the_reference_checks() -> None:
+    block = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)[0]
+    g = check_text(block, "language.md")
+    assert [s.name for s in g.stages] == ["lead", "follow"]
