@@ -18,8 +18,13 @@ import time
 
 def generate(stages: int = 2000, lets: int = 50000) -> str:
     """Return the text of a valid game with `stages` stages and `lets` lets."""
-    lines = ['game "generated benchmark"', "param a = 1 > 0  \"scale\"",
-             "param b = 2 in [0, 10]", "player P", "player Q"]
+    lines = [
+        'game "generated benchmark"',
+        'param a = 1 > 0  "scale"',
+        "param b = 2 in [0, 10]",
+        "player P",
+        "player Q",
+    ]
     for i in range(lets):
         if i % 10 == 0:
             lines.append(f"let v{i} = a*{i % 7 + 1} + b/2")
@@ -28,7 +33,7 @@ def generate(stages: int = 2000, lets: int = 50000) -> str:
     for i in range(stages):
         who = "P" if i % 2 == 0 else "Q"
         lines.append(f"stage s{i}:")
-        lines.append(f"  {who} chooses x{i} >= 0, <= v{(i * 25) % lets}  \"quantity {i}\"")
+        lines.append(f'  {who} chooses x{i} >= 0, <= v{(i * 25) % lets}  "quantity {i}"')
     terms = " + ".join(f"x{i}" for i in range(0, stages, 2))
     lines.append(f"payoff P = {terms} - (x0 - a)^2")
     terms = " + ".join(f"x{i}" for i in range(1, stages, 2))
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from gamedsl.parser import parse
 
     text = generate(args.stages, args.lets)
-    parse("game \"warm-up\"\n", "warm.game")  # build the LALR tables once
+    parse('game "warm-up"\n', "warm.game")  # build the LALR tables once
     best_wall = best_cpu = float("inf")
     for _ in range(args.repeat):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -57,10 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         game = check_text(text, "bench.game")
         w2, c2 = time.perf_counter(), time.process_time()
         best_wall, best_cpu = min(best_wall, w2 - w1), min(best_cpu, c2 - c1)
-        print(f"parse {w1 - w0:.2f} s ({c1 - c0:.2f} s CPU), "
-              f"check (parse included) {w2 - w1:.2f} s ({c2 - c1:.2f} s CPU)")
-    print(f"{len(text) / 1e6:.1f} MB, {len(game.stages)} stages, {len(game.lets)} lets: "
-          f"check takes {best_wall:.2f} s ({best_cpu:.2f} s of CPU time; target < 5 s)")
+        print(
+            f"parse {w1 - w0:.2f} s ({c1 - c0:.2f} s CPU), "
+            f"check (parse included) {w2 - w1:.2f} s ({c2 - c1:.2f} s CPU)"
+        )
+    print(
+        f"{len(text) / 1e6:.1f} MB, {len(game.stages)} stages, {len(game.lets)} lets: "
+        f"check takes {best_wall:.2f} s ({best_cpu:.2f} s of CPU time; target < 5 s)"
+    )
     return 0
 
 

@@ -8,7 +8,6 @@ kept so that later steps can refuse absurdly nested input before walking it recu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from gamedsl.errors import Span
 
@@ -46,7 +45,7 @@ class Call:
     """`f(x, y)`: a def or a built-in (min max abs sqrt exp log)."""
 
     func: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -65,7 +64,7 @@ class PayoffRef:
 class Neg:
     """Unary minus."""
 
-    operand: "Expr"
+    operand: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -74,7 +73,7 @@ class Neg:
 class Sum:
     """`t0 ± t1 ± t2 ...`: `signs[i]` is '+' or '-' for `terms[i]` (the first is '+')."""
 
-    terms: tuple["Expr", ...]
+    terms: tuple[Expr, ...]
     signs: tuple[str, ...]
     span: Span
     depth: int = field(default=1, compare=False)
@@ -84,7 +83,7 @@ class Sum:
 class Product:
     """`f0 */ f1 */ f2 ...`: `ops[i]` is '*' or '/' for `factors[i]` (the first is '*')."""
 
-    factors: tuple["Expr", ...]
+    factors: tuple[Expr, ...]
     ops: tuple[str, ...]
     span: Span
     depth: int = field(default=1, compare=False)
@@ -94,8 +93,8 @@ class Product:
 class Power:
     """`base ^ exponent` (right-associative chains are nested Powers)."""
 
-    base: "Expr"
-    exponent: "Expr"
+    base: Expr
+    exponent: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -105,8 +104,8 @@ class Compare:
     """`left OP right` with OP one of < <= > >= == !=."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -116,7 +115,7 @@ class BoolOp:
     """`a and b and c` or `a or b or c`."""
 
     op: str
-    operands: tuple["Expr", ...]
+    operands: tuple[Expr, ...]
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -125,7 +124,7 @@ class BoolOp:
 class Not:
     """`not C`."""
 
-    operand: "Expr"
+    operand: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -134,7 +133,7 @@ class Not:
 class Iverson:
     """`[C]`: 1 when C holds, else 0."""
 
-    condition: "Expr"
+    condition: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
@@ -143,17 +142,29 @@ class Iverson:
 class IfElse:
     """`if C then X else Y`."""
 
-    condition: "Expr"
-    then: "Expr"
-    otherwise: "Expr"
+    condition: Expr
+    then: Expr
+    otherwise: Expr
     span: Span
     depth: int = field(default=1, compare=False)
 
 
-Expr = Union[
-    Number, Inf, Name, Call, PayoffRef, Neg, Sum, Product, Power, Compare, BoolOp, Not, Iverson,
-    IfElse,
-]
+Expr = (
+    Number
+    | Inf
+    | Name
+    | Call
+    | PayoffRef
+    | Neg
+    | Sum
+    | Product
+    | Power
+    | Compare
+    | BoolOp
+    | Not
+    | Iverson
+    | IfElse
+)
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -366,7 +377,7 @@ class Merge:
     merged_span: Span
 
 
-ScenarioStatement = Union[Fix, SetParam, Merge, PayoffDecl, LetDecl]
+ScenarioStatement = Fix | SetParam | Merge | PayoffDecl | LetDecl
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,10 +407,20 @@ class Extends:
     span: Span
 
 
-Statement = Union[
-    Title, ParamDecl, Assume, PlayerDecl, LetDecl, DefDecl, StageDecl, PayoffDecl, ReportDecl,
-    ScenarioDecl, Use, Extends,
-]
+Statement = (
+    Title
+    | ParamDecl
+    | Assume
+    | PlayerDecl
+    | LetDecl
+    | DefDecl
+    | StageDecl
+    | PayoffDecl
+    | ReportDecl
+    | ScenarioDecl
+    | Use
+    | Extends
+)
 
 
 @dataclass(frozen=True, slots=True)

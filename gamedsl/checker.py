@@ -15,24 +15,31 @@ from __future__ import annotations
 
 import difflib
 import gc
-import math
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any
 
 import sympy
 
 from gamedsl import ast
 from gamedsl.errors import Span, SpecError, SpecErrors
 from gamedsl.game import (
-    Assumption, Choice, Domain, Game, Param, Player, ScenarioInfo, Stage, symbol,
+    Assumption,
+    Choice,
+    Domain,
+    Game,
+    Param,
+    Player,
+    ScenarioInfo,
+    Stage,
+    symbol,
 )
 from gamedsl.graph import find_cycle, topological_order
 from gamedsl.parser import BUILTINS, parse, short
@@ -44,8 +51,14 @@ MAX_LITERAL_EXPONENT = 400
 MAX_LITERAL_LENGTH = 400
 MAX_ERRORS_COLLECTED = 200
 MAX_INLINED_DEPTH = 300
-BUILTIN_ARITY = {"min": (1, None), "max": (1, None), "abs": (1, 1), "sqrt": (1, 1),
-                 "exp": (1, 1), "log": (1, 2)}
+BUILTIN_ARITY = {
+    "min": (1, None),
+    "max": (1, None),
+    "abs": (1, 1),
+    "sqrt": (1, 1),
+    "exp": (1, 1),
+    "log": (1, 2),
+}
 
 NUM = "number"
 COND = "condition"
@@ -65,9 +78,12 @@ _STDLIB_NAME = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*(\.game)?$")
 def _stdlib_path(name: str, span: Span) -> Path:
     """Return the file that `stdlib:NAME` names, refusing anything outside the stdlib directory."""
     if not name or not _STDLIB_NAME.match(name) or ".." in name.split("/"):
-        raise SpecError(f"bad standard-library name {short(name)!r}", span,
-                        "write stdlib:NAME with NAME a file of the standard library, e.g. "
-                        "stdlib:openness_regulation")
+        raise SpecError(
+            f"bad standard-library name {short(name)!r}",
+            span,
+            "write stdlib:NAME with NAME a file of the standard library, e.g. "
+            "stdlib:openness_regulation",
+        )
     root = stdlib_dir().resolve()
     candidate = root / (name if name.endswith(".game") else name + ".game")
     real = candidate.resolve()
@@ -76,8 +92,11 @@ def _stdlib_path(name: str, span: Span) -> Path:
     if not real.is_file():
         available = sorted(p.stem for p in root.glob("*.game"))
         hint = _suggest(name.removesuffix(".game"), available)
-        raise SpecError(f"no standard-library model stdlib:{short(name)}", span,
-                        hint or (f"available: {', '.join(available)}" if available else None))
+        raise SpecError(
+            f"no standard-library model stdlib:{short(name)}",
+            span,
+            hint or (f"available: {', '.join(available)}" if available else None),
+        )
     return real
 
 
@@ -99,9 +118,12 @@ def _read(path: Path, display: str, span: Span | None) -> str:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         line_start = data.rfind(b"\n", 0, e.start) + 1
-        column = len(data[line_start:e.start].decode("utf-8", errors="replace")) + 1
-        raise SpecError(f"{display} is not UTF-8 text (byte 0x{data[e.start]:02x})",
-                        Span(display, line, column), "save the file as UTF-8") from None
+        column = len(data[line_start : e.start].decode("utf-8", errors="replace")) + 1
+        raise SpecError(
+            f"{display} is not UTF-8 text (byte 0x{data[e.start]:02x})",
+            Span(display, line, column),
+            "save the file as UTF-8",
+        ) from None
 
 
 # ---- collecting declarations across files -----------------------------------------------------
@@ -125,15 +147,31 @@ class _Program:
     names: dict[str, tuple[str, Span, str]] = field(default_factory=dict)
     included: set[str] = field(default_factory=set)
 
-    def copy(self) -> "_Program":
-        return _Program(self.title, dict(self.params), dict(self.players), dict(self.lets),
-                        dict(self.defs), dict(self.reports), dict(self.payoffs), list(self.stages),
-                        dict(self.scenarios), list(self.assumes), dict(self.names),
-                        set(self.included))
+    def copy(self) -> _Program:
+        return _Program(
+            self.title,
+            dict(self.params),
+            dict(self.players),
+            dict(self.lets),
+            dict(self.defs),
+            dict(self.reports),
+            dict(self.payoffs),
+            list(self.stages),
+            dict(self.scenarios),
+            list(self.assumes),
+            dict(self.names),
+            set(self.included),
+        )
 
 
-_KIND_WORD = {"param": "a param", "player": "a player", "choice": "a choice variable",
-              "let": "a let", "report": "a report", "def": "a function"}
+_KIND_WORD = {
+    "param": "a param",
+    "player": "a player",
+    "choice": "a choice variable",
+    "let": "a let",
+    "report": "a report",
+    "def": "a function",
+}
 _REDECLARABLE = {"param", "let", "report"}
 
 
@@ -156,11 +194,12 @@ class _Loader:
         self.modules[real] = module
         return module
 
-    def resolve(self, target: str, base_display: str, base_real: str, span: Span
-                ) -> tuple[str, str]:
+    def resolve(
+        self, target: str, base_display: str, base_real: str, span: Span
+    ) -> tuple[str, str]:
         """Return (display path, real path) of `target` used from the file `base_display`."""
         if target.startswith("stdlib:"):
-            real = _stdlib_path(target[len("stdlib:"):], span)
+            real = _stdlib_path(target[len("stdlib:") :], span)
             return str(real), str(real)
         if not target:
             raise SpecError("empty file name", span)
@@ -197,8 +236,9 @@ class _Collector:
         for i, stmt in enumerate(statements):
             if isinstance(stmt, ast.Extends):
                 if i != 0:
-                    self.errors.append(SpecError(
-                        "'extends' must be the first statement of the file", stmt.span))
+                    self.errors.append(
+                        SpecError("'extends' must be the first statement of the file", stmt.span)
+                    )
                     continue
                 parent = self._load(stmt, module.file, real, stack, "extends")
                 if parent is not None:
@@ -212,20 +252,28 @@ class _Collector:
                     self._merge_used(prog, used, stmt)
                 continue
             self._add(prog, stmt, own_names, own_payoffs, parent is not None)
-        self._place_stages(prog, [s for s in statements if isinstance(s, ast.StageDecl)],
-                           parent is not None)
+        self._place_stages(
+            prog, [s for s in statements if isinstance(s, ast.StageDecl)], parent is not None
+        )
         return prog
 
-    def _load(self, stmt: ast.Use | ast.Extends, display: str, real: str,
-              stack: tuple[str, ...], word: str) -> _Program | None:
+    def _load(
+        self,
+        stmt: ast.Use | ast.Extends,
+        display: str,
+        real: str,
+        stack: tuple[str, ...],
+        word: str,
+    ) -> _Program | None:
         try:
             t_display, t_real = self.loader.resolve(stmt.target, display, real, stmt.span)
         except SpecError as e:
             self.errors.append(e)
             return None
         if t_real in stack:
-            names = [os.path.basename(p) for p in stack[stack.index(t_real):]] + [
-                os.path.basename(t_real)]
+            names = [os.path.basename(p) for p in stack[stack.index(t_real) :]] + [
+                os.path.basename(t_real)
+            ]
             self.errors.append(SpecError(f"{word} cycle: {' -> '.join(names)}", stmt.span))
             return None
         module = self.loader.parse_file(t_real, t_display)
@@ -233,13 +281,24 @@ class _Collector:
 
     def _merge_used(self, prog: _Program, used: _Program, stmt: ast.Use) -> None:
         if used.stages or used.payoffs or used.scenarios:
-            what = [w for w, v in (("stages", used.stages), ("payoffs", used.payoffs),
-                                   ("scenarios", used.scenarios)) if v]
-            self.errors.append(SpecError(
-                f"{stmt.target} declares {' and '.join(what)}: 'use' brings in only params, "
-                f"players, lets, defs and reports", stmt.span,
-                f"to build on the whole game, write: extends \"{stmt.target}\" as the first "
-                f"statement"))
+            what = [
+                w
+                for w, v in (
+                    ("stages", used.stages),
+                    ("payoffs", used.payoffs),
+                    ("scenarios", used.scenarios),
+                )
+                if v
+            ]
+            self.errors.append(
+                SpecError(
+                    f"{stmt.target} declares {' and '.join(what)}: 'use' brings in only params, "
+                    f"players, lets, defs and reports",
+                    stmt.span,
+                    f'to build on the whole game, write: extends "{stmt.target}" as the first '
+                    f"statement",
+                )
+            )
             return
         for table in ("params", "players", "lets", "defs", "reports"):
             mine = getattr(prog, table)
@@ -248,9 +307,13 @@ class _Collector:
                     continue  # the same module reached twice
                 if name in prog.names and prog.names[name][1] != decl.name_span:
                     kind, span, _ = prog.names[name]
-                    self.errors.append(SpecError(
-                        f"{short(name)!r} from {stmt.target} is already declared as "
-                        f"{_KIND_WORD[kind]} at {span}", stmt.span))
+                    self.errors.append(
+                        SpecError(
+                            f"{short(name)!r} from {stmt.target} is already declared as "
+                            f"{_KIND_WORD[kind]} at {span}",
+                            stmt.span,
+                        )
+                    )
                     continue
                 mine[name] = decl
                 prog.names[name] = used.names[name]
@@ -258,13 +321,13 @@ class _Collector:
             if a not in prog.assumes:
                 prog.assumes.append(a)
 
-    def _declare(self, prog: _Program, name: str, kind: str, span: Span, own: set[str],
-                 extending: bool) -> bool:
+    def _declare(
+        self, prog: _Program, name: str, kind: str, span: Span, own: set[str], extending: bool
+    ) -> bool:
         """Record `name`; return False (with an error) when it clashes."""
         if name in prog.names:
             old_kind, old_span, _ = prog.names[name]
-            if (extending and name not in own and old_kind == kind
-                    and kind in _REDECLARABLE):
+            if extending and name not in own and old_kind == kind and kind in _REDECLARABLE:
                 own.add(name)
                 prog.names[name] = (kind, span, "own")
                 return True
@@ -273,22 +336,28 @@ class _Collector:
                 msg = msg[0].upper() + msg[1:] if False else msg
                 self.errors.append(SpecError(f"duplicate declaration: {msg}", span))
             else:
-                self.errors.append(SpecError(
-                    f"duplicate declaration: {short(name)!r} is already declared as "
-                    f"{_KIND_WORD[old_kind]} at {old_span}", span,
-                    "params, players, variables, lets, reports and functions share one "
-                    "namespace"))
+                self.errors.append(
+                    SpecError(
+                        f"duplicate declaration: {short(name)!r} is already declared as "
+                        f"{_KIND_WORD[old_kind]} at {old_span}",
+                        span,
+                        "params, players, variables, lets, reports and functions share one "
+                        "namespace",
+                    )
+                )
             return False
         own.add(name)
         prog.names[name] = (kind, span, "own")
         return True
 
-    def _add(self, prog: _Program, stmt: Any, own: set[str], own_payoffs: set[str],
-             extending: bool) -> None:
+    def _add(
+        self, prog: _Program, stmt: Any, own: set[str], own_payoffs: set[str], extending: bool
+    ) -> None:
         if isinstance(stmt, ast.Title):
             if prog.title is not None and (not extending or "#title" in own):
-                self.errors.append(SpecError(
-                    f"a second game title (the first is at {prog.title.span})", stmt.span))
+                self.errors.append(
+                    SpecError(f"a second game title (the first is at {prog.title.span})", stmt.span)
+                )
                 return
             own.add("#title")
             prog.title = stmt
@@ -309,9 +378,13 @@ class _Collector:
                 prog.reports[stmt.name] = stmt
         elif isinstance(stmt, ast.PayoffDecl):
             if stmt.player in prog.payoffs and (not extending or stmt.player in own_payoffs):
-                self.errors.append(SpecError(
-                    f"a second payoff for {short(stmt.player)!r} (the first is at "
-                    f"{prog.payoffs[stmt.player].span})", stmt.name_span))
+                self.errors.append(
+                    SpecError(
+                        f"a second payoff for {short(stmt.player)!r} (the first is at "
+                        f"{prog.payoffs[stmt.player].span})",
+                        stmt.name_span,
+                    )
+                )
                 return
             own_payoffs.add(stmt.player)
             prog.payoffs[stmt.player] = stmt
@@ -319,31 +392,42 @@ class _Collector:
             prog.assumes.append(stmt)
         elif isinstance(stmt, ast.ScenarioDecl):
             if stmt.name in prog.scenarios:
-                self.errors.append(SpecError(
-                    f"duplicate declaration: scenario {short(stmt.name)!r} is already declared "
-                    f"at {prog.scenarios[stmt.name].span}", stmt.name_span))
+                self.errors.append(
+                    SpecError(
+                        f"duplicate declaration: scenario {short(stmt.name)!r} is already declared "
+                        f"at {prog.scenarios[stmt.name].span}",
+                        stmt.name_span,
+                    )
+                )
                 return
             prog.scenarios[stmt.name] = stmt
         elif isinstance(stmt, ast.StageDecl):
             for choice in stmt.choices:
                 if choice.var in prog.names and prog.names[choice.var][0] == "choice":
                     _, span, _ = prog.names[choice.var]
-                    self.errors.append(SpecError(
-                        f"variable {short(choice.var)!r} is chosen twice (first at {span})",
-                        choice.var_span, "each variable is chosen by one player in one stage"))
+                    self.errors.append(
+                        SpecError(
+                            f"variable {short(choice.var)!r} is chosen twice (first at {span})",
+                            choice.var_span,
+                            "each variable is chosen by one player in one stage",
+                        )
+                    )
                     continue
                 self._declare(prog, choice.var, "choice", choice.var_span, own, False)
 
-    def _place_stages(self, prog: _Program, stages: list[ast.StageDecl], extending: bool
-                      ) -> None:
+    def _place_stages(self, prog: _Program, stages: list[ast.StageDecl], extending: bool) -> None:
         order = list(prog.stages)
         names = {s.name: s for s in order}
         placed: list[ast.StageDecl] = []
         for stage in stages:
             if stage.name in names:
-                self.errors.append(SpecError(
-                    f"duplicate declaration: stage {short(stage.name)!r} is already declared "
-                    f"at {names[stage.name].span}", stage.name_span))
+                self.errors.append(
+                    SpecError(
+                        f"duplicate declaration: stage {short(stage.name)!r} is already declared "
+                        f"at {names[stage.name].span}",
+                        stage.name_span,
+                    )
+                )
                 continue
             names[stage.name] = stage
             if stage.placement is None:
@@ -356,9 +440,13 @@ class _Collector:
             index = {s.name: i for i, s in enumerate(order)}
             if p.other not in index:
                 hint = _suggest(p.other, list(index))
-                self.errors.append(SpecError(
-                    f"unknown stage {short(p.other)!r} in '{p.where} {short(p.other)}'",
-                    p.span, hint))
+                self.errors.append(
+                    SpecError(
+                        f"unknown stage {short(p.other)!r} in '{p.where} {short(p.other)}'",
+                        p.span,
+                        hint,
+                    )
+                )
                 order.append(stage)
                 continue
             if p.where == "after":
@@ -407,10 +495,11 @@ def _number(text: str, span: Span) -> sympy.Expr:
     """Return the exact rational value of a number literal."""
     if len(text) > MAX_LITERAL_LENGTH:
         raise SpecError(f"number literal too long ({len(text)} characters)", span)
-    mantissa, _, exponent = text.lower().partition("e")
+    _, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_LITERAL_EXPONENT:
-        raise SpecError(f"number {short(text)} is out of range (exponent above "
-                        f"{MAX_LITERAL_EXPONENT})", span)
+        raise SpecError(
+            f"number {short(text)} is out of range (exponent above {MAX_LITERAL_EXPONENT})", span
+        )
     return sympy.Rational(Fraction(text))
 
 
@@ -428,8 +517,11 @@ def _power(base: sympy.Expr, exponent: sympy.Expr, span: Span) -> sympy.Expr:
         e = abs(exponent)
         if base.is_Rational:
             if float(e) * max(_digits(base), 1.0) > MAX_POWER_DIGITS:
-                raise SpecError("power too large to compute (the result would have more than "
-                                f"{MAX_POWER_DIGITS} digits)", span)
+                raise SpecError(
+                    "power too large to compute (the result would have more than "
+                    f"{MAX_POWER_DIGITS} digits)",
+                    span,
+                )
         elif e > MAX_POWER_DIGITS:
             raise SpecError("power too large to compute", span)
     if exponent.is_Number and exponent.is_Rational and abs(exponent) > 10**6:
@@ -437,8 +529,14 @@ def _power(base: sympy.Expr, exponent: sympy.Expr, span: Span) -> sympy.Expr:
     return sympy.Pow(base, exponent)
 
 
-_COMPARE_CLASS = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge, "==": sympy.Eq,
-                  "!=": sympy.Ne}
+_COMPARE_CLASS = {
+    "<": sympy.Lt,
+    "<=": sympy.Le,
+    ">": sympy.Gt,
+    ">=": sympy.Ge,
+    "==": sympy.Eq,
+    "!=": sympy.Ne,
+}
 
 
 # ---- the checker ------------------------------------------------------------------------------
@@ -452,11 +550,11 @@ class _Item:
     expr: ast.Expr
     span: Span
     args: tuple[str, ...] = ()
-    refs: set = field(default_factory=set)          # keys of items used directly
+    refs: set = field(default_factory=set)  # keys of items used directly
     type: str = NUM
-    max_stage: tuple[int, str] = (-1, "")         # latest stage of a choice it depends on
+    max_stage: tuple[int, str] = (-1, "")  # latest stage of a choice it depends on
     uses_payoff: bool = False
-    inline_depth: int = 1                          # estimated depth once everything is inlined
+    inline_depth: int = 1  # estimated depth once everything is inlined
 
 
 class _Checker:
@@ -479,8 +577,9 @@ class _Checker:
             self.errors.append(SpecError(message, span, hint))
 
     # -- items --
-    def build_items(self, lets: Mapping[str, ast.LetDecl], payoffs: Mapping[str, ast.PayoffDecl]
-                    ) -> None:
+    def build_items(
+        self, lets: Mapping[str, ast.LetDecl], payoffs: Mapping[str, ast.PayoffDecl]
+    ) -> None:
         for name, d in lets.items():
             self.items[("let", name)] = _Item(("let", name), d.expr, d.name_span)
         for name, d in self.prog.reports.items():
@@ -522,8 +621,11 @@ class _Checker:
 
         path = " -> ".join(label(k) for k in cycle + [cycle[0]])
         if len(cycle) == 1 and cycle[0][0] == "def":
-            self.error(f"recursive def: {cycle[0][1]!r} calls itself", first.span,
-                       "a def cannot call itself, directly or through other defs")
+            self.error(
+                f"recursive def: {cycle[0][1]!r} calls itself",
+                first.span,
+                "a def cannot call itself, directly or through other defs",
+            )
         elif "payoff" in kinds:
             player = next(n for k, n in cycle if k == "payoff")
             span = self.items[("payoff", player)].span
@@ -535,8 +637,12 @@ class _Checker:
             self.error(f"{word} cycle: {path}", first.span)
 
     # -- types and names --
-    def type_of(self, expr: ast.Expr, local: frozenset[str] | set[str] = frozenset(),
-                allowed: "_Allowed | None" = None) -> str:
+    def type_of(
+        self,
+        expr: ast.Expr,
+        local: frozenset[str] | set[str] = frozenset(),
+        allowed: _Allowed | None = None,
+    ) -> str:
         """Return NUM or COND for `expr`, reporting unknown names and misused conditions."""
         t = type(expr)
         if t is ast.Number or t is ast.Inf:
@@ -548,16 +654,22 @@ class _Checker:
             kind = self.kinds.get(name)
             if kind is None:
                 if name in BUILTINS:
-                    self.error(f"{name!r} is a built-in function: call it as {name}(...)",
-                               expr.span)
+                    self.error(
+                        f"{name!r} is a built-in function: call it as {name}(...)", expr.span
+                    )
                 else:
-                    self.error(f"unknown name {short(name)!r}"
-                               + _did_you_mean(name, lambda: list(self.kinds) + list(local)),
-                               expr.span)
+                    self.error(
+                        f"unknown name {short(name)!r}"
+                        + _did_you_mean(name, lambda: list(self.kinds) + list(local)),
+                        expr.span,
+                    )
                 return NUM
             if kind == "player":
-                self.error(f"{name!r} is a player, not a value", expr.span,
-                           f"for its payoff write payoff({name})")
+                self.error(
+                    f"{name!r} is a player, not a value",
+                    expr.span,
+                    f"for its payoff write payoff({name})",
+                )
                 return NUM
             if kind == "def":
                 self.error(f"{name!r} is a function: call it as {name}(...)", expr.span)
@@ -572,11 +684,17 @@ class _Checker:
             return self._call_type(expr, local, allowed)
         if t is ast.PayoffRef:
             if self.kinds.get(expr.player) != "player" and expr.player not in self.extra_players:
-                self.error(f"unknown player {short(expr.player)!r} in payoff(...)"
-                           + _did_you_mean(expr.player, [n for n, k in self.kinds.items()
-                                                         if k == "player"]), expr.player_span)
-            elif ("payoff", expr.player) not in self.items and \
-                    expr.player not in self.extra_players:
+                self.error(
+                    f"unknown player {short(expr.player)!r} in payoff(...)"
+                    + _did_you_mean(
+                        expr.player, [n for n, k in self.kinds.items() if k == "player"]
+                    ),
+                    expr.player_span,
+                )
+            elif (
+                "payoff",
+                expr.player,
+            ) not in self.items and expr.player not in self.extra_players:
                 self.error(f"player {expr.player!r} has no payoff", expr.player_span)
             if allowed is not None:
                 allowed.check_payoff(self, expr)
@@ -617,13 +735,13 @@ class _Checker:
             return NUM
         raise AssertionError(f"unknown node {t}")
 
-    def _need(self, expr: ast.Expr, want: str, local: Any, allowed: "_Allowed | None") -> None:
+    def _need(self, expr: ast.Expr, want: str, local: Any, allowed: _Allowed | None) -> None:
         got = self.type_of(expr, local, allowed)
         if got != want:
             message, hint = _type_message(got, want)
             self.error(message, expr.span, hint)
 
-    def _call_type(self, expr: ast.Call, local: Any, allowed: "_Allowed | None") -> str:
+    def _call_type(self, expr: ast.Call, local: Any, allowed: _Allowed | None) -> str:
         name = expr.func
         for a in expr.args:
             self._need(a, NUM, local, allowed)
@@ -631,9 +749,12 @@ class _Checker:
         if kind == "def":
             d = self.prog.defs[name]
             if len(expr.args) != len(d.args):
-                self.error(f"{name}() takes {len(d.args)} argument"
-                           f"{'' if len(d.args) == 1 else 's'}, got {len(expr.args)}",
-                           expr.span, f"declared at {d.span}")
+                self.error(
+                    f"{name}() takes {len(d.args)} argument"
+                    f"{'' if len(d.args) == 1 else 's'}, got {len(expr.args)}",
+                    expr.span,
+                    f"declared at {d.span}",
+                )
             if allowed is not None:
                 allowed.check_name(self, name, "def", expr.span)
             item = self.items.get(("def", name))
@@ -646,8 +767,10 @@ class _Checker:
             n = len(expr.args)
             if n < lo or (hi is not None and n > hi):
                 want = f"{lo}" if lo == hi else (f"{lo} or {hi}" if hi else f"at least {lo}")
-                self.error(f"{name}() takes {want} argument{'s' if want != '1' else ''}, "
-                           f"got {n}", expr.span)
+                self.error(
+                    f"{name}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
+                    expr.span,
+                )
             return NUM
         defs = [n for n, k in self.kinds.items() if k == "def"] + list(BUILTINS)
         self.error(f"unknown function {short(name)!r}" + _did_you_mean(name, defs), expr.span)
@@ -660,20 +783,24 @@ class _Checker:
             item = self.items[key]
             local = set(item.args)
             if key[0] == "def":
-                for arg, span in zip(self.prog.defs[key[1]].args,
-                                     self.prog.defs[key[1]].arg_spans):
+                for arg, span in zip(self.prog.defs[key[1]].args, self.prog.defs[key[1]].arg_spans):
                     if arg in self.kinds:
                         kind = self.kinds[arg]
-                        self.error(f"def argument {arg!r} reuses the name of "
-                                   f"{_KIND_WORD[kind]}", span,
-                                   "def arguments are local: pick a new name")
+                        self.error(
+                            f"def argument {arg!r} reuses the name of {_KIND_WORD[kind]}",
+                            span,
+                            "def arguments are local: pick a new name",
+                        )
                 if len(set(item.args)) != len(item.args):
                     self.error(f"def {key[1]!r} repeats an argument name", item.span)
             item.type = self.type_of(item.expr, local)
             if key[0] in ("report", "payoff") and item.type != NUM:
                 what = "a report" if key[0] == "report" else "a payoff"
-                self.error(f"{what} must be a number, not a condition", item.expr.span,
-                           "wrap the condition in brackets: [C] is 1 when C holds, else 0")
+                self.error(
+                    f"{what} must be a number, not a condition",
+                    item.expr.span,
+                    "wrap the condition in brackets: [C] is 1 when C holds, else 0",
+                )
             # dependency summary: the latest stage of a choice used, and payoff use
             latest = (-1, "")
             uses_payoff = key[0] == "payoff" or any(r[0] == "payoff" for r in item.refs)
@@ -689,14 +816,19 @@ class _Checker:
             item.max_stage = latest
             item.uses_payoff = uses_payoff
             # cheap bound first: the precise estimate only when the bound is too deep
-            bound = item.expr.depth + max((self.items[r].inline_depth for r in item.refs
-                                           if r in self.items), default=0)
-            item.inline_depth = bound if bound <= MAX_INLINED_DEPTH else \
-                self._inline_depth(item.expr, local, None)
+            bound = item.expr.depth + max(
+                (self.items[r].inline_depth for r in item.refs if r in self.items), default=0
+            )
+            item.inline_depth = (
+                bound if bound <= MAX_INLINED_DEPTH else self._inline_depth(item.expr, local, None)
+            )
             if item.inline_depth > MAX_INLINED_DEPTH:
-                self.error(f"{key[1]!r} is nested too deeply once the lets and defs it uses are "
-                           f"inlined (about {item.inline_depth} levels; at most "
-                           f"{MAX_INLINED_DEPTH})", item.span)
+                self.error(
+                    f"{key[1]!r} is nested too deeply once the lets and defs it uses are "
+                    f"inlined (about {item.inline_depth} levels; at most "
+                    f"{MAX_INLINED_DEPTH})",
+                    item.span,
+                )
                 item.inline_depth = 1  # reported once, not again for each user
 
     def _inline_depth(self, expr: ast.Expr, local: set[str], parent: type | None) -> int:
@@ -748,8 +880,9 @@ def _collect_refs(e: ast.Expr, local: set[str], kinds: Mapping[str, str], out: s
         _collect_refs(child, local, kinds, out)
 
 
-def _latest_choice(e: ast.Expr, local: set[str], stage_of: Mapping[str, tuple[int, str]],
-                   latest: tuple[int, str]) -> tuple[int, str]:
+def _latest_choice(
+    e: ast.Expr, local: set[str], stage_of: Mapping[str, tuple[int, str]], latest: tuple[int, str]
+) -> tuple[int, str]:
     """Return the latest (stage index, var) among `latest` and the choices `e` names."""
     t = type(e)
     if t is ast.Name:
@@ -767,37 +900,45 @@ def _latest_choice(e: ast.Expr, local: set[str], stage_of: Mapping[str, tuple[in
 
 def _type_message(got: str, want: str) -> tuple[str, str]:
     if want == NUM:
-        return ("a condition is used as a number",
-                "wrap it in brackets: [C] is 1 when C holds and 0 otherwise")
-    return ("a number is used as a condition",
-            "compare it: e.g. x > 0, x == 1")
+        return (
+            "a condition is used as a number",
+            "wrap it in brackets: [C] is 1 when C holds and 0 otherwise",
+        )
+    return ("a number is used as a condition", "compare it: e.g. x > 0, x == 1")
 
 
 @dataclass
 class _Allowed:
     """What an expression in a restricted place may use (bounds, conditions, defaults...)."""
 
-    where: str                 # e.g. "the bound of 'qF'"
-    stage: int | None = None   # choices of stages before this index are allowed
+    where: str  # e.g. "the bound of 'qF'"
+    stage: int | None = None  # choices of stages before this index are allowed
     params_only: bool = False  # param defaults: numbers and params only
-    lets: bool = True          # lets/defs (of allowed things) may be used
+    lets: bool = True  # lets/defs (of allowed things) may be used
 
     def check_name(self, ck: _Checker, name: str, kind: str, span: Span) -> None:
         if kind == "param":
             return
         if self.params_only:
-            ck.error(f"{self.where} may use only numbers and params; {short(name)!r} is "
-                     f"{_KIND_WORD[kind]}", span)
+            ck.error(
+                f"{self.where} may use only numbers and params; {short(name)!r} is "
+                f"{_KIND_WORD[kind]}",
+                span,
+            )
             return
         if kind == "choice":
             st = ck.stage_of.get(name)
             if self.stage is None:
-                ck.error(f"{self.where} may use only params; {short(name)!r} is a choice "
-                         f"variable", span)
+                ck.error(
+                    f"{self.where} may use only params; {short(name)!r} is a choice variable", span
+                )
             elif st is not None and st[0] >= self.stage:
-                ck.error(f"{self.where} uses {short(name)!r}, chosen in stage {st[1]!r}: "
-                         f"bounds and conditions may use params and choices of earlier stages "
-                         f"only", span)
+                ck.error(
+                    f"{self.where} uses {short(name)!r}, chosen in stage {st[1]!r}: "
+                    f"bounds and conditions may use params and choices of earlier stages "
+                    f"only",
+                    span,
+                )
             return
         if kind == "report":
             ck.error(f"{self.where} cannot use the report {short(name)!r}", span)
@@ -811,12 +952,18 @@ class _Allowed:
         latest, var = item.max_stage
         if latest >= 0:
             if self.stage is None:
-                ck.error(f"{self.where} may use only params; {short(name)!r} depends on the "
-                         f"choice {var!r}", span)
+                ck.error(
+                    f"{self.where} may use only params; {short(name)!r} depends on the "
+                    f"choice {var!r}",
+                    span,
+                )
             elif latest >= self.stage:
-                ck.error(f"{self.where} uses {short(name)!r}, which depends on {var!r}, chosen "
-                         f"in stage {ck.prog.stages[latest].name!r}: bounds and conditions may "
-                         f"use params and choices of earlier stages only", span)
+                ck.error(
+                    f"{self.where} uses {short(name)!r}, which depends on {var!r}, chosen "
+                    f"in stage {ck.prog.stages[latest].name!r}: bounds and conditions may "
+                    f"use params and choices of earlier stages only",
+                    span,
+                )
 
     def check_payoff(self, ck: _Checker, expr: ast.PayoffRef) -> None:
         ck.error(f"{self.where} cannot use payoff({expr.player})", expr.span)
@@ -864,16 +1011,20 @@ class _Sympy:
             if key[0] == "payoff" and key[1] in self.ck.extra_players:
                 return [("payoff", m) for m in self.ck.extra_players[key[1]]]
             return []
-        return [r for r in item.refs if r in self.ck.items or
-                (r[0] == "payoff" and r[1] in self.ck.extra_players)]
+        return [
+            r
+            for r in item.refs
+            if r in self.ck.items or (r[0] == "payoff" and r[1] in self.ck.extra_players)
+        ]
 
     def _convert(self, key: tuple[str, str]) -> None:
         if key in self.memo:
             return
         kind, name = key
         if kind == "payoff" and name in self.ck.extra_players:
-            self.memo[key] = sympy.Add(*[self.memo[("payoff", m)]
-                                         for m in self.ck.extra_players[name]])
+            self.memo[key] = sympy.Add(
+                *[self.memo[("payoff", m)] for m in self.ck.extra_players[name]]
+            )
             return
         item = self.ck.items[key]
         if kind == "def":
@@ -884,8 +1035,9 @@ class _Sympy:
         try:
             self.memo[key] = self.expr(item.expr, {})
         except RecursionError:
-            raise SpecError(f"{name!r} is nested too deeply once its lets are inlined",
-                            item.span) from None
+            raise SpecError(
+                f"{name!r} is nested too deeply once its lets are inlined", item.span
+            ) from None
 
     def expr(self, e: ast.Expr, local: dict[str, Any]) -> Any:
         """Return the sympy value of `e` (items must be converted already or on demand)."""
@@ -954,8 +1106,9 @@ class _Sympy:
             return sympy.Piecewise((1, self.expr(e.condition, local)), (0, True))
         if t is ast.IfElse:
             c = self.expr(e.condition, local)
-            return sympy.Piecewise((self.expr(e.then, local), c),
-                                   (self.expr(e.otherwise, local), True))
+            return sympy.Piecewise(
+                (self.expr(e.then, local), c), (self.expr(e.otherwise, local), True)
+            )
         raise AssertionError(t)
 
     def safe(self, e: ast.Expr, local: dict[str, Any] | None = None) -> Any:
@@ -1007,7 +1160,7 @@ def _load_game(source: str, scenario: str | None) -> Game:
     loader = _Loader()
     try:
         if source.startswith("stdlib:"):
-            real = _stdlib_path(source[len("stdlib:"):], Span(source, 1, 1))
+            real = _stdlib_path(source[len("stdlib:") :], Span(source, 1, 1))
             display = str(real)
         else:
             path = Path(source)
@@ -1032,8 +1185,11 @@ def check_text(text: str, filename: str = "<input>", scenario: str | None = None
 
 def _check_text(text: str, filename: str, scenario: str | None) -> Game:
     loader = _Loader()
-    real = os.path.abspath(filename) if not filename.startswith("<") else \
-        os.path.join(os.getcwd(), filename)
+    real = (
+        os.path.abspath(filename)
+        if not filename.startswith("<")
+        else os.path.join(os.getcwd(), filename)
+    )
     try:
         module = loader.parse_file(real, filename, text)
         return _check(loader, module, real, scenario)
@@ -1057,7 +1213,7 @@ class _NoGC:
         self.was_enabled = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.was_enabled:
             gc.enable()
 
@@ -1066,8 +1222,7 @@ def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None)
     return _check_program(loader, module, real, scenario)
 
 
-def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None
-                   ) -> Game:
+def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
     _SUGGESTIONS.left = MAX_SUGGESTIONS
     errors: list[SpecError] = []
     prog = _Collector(loader, errors).collect(module, real, (real,))
@@ -1081,14 +1236,20 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
     if scenario is not None:
         if scenario not in prog.scenarios:
             names = ", ".join(prog.scenarios) or "none"
-            raise SpecError(f"unknown scenario {short(scenario)!r} (the scenarios are: {names})",
-                            Span(module.file, 1, 1), _suggest(scenario, list(prog.scenarios)))
+            raise SpecError(
+                f"unknown scenario {short(scenario)!r} (the scenarios are: {names})",
+                Span(module.file, 1, 1),
+                _suggest(scenario, list(prog.scenarios)),
+            )
         chosen = prog.scenarios[scenario]
         for st in chosen.statements:
             if isinstance(st, ast.LetDecl):
                 if ck.kinds.get(st.name) != "let":
-                    ck.error(f"scenario {scenario!r} replaces {short(st.name)!r}, which is not a "
-                             f"let" + _did_you_mean(st.name, list(lets)), st.name_span)
+                    ck.error(
+                        f"scenario {scenario!r} replaces {short(st.name)!r}, which is not a "
+                        f"let" + _did_you_mean(st.name, list(lets)),
+                        st.name_span,
+                    )
                 else:
                     lets[st.name] = st
             elif isinstance(st, ast.PayoffDecl):
@@ -1097,7 +1258,7 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
             elif isinstance(st, ast.Merge):
                 for m in st.players:
                     pass
-    for st in (chosen.statements if chosen else ()):
+    for st in chosen.statements if chosen else ():
         if isinstance(st, ast.Merge) and st.merged not in ck.kinds:
             ck.extra_players[st.merged] = st.players
 
@@ -1110,19 +1271,21 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
     for player, d in prog.payoffs.items():
         if ck.kinds.get(player) != "player":
             players = [n for n, k in ck.kinds.items() if k == "player"]
-            ck.error(f"payoff for unknown player {short(player)!r}"
-                     + _did_you_mean(player, players), d.name_span)
+            ck.error(
+                f"payoff for unknown player {short(player)!r}" + _did_you_mean(player, players),
+                d.name_span,
+            )
     if not is_module:
         for name, d in prog.players.items():
             if name not in prog.payoffs:
-                ck.error(f"player {name!r} has no payoff", d.name_span,
-                         f"add: payoff {name} = ...")
+                ck.error(f"player {name!r} has no payoff", d.name_span, f"add: payoff {name} = ...")
 
     # params: defaults and domains
     for name, p in prog.params.items():
         if p.default is not None:
-            ck._need(p.default, NUM, frozenset(),
-                     _Allowed(f"the default of {name!r}", params_only=True))
+            ck._need(
+                p.default, NUM, frozenset(), _Allowed(f"the default of {name!r}", params_only=True)
+            )
         _check_domain(ck, p.domain, _Allowed(f"the domain of {name!r}", stage=None))
     for a in prog.assumes:
         ck._need(a.condition, COND, frozenset(), _Allowed("an assume", stage=None))
@@ -1130,31 +1293,48 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
     # stages
     for i, stage in enumerate(prog.stages):
         if stage.condition is not None:
-            ck._need(stage.condition, COND, frozenset(),
-                     _Allowed(f"the condition of stage {stage.name!r}", stage=i))
+            ck._need(
+                stage.condition,
+                COND,
+                frozenset(),
+                _Allowed(f"the condition of stage {stage.name!r}", stage=i),
+            )
         for c in stage.choices:
             if ck.kinds.get(c.player) != "player":
                 players = [n for n, k in ck.kinds.items() if k == "player"]
                 if c.player in ck.kinds:
-                    ck.error(f"{c.player!r} is {_KIND_WORD[ck.kinds[c.player]]}, not a player",
-                             c.player_span)
+                    ck.error(
+                        f"{c.player!r} is {_KIND_WORD[ck.kinds[c.player]]}, not a player",
+                        c.player_span,
+                    )
                 else:
-                    ck.error(f"choice by undeclared player {short(c.player)!r}"
-                             + _did_you_mean(c.player, players), c.player_span,
-                             f"declare it: player {short(c.player)}")
+                    ck.error(
+                        f"choice by undeclared player {short(c.player)!r}"
+                        + _did_you_mean(c.player, players),
+                        c.player_span,
+                        f"declare it: player {short(c.player)}",
+                    )
             where = f"the domain of {c.var!r}"
             _check_domain(ck, c.domain, _Allowed(where, stage=i))
             if c.condition is not None:
-                ck._need(c.condition, COND, frozenset(),
-                         _Allowed(f"the condition of {c.var!r}", stage=i))
+                ck._need(
+                    c.condition, COND, frozenset(), _Allowed(f"the condition of {c.var!r}", stage=i)
+                )
             if c.otherwise is not None:
-                ck._need(c.otherwise, NUM, frozenset(),
-                         _Allowed(f"the otherwise value of {c.var!r}", stage=i))
+                ck._need(
+                    c.otherwise,
+                    NUM,
+                    frozenset(),
+                    _Allowed(f"the otherwise value of {c.var!r}", stage=i),
+                )
             conditional = c.condition is not None or stage.condition is not None
             if conditional and c.otherwise is None:
-                ck.error(f"conditional choice {c.var!r} needs 'otherwise VALUE': the value the "
-                         f"variable takes when the condition is false", c.var_span,
-                         f"e.g. {c.player} chooses {c.var} ... when COND otherwise 0")
+                ck.error(
+                    f"conditional choice {c.var!r} needs 'otherwise VALUE': the value the "
+                    f"variable takes when the condition is false",
+                    c.var_span,
+                    f"e.g. {c.player} chooses {c.var} ... when COND otherwise 0",
+                )
             if not conditional and c.otherwise is not None:
                 ck.error(f"'otherwise' without 'when' for {c.var!r}", c.otherwise.span)
 
@@ -1180,12 +1360,19 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
             cond = conv.safe(c.condition) if c.condition is not None else None
             if stage_cond is not None:
                 cond = stage_cond if cond is None else sympy.And(stage_cond, cond)
-            choices.append(Choice(
-                var=c.var, symbol=symbol(c.var), player=c.player, stage=st.name,
-                domain=_build_domain(conv, c.domain),
-                condition=cond,
-                otherwise=conv.safe(c.otherwise) if c.otherwise is not None else None,
-                description=c.description, span=c.var_span))
+            choices.append(
+                Choice(
+                    var=c.var,
+                    symbol=symbol(c.var),
+                    player=c.player,
+                    stage=st.name,
+                    domain=_build_domain(conv, c.domain),
+                    condition=cond,
+                    otherwise=conv.safe(c.otherwise) if c.otherwise is not None else None,
+                    description=c.description,
+                    span=c.var_span,
+                )
+            )
         stages.append(Stage(st.name, tuple(choices), stage_cond, st.name_span))
 
     players = {n: Player(n, d.description, d.name_span) for n, d in prog.players.items()}
@@ -1236,8 +1423,11 @@ def _check_domain(ck: _Checker, domain: ast.Domain | None, allowed: _Allowed) ->
         a, b = domain.bounds
         if (a.op in (">", ">=")) == (b.op in (">", ">=")):
             which = "lower" if a.op in (">", ">=") else "upper"
-            ck.error(f"two {which} bounds: a domain has one lower and one upper bound",
-                     b.span, "e.g. >= 0, <= K")
+            ck.error(
+                f"two {which} bounds: a domain has one lower and one upper bound",
+                b.span,
+                "e.g. >= 0, <= K",
+            )
     for b in domain.bounds:
         ck._need(b.expr, NUM, frozenset(), allowed)
     for e in domain.elements:
@@ -1250,54 +1440,73 @@ def _check_scenario(ck: _Checker, sc: ast.ScenarioDecl, lets: Mapping[str, ast.L
         if isinstance(st, ast.Fix):
             kind = ck.kinds.get(st.var)
             if kind == "param":
-                ck.error(f"{st.var!r} is a param: use 'set {st.var} = ...' to change a param",
-                         st.name_span)
+                ck.error(
+                    f"{st.var!r} is a param: use 'set {st.var} = ...' to change a param",
+                    st.name_span,
+                )
             elif kind != "choice":
-                ck.error(f"scenario {sc.name!r} fixes unknown variable {short(st.var)!r}"
-                         + _did_you_mean(st.var, list(ck.stage_of)), st.name_span)
+                ck.error(
+                    f"scenario {sc.name!r} fixes unknown variable {short(st.var)!r}"
+                    + _did_you_mean(st.var, list(ck.stage_of)),
+                    st.name_span,
+                )
             else:
                 stage = ck.stage_of[st.var][0]
                 ck._need(st.expr, NUM, frozenset(), _Allowed(f"'fix {st.var}'", stage=stage))
         elif isinstance(st, ast.SetParam):
             kind = ck.kinds.get(st.name)
             if kind == "choice":
-                ck.error(f"{st.name!r} is a choice: use 'fix {st.name} = ...' to pin a choice",
-                         st.name_span)
+                ck.error(
+                    f"{st.name!r} is a choice: use 'fix {st.name} = ...' to pin a choice",
+                    st.name_span,
+                )
             elif kind != "param":
                 params = [n for n, k in ck.kinds.items() if k == "param"]
-                ck.error(f"scenario {sc.name!r} sets unknown param {short(st.name)!r}"
-                         + _did_you_mean(st.name, params), st.name_span)
+                ck.error(
+                    f"scenario {sc.name!r} sets unknown param {short(st.name)!r}"
+                    + _did_you_mean(st.name, params),
+                    st.name_span,
+                )
             else:
-                ck._need(st.expr, NUM, frozenset(),
-                         _Allowed(f"'set {st.name}'", params_only=True))
+                ck._need(st.expr, NUM, frozenset(), _Allowed(f"'set {st.name}'", params_only=True))
         elif isinstance(st, ast.Merge):
             players = [n for n, k in ck.kinds.items() if k == "player"]
             seen: set[str] = set()
             for name, span in zip(st.players, st.player_spans):
                 if ck.kinds.get(name) != "player":
-                    ck.error(f"scenario {sc.name!r} merges unknown player {short(name)!r}"
-                             + _did_you_mean(name, players), span)
+                    ck.error(
+                        f"scenario {sc.name!r} merges unknown player {short(name)!r}"
+                        + _did_you_mean(name, players),
+                        span,
+                    )
                 elif name in seen:
                     ck.error(f"player {name!r} is listed twice in 'merge'", span)
                 elif any(name in m for m in merged_here.values()):
                     ck.error(f"player {name!r} is already merged in this scenario", span)
                 seen.add(name)
             if st.merged in ck.kinds or st.merged in merged_here:
-                ck.error(f"the merged player needs a new name: {short(st.merged)!r} is already "
-                         f"declared", st.merged_span)
+                ck.error(
+                    f"the merged player needs a new name: {short(st.merged)!r} is already declared",
+                    st.merged_span,
+                )
             merged_here[st.merged] = st.players
         elif isinstance(st, ast.PayoffDecl):
             if ck.kinds.get(st.player) != "player":
                 players = [n for n, k in ck.kinds.items() if k == "player"]
-                ck.error(f"scenario {sc.name!r} replaces the payoff of unknown player "
-                         f"{short(st.player)!r}" + _did_you_mean(st.player, players),
-                         st.name_span)
+                ck.error(
+                    f"scenario {sc.name!r} replaces the payoff of unknown player "
+                    f"{short(st.player)!r}" + _did_you_mean(st.player, players),
+                    st.name_span,
+                )
             else:
                 ck._need(st.expr, NUM, frozenset(), None)
         elif isinstance(st, ast.LetDecl):
             if ck.kinds.get(st.name) != "let":
-                ck.error(f"scenario {sc.name!r} replaces {short(st.name)!r}, which is not a "
-                         f"let" + _did_you_mean(st.name, list(lets)), st.name_span)
+                ck.error(
+                    f"scenario {sc.name!r} replaces {short(st.name)!r}, which is not a "
+                    f"let" + _did_you_mean(st.name, list(lets)),
+                    st.name_span,
+                )
             else:
                 ck.type_of(st.expr)
 
@@ -1308,16 +1517,26 @@ def _build_params(ck: _Checker, conv: _Sympy, prog: _Program) -> dict[str, Param
     defaults: dict[str, Any] = {}
     for name, p in prog.params.items():
         defaults[name] = conv.safe(p.default) if p.default is not None else None
-        params[name] = Param(name, symbol(name), defaults[name], _build_domain(conv, p.domain),
-                             p.description, p.policy, p.name_span)
+        params[name] = Param(
+            name,
+            symbol(name),
+            defaults[name],
+            _build_domain(conv, p.domain),
+            p.description,
+            p.policy,
+            p.name_span,
+        )
     # evaluate defaults in dependency order (params may name other params)
-    graph = {n: sorted(s.name for s in d.free_symbols if s.name in defaults)
-             if d is not None else [] for n, d in defaults.items()}
+    graph = {
+        n: sorted(s.name for s in d.free_symbols if s.name in defaults) if d is not None else []
+        for n, d in defaults.items()
+    }
     cycle = find_cycle(graph)
     if cycle is not None:
         path = " -> ".join(cycle + [cycle[0]])
-        conv.errors.append(SpecError(f"param default cycle: {path}",
-                                     prog.params[cycle[0]].default.span))
+        conv.errors.append(
+            SpecError(f"param default cycle: {path}", prog.params[cycle[0]].default.span)
+        )
         return params
     values = param_values(params)
     for name, p in prog.params.items():
@@ -1327,22 +1546,29 @@ def _build_params(ck: _Checker, conv: _Sympy, prog: _Program) -> dict[str, Param
             continue
         problem = _outside(value, domain, values)
         if problem is not None:
-            conv.errors.append(SpecError(
-                f"the default of {name!r} ({_show(value)}) is outside its domain "
-                f"{domain.text}{problem}", p.default.span))
+            conv.errors.append(
+                SpecError(
+                    f"the default of {name!r} ({_show(value)}) is outside its domain "
+                    f"{domain.text}{problem}",
+                    p.default.span,
+                )
+            )
     return params
 
 
-def param_values(params: Mapping[str, Param], overrides: Mapping[str, Any] | None = None
-                 ) -> dict[str, Any]:
+def param_values(
+    params: Mapping[str, Param], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the value of every param that has one: `overrides` first, then defaults
     evaluated in dependency order (a default may name other params).  Params without a value
     are left out."""
     overrides = dict(overrides or {})
-    values: dict[str, Any] = {n: sympy.sympify(v) if not isinstance(v, sympy.Basic) else v
-                              for n, v in overrides.items() if n in params}
-    pending = {n: p.default for n, p in params.items()
-               if n not in values and p.default is not None}
+    values: dict[str, Any] = {
+        n: sympy.sympify(v) if not isinstance(v, sympy.Basic) else v
+        for n, v in overrides.items()
+        if n in params
+    }
+    pending = {n: p.default for n, p in params.items() if n not in values and p.default is not None}
     while pending:
         progress = False
         for name, expr in list(pending.items()):
@@ -1402,13 +1628,16 @@ def _outside(value: Any, domain: Domain, values: Mapping[str, Any]) -> str | Non
             bad |= bool(value >= hi) if domain.upper_strict else bool(value > hi)
         if not bad:
             return None
-        symbolic = any(b is not None and b != e for b, e in ((lo, domain.lower),
-                                                                (hi, domain.upper)))
+        symbolic = any(
+            b is not None and b != e for b, e in ((lo, domain.lower), (hi, domain.upper))
+        )
         if symbolic:
             left = "(" if domain.lower_strict else "["
             right = ")" if domain.upper_strict else "]"
-            return (f" (= {left}{_show(lo) if lo is not None else '-inf'}, "
-                    f"{_show(hi) if hi is not None else 'inf'}{right})")
+            return (
+                f" (= {left}{_show(lo) if lo is not None else '-inf'}, "
+                f"{_show(hi) if hi is not None else 'inf'}{right})"
+            )
         return ""
     except TypeError:
         return None
@@ -1434,8 +1663,11 @@ def _build_domain(conv: _Sympy, d: ast.Domain | None) -> Domain | None:
             return Domain(text=d.text, span=d.span)
         for v, e in ((lo, d.elements[0]), (hi, d.elements[1])):
             if v.is_number and not v.is_integer:
-                conv.errors.append(SpecError(f"the ends of a range {{lo..hi}} must be integers, "
-                                             f"not {_show(v)}", e.span))
+                conv.errors.append(
+                    SpecError(
+                        f"the ends of a range {{lo..hi}} must be integers, not {_show(v)}", e.span
+                    )
+                )
                 return Domain(text=d.text, span=d.span)
         if lo.is_Integer and hi.is_Integer:
             count = int(hi) - int(lo) + 1
@@ -1443,12 +1675,19 @@ def _build_domain(conv: _Sympy, d: ast.Domain | None) -> Domain | None:
                 conv.errors.append(SpecError(f"the range {{{lo}..{hi}}} is empty", d.span))
                 return Domain(text=d.text, span=d.span)
             if count > MAX_RANGE_SIZE:
-                conv.errors.append(SpecError(
-                    f"the range has {count} elements (at most {MAX_RANGE_SIZE} are allowed)",
-                    d.span, "use a continuous domain such as in [lo, hi]"))
+                conv.errors.append(
+                    SpecError(
+                        f"the range has {count} elements (at most {MAX_RANGE_SIZE} are allowed)",
+                        d.span,
+                        "use a continuous domain such as in [lo, hi]",
+                    )
+                )
                 return Domain(text=d.text, span=d.span)
-            return Domain(elements=tuple(sympy.Integer(i) for i in range(int(lo), int(hi) + 1)),
-                          text=d.text, span=d.span)
+            return Domain(
+                elements=tuple(sympy.Integer(i) for i in range(int(lo), int(hi) + 1)),
+                text=d.text,
+                span=d.span,
+            )
         return Domain(int_range=(lo, hi), text=d.text, span=d.span)
     lower = upper = None
     lower_strict = upper_strict = False
@@ -1478,12 +1717,21 @@ def _build_domain(conv: _Sympy, d: ast.Domain | None) -> Domain | None:
             empty = False
         if empty:
             conv.errors.append(SpecError(f"the domain {d.text} is empty", d.span))
-    return Domain(lower=lower, lower_strict=lower_strict, upper=upper, upper_strict=upper_strict,
-                  lower_text=lower_text, upper_text=upper_text, text=d.text, span=d.span)
+    return Domain(
+        lower=lower,
+        lower_strict=lower_strict,
+        upper=upper,
+        upper_strict=upper_strict,
+        lower_text=lower_text,
+        upper_text=upper_text,
+        text=d.text,
+        span=d.span,
+    )
 
 
-def _apply_scenario(game: Game, sc: ast.ScenarioDecl, conv: _Sympy, errors: list[SpecError]
-                    ) -> Game:
+def _apply_scenario(
+    game: Game, sc: ast.ScenarioDecl, conv: _Sympy, errors: list[SpecError]
+) -> Game:
     """Return `game` with the fixes, sets and merges of scenario `sc` applied (its lets and
     payoffs were substituted before inlining)."""
     params = dict(game.params)
@@ -1522,11 +1770,22 @@ def _apply_scenario(game: Game, sc: ast.ScenarioDecl, conv: _Sympy, errors: list
             if isinstance(st, ast.SetParam) and st.name in values and params[st.name].domain:
                 problem = _outside(values[st.name], params[st.name].domain, values)
                 if problem is not None:
-                    errors.append(SpecError(
-                        f"'set {st.name}' gives {_show(values[st.name])}, outside its domain "
-                        f"{params[st.name].domain.text}{problem}", st.expr.span))
-    return replace(game, params=params, players=players, payoffs=payoffs, stages=tuple(stages),
-                   scenario=sc.name,
-                   payoff_spans={**game.payoff_spans,
-                                 **{m: s for m, s in ((p.name, p.span) for p in players.values()
-                                                      if p.members)}})
+                    errors.append(
+                        SpecError(
+                            f"'set {st.name}' gives {_show(values[st.name])}, outside its domain "
+                            f"{params[st.name].domain.text}{problem}",
+                            st.expr.span,
+                        )
+                    )
+    return replace(
+        game,
+        params=params,
+        players=players,
+        payoffs=payoffs,
+        stages=tuple(stages),
+        scenario=sc.name,
+        payoff_spans={
+            **game.payoff_spans,
+            **{m: s for m, s in ((p.name, p.span) for p in players.values() if p.members)},
+        },
+    )

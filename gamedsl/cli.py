@@ -14,7 +14,8 @@ import re
 import sys
 import traceback
 from collections import OrderedDict
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from gamedsl.errors import EXIT_SPEC, GamedslError, SolveError, Span, SpecError
 
@@ -44,7 +45,7 @@ def _number(text: str) -> float:
     return value
 
 
-def parse_set(items: Sequence[str] | None) -> "OrderedDict[str, float]":
+def parse_set(items: Sequence[str] | None) -> OrderedDict[str, float]:
     """Return the `--set NAME=VALUE` options as an ordered dict; raise SpecError if malformed."""
     out: OrderedDict[str, float] = OrderedDict()
     for item in items or ():
@@ -85,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gamedsl",
         description="Declarative multi-stage games: write the model, get its subgame-perfect "
-                    "equilibrium.")
+        "equilibrium.",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -97,13 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
         return c
 
     def sets(c: argparse.ArgumentParser) -> None:
-        c.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                       dest="set_raw", help="a param value (repeatable; overrides defaults "
-                       "and scenarios)")
+        c.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            dest="set_raw",
+            help="a param value (repeatable; overrides defaults and scenarios)",
+        )
 
     def analysis(c: argparse.ArgumentParser) -> None:
-        c.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="parallel numeric solves")
+        c.add_argument(
+            "--workers", type=int, default=1, metavar="N", help="parallel numeric solves"
+        )
         c.add_argument("--dask", metavar="ADDRESS", help="an existing Dask cluster")
         c.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -123,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--scenario", metavar="NAME")
 
     c = command("sweep", "solve over a grid of param values")
-    c.add_argument("--vary", action="append", default=[], metavar="NAME=START:STOP:N",
-                   required=True)
+    c.add_argument(
+        "--vary", action="append", default=[], metavar="NAME=START:STOP:N", required=True
+    )
     sets(c)
     c.add_argument("--scenario", metavar="NAME")
     c.add_argument("-o", "--output", metavar="OUT.csv")
@@ -187,8 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         sources = getattr(e, "sources", None) or {}
         default = getattr(args, "file", None) or "gamedsl"
         if e.span is None and isinstance(e, SpecError) and not isinstance(e, SolveError):
-            print(f"gamedsl: error: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""),
-                  file=sys.stderr)
+            print(
+                f"gamedsl: error: {e.message}" + (f"\n  hint: {e.hint}" if e.hint else ""),
+                file=sys.stderr,
+            )
         else:
             print(e.format(sources, default_file=default), file=sys.stderr)
         return e.exit_code if isinstance(e, (SpecError, SolveError)) else 1
@@ -201,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
             return 1
-        print(f"gamedsl: internal error: {type(e).__name__}: {str(e)[:200]} "
-              f"(run with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"gamedsl: internal error: {type(e).__name__}: {str(e)[:200]} "
+            f"(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -285,4 +299,4 @@ if __name__ == "__main__":
     entry()
 
 
-__all__ = ["main", "build_parser", "parse_set", "parse_range", "Range", "Span"]
+__all__ = ["Range", "Span", "build_parser", "main", "parse_range", "parse_set"]

@@ -9,7 +9,8 @@ wraps one in networkx for tools.
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, Mapping, Sequence, TypeVar
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import networkx as nx
 import sympy
@@ -41,7 +42,7 @@ def find_cycle(graph: Mapping[K, Iterable[K]]) -> list[K] | None:
                 continue
             c = color.get(nxt, WHITE)
             if c == GREY:
-                return path[path.index(nxt):]
+                return path[path.index(nxt) :]
             if c == WHITE:
                 color[nxt] = GREY
                 path.append(nxt)
@@ -97,10 +98,16 @@ def stage_graph(game: Game) -> nx.DiGraph:
     previous = None
     for i, stage in enumerate(game.stages):
         conditional = stage.condition is not None or (
-            bool(stage.choices) and all(c.condition is not None for c in stage.choices))
-        g.add_node(stage.name, index=i, players=stage.players,
-                   choices=tuple(c.var for c in stage.choices), conditional=conditional,
-                   condition=stage.condition)
+            bool(stage.choices) and all(c.condition is not None for c in stage.choices)
+        )
+        g.add_node(
+            stage.name,
+            index=i,
+            players=stage.players,
+            choices=tuple(c.var for c in stage.choices),
+            conditional=conditional,
+            condition=stage.condition,
+        )
         if previous is not None:
             g.add_edge(previous, stage.name, conditional=conditional)
         previous = stage.name
@@ -117,8 +124,9 @@ class _SpecPrinter(StrPrinter):
         return f"{self._print(e.lhs)} != {self._print(e.rhs)}"
 
     def _print_And(self, e):
-        return " and ".join(f"({self._print(a)})" if isinstance(a, sympy.Or) else self._print(a)
-                            for a in e.args)
+        return " and ".join(
+            f"({self._print(a)})" if isinstance(a, sympy.Or) else self._print(a) for a in e.args
+        )
 
     def _print_Or(self, e):
         return " or ".join(self._print(a) for a in e.args)
@@ -127,8 +135,12 @@ class _SpecPrinter(StrPrinter):
         return f"not ({self._print(e.args[0])})"
 
     def _print_Piecewise(self, e):
-        if len(e.args) == 2 and e.args[0].expr == 1 and e.args[1].expr == 0 and \
-                e.args[1].cond == True:  # noqa: E712 - sympy's true
+        if (
+            len(e.args) == 2
+            and e.args[0].expr == 1
+            and e.args[1].expr == 0
+            and e.args[1].cond == True
+        ):
             return f"[{self._print(e.args[0].cond)}]"
         out = self._print(e.args[-1].expr)
         for piece in reversed(e.args[:-1]):
@@ -194,8 +206,12 @@ def _dot_quote(text: str) -> str:
 
 def _render_dot(game: Game, g: nx.DiGraph) -> str:
     title = game.title or game.path
-    lines = ["digraph stages {", f"  label={_dot_quote(title)};", "  rankdir=TB;",
-             "  node [shape=box];"]
+    lines = [
+        "digraph stages {",
+        f"  label={_dot_quote(title)};",
+        "  rankdir=TB;",
+        "  node [shape=box];",
+    ]
     for stage in game.stages:
         label = "\n".join([stage.name] + [_choice_text(c) for c in stage.choices])
         style = ", style=dashed" if g.nodes[stage.name]["conditional"] else ""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import gc
 import re
 import threading
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
@@ -27,8 +28,38 @@ MAX_EXPR_DEPTH = 200
 MAX_NUMBER_LENGTH = 400
 
 KEYWORDS = frozenset(
-    "game param policy assume player let def stage chooses when otherwise payoff report scenario "
-    "fix set merge as use extends after before in if then else and or not inf".split()
+    [
+        "game",
+        "param",
+        "policy",
+        "assume",
+        "player",
+        "let",
+        "def",
+        "stage",
+        "chooses",
+        "when",
+        "otherwise",
+        "payoff",
+        "report",
+        "scenario",
+        "fix",
+        "set",
+        "merge",
+        "as",
+        "use",
+        "extends",
+        "after",
+        "before",
+        "in",
+        "if",
+        "then",
+        "else",
+        "and",
+        "or",
+        "not",
+        "inf",
+    ]
 )
 BUILTINS = ("min", "max", "abs", "sqrt", "exp", "log")
 
@@ -40,8 +71,7 @@ _ODD_BREAKS = {c: " " for c in (0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x20
 def normalize(text: str) -> str:
     """Return `text` with a leading BOM removed, CRLF and CR turned into LF, and the other
     characters that Python counts as line breaks turned into spaces."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_ODD_BREAKS)
@@ -73,18 +103,60 @@ _NOT_KEYWORD = "(?!(?:" + "|".join(sorted(KEYWORDS - {"inf"})) + ")(?![A-Za-z0-9
 _RUN_NAME = _NOT_KEYWORD + r"[A-Za-z][A-Za-z0-9_]*(?![A-Za-z0-9_]|[ \t]*\()"
 # A run: names, numbers and arithmetic operators, with spaces between; no calls, no keywords.
 _RUN_RE = re.compile(r"(?:[ \t]*(?:" + _NUMBER + "|" + _RUN_NAME + r"|\*\*|[-+*/^]))+")
-_RUN_ITEM = re.compile(r"[ \t]*(?:(?P<NUMBER>" + _NUMBER + r")|(?P<WORD>[A-Za-z][A-Za-z0-9_]*)"
-                       r"|(?P<OP>\*\*|[-+*/^]))")
+_RUN_ITEM = re.compile(
+    r"[ \t]*(?:(?P<NUMBER>" + _NUMBER + r")|(?P<WORD>[A-Za-z][A-Za-z0-9_]*)"
+    r"|(?P<OP>\*\*|[-+*/^]))"
+)
 # Tokens after which an expression starts (a RUN may follow).
-_RUN_AFTER = frozenset((
-    "_ASSIGN", "WHEN", "OTHERWISE", "IF", "THEN", "ELSE", "ASSUME", "LSQB", "LBRACE", "DOTDOT",
-    "GE", "GT", "LE", "LT", "EQ", "NE", "AND", "OR", "NOT", "_COMMA", "LPAR",
-))
+_RUN_AFTER = frozenset(
+    (
+        "_ASSIGN",
+        "WHEN",
+        "OTHERWISE",
+        "IF",
+        "THEN",
+        "ELSE",
+        "ASSUME",
+        "LSQB",
+        "LBRACE",
+        "DOTDOT",
+        "GE",
+        "GT",
+        "LE",
+        "LT",
+        "EQ",
+        "NE",
+        "AND",
+        "OR",
+        "NOT",
+        "_COMMA",
+        "LPAR",
+    )
+)
 _OPS = {
-    "**": "POW", "^": "POW", "<=": "LE", ">=": "GE", "==": "EQ", "!=": "NE", "..": "DOTDOT",
-    "-": "MINUS", "+": "PLUS", "*": "STAR", "/": "SLASH", "<": "LT", ">": "GT", "(": "LPAR",
-    ")": "RPAR", "[": "LSQB", "]": "RSQB", "{": "LBRACE", "}": "RBRACE", ",": "_COMMA",
-    ":": "_COLON", ";": "_SEMI", "=": "_ASSIGN",
+    "**": "POW",
+    "^": "POW",
+    "<=": "LE",
+    ">=": "GE",
+    "==": "EQ",
+    "!=": "NE",
+    "..": "DOTDOT",
+    "-": "MINUS",
+    "+": "PLUS",
+    "*": "STAR",
+    "/": "SLASH",
+    "<": "LT",
+    ">": "GT",
+    "(": "LPAR",
+    ")": "RPAR",
+    "[": "LSQB",
+    "]": "RSQB",
+    "{": "LBRACE",
+    "}": "RBRACE",
+    ",": "_COMMA",
+    ":": "_COLON",
+    ";": "_SEMI",
+    "=": "_ASSIGN",
 }
 _OPENERS = frozenset("([{")
 _CLOSERS = frozenset(")]}")
@@ -97,9 +169,11 @@ FAST_PATH = True  # tests switch it off to compare with the full grammar
 # and hands lark one PREBUILT token, which is several times faster than parsing them token by
 # token; the tree is the same (tests/test_parser.py compares both paths).
 _FAST_STATEMENT = re.compile(
-    r"(?P<kw>let|report|payoff)(?P<sp>[ \t]+)(?P<name>(?!(?:" + "|".join(sorted(KEYWORDS)) +
-    r")(?![A-Za-z0-9_]))[A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*"
-    r"(?P<run>" + _RUN_RE.pattern + r")[ \t]*(?=\n|;|\#|$)")
+    r"(?P<kw>let|report|payoff)(?P<sp>[ \t]+)(?P<name>(?!(?:"
+    + "|".join(sorted(KEYWORDS))
+    + r")(?![A-Za-z0-9_]))[A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t]*"
+    r"(?P<run>" + _RUN_RE.pattern + r")[ \t]*(?=\n|;|\#|$)"
+)
 
 
 class _Prebuilt(Token):
@@ -117,8 +191,16 @@ def _prebuilt(f: re.Match, line: int, line_start: int) -> _Prebuilt:
     run_start = f.start("run")
     run_end = f.end("run")
     run_col = run_start - line_start + 1
-    run = Token("RUN", f.group("run"), run_start, line, run_col, line,
-                run_col + (run_end - run_start), run_end)
+    run = Token(
+        "RUN",
+        f.group("run"),
+        run_start,
+        line,
+        run_col,
+        line,
+        run_col + (run_end - run_start),
+        run_end,
+    )
     expr = _run_expression(run)
     name = f.group("name")
     name_span = Span(file, line, name_col, line, name_col + len(name))
@@ -130,8 +212,9 @@ def _prebuilt(f: re.Match, line: int, line_start: int) -> _Prebuilt:
         node = ast.ReportDecl(name, expr, span, name_span)
     else:
         node = ast.PayoffDecl(name, expr, span, name_span)
-    token = _Prebuilt("PREBUILT", f.group(), start, line, kw_col, line,
-                      kw_col + (run_end - start), run_end)
+    token = _Prebuilt(
+        "PREBUILT", f.group(), start, line, kw_col, line, kw_col + (run_end - start), run_end
+    )
     token.node = node
     return token
 
@@ -150,15 +233,21 @@ class GameLexer(Lexer):
         pos, line, line_start, n = 0, 1, 0, len(data)
         depth = 0
         last_type = ""
-        statement = ""      # the first token of the current statement
+        statement = ""  # the first token of the current statement
         seen_assign = False
-        prev_type = ""      # the token before last_type
+        prev_type = ""  # the token before last_type
         run_match = _RUN_RE.match
         fast_match = _FAST_STATEMENT.match
         while pos < n:
-            if not statement and FAST_PATH and (data.startswith("let", pos) or
-                                                data.startswith("report", pos) or
-                                                data.startswith("payoff", pos)):
+            if (
+                not statement
+                and FAST_PATH
+                and (
+                    data.startswith("let", pos)
+                    or data.startswith("report", pos)
+                    or data.startswith("payoff", pos)
+                )
+            ):
                 f = fast_match(data, pos)
                 if f is not None:
                     token = _prebuilt(f, line, line_start)
@@ -167,21 +256,27 @@ class GameLexer(Lexer):
                     statement = "PREBUILT"
                     pos = token.end_pos
                     continue
-            if last_type in _RUN_AFTER and statement != "MERGE" and \
-                    not (statement == "DEF" and not seen_assign) and \
-                    not (last_type == "LPAR" and prev_type == "PAYOFF"):
+            if (
+                last_type in _RUN_AFTER
+                and statement != "MERGE"
+                and not (statement == "DEF" and not seen_assign)
+                and not (last_type == "LPAR" and prev_type == "PAYOFF")
+            ):
                 ch = data[pos]
                 if ch != " " and ch != "\t" and ch != "\n" and ch != "#":
                     r = run_match(data, pos)
                     if r is not None:
                         end = r.end()
-                        if len(r.group()) > MAX_NUMBER_LENGTH * 4 and \
-                                re.search(r"\d{%d}" % (MAX_NUMBER_LENGTH + 1), r.group()):
-                            raise SpecError("number literal too long",
-                                            Span(file, line, pos - line_start + 1))
+                        if len(r.group()) > MAX_NUMBER_LENGTH * 4 and re.search(
+                            rf"\d{{{MAX_NUMBER_LENGTH + 1}}}", r.group()
+                        ):
+                            raise SpecError(
+                                "number literal too long", Span(file, line, pos - line_start + 1)
+                            )
                         column = pos - line_start + 1
-                        yield Token("RUN", r.group(), pos, line, column, line,
-                                    column + (end - pos), end)
+                        yield Token(
+                            "RUN", r.group(), pos, line, column, line, column + (end - pos), end
+                        )
                         prev_type, last_type = last_type, "RUN"
                         pos = end
                         continue
@@ -205,8 +300,11 @@ class GameLexer(Lexer):
                 statement = ""
                 continue
             if kind == "WORD":
-                if (last_type == "USE" or last_type == "EXTENDS") and value == "stdlib" and \
-                        data.startswith("stdlib:", pos):
+                if (
+                    (last_type == "USE" or last_type == "EXTENDS")
+                    and value == "stdlib"
+                    and data.startswith("stdlib:", pos)
+                ):
                     m = _STDLIB_REF.match(data, pos)
                     end = m.end()
                     value = m.group()
@@ -254,13 +352,13 @@ def _bad_character(data: str, pos: int, line: int, column: int, file: str) -> Sp
     span = Span(file, line, column)
     if ch == '"':
         end = data.find("\n", pos)
-        rest = data[pos + 1: end if end >= 0 else len(data)]
+        rest = data[pos + 1 : end if end >= 0 else len(data)]
         bad = re.search(r'\\(?!["\\])', rest)
         closing = rest.find('"')
         if bad is not None and (closing < 0 or bad.start() < closing):
-            escape = rest[bad.start(): bad.start() + 2]
+            escape = rest[bad.start() : bad.start() + 2]
             return SpecError(
-                f"unknown escape {escape!r} in a string (the escapes are \\\" and \\\\)", span
+                f'unknown escape {escape!r} in a string (the escapes are \\" and \\\\)', span
             )
         return SpecError("unterminated string: a string ends with '\"' on the same line", span)
     if ch == "_":
@@ -291,7 +389,7 @@ class _ParseState(threading.local):
 
     file = "<input>"
     text = ""
-    line_starts: list[int] = []
+    line_starts: list[int] | tuple[int, ...] = ()
 
 
 _STATE = _ParseState()
@@ -301,7 +399,7 @@ _LOCK = threading.RLock()
 class _Op:
     """An operator split out of a RUN token (lighter than a lark Token)."""
 
-    __slots__ = ("type", "value", "line", "column", "end_line", "end_column")
+    __slots__ = ("column", "end_column", "end_line", "line", "type", "value")
 
     def __init__(self, type_: str, value: str, line: int, column: int, end_column: int) -> None:
         self.type = type_
@@ -365,8 +463,20 @@ def _leaf(token: Token) -> ast.Expr:
 
 
 _WORDS = {
-    "PLUS": "+", "MINUS": "-", "STAR": "*", "SLASH": "/", "POW": "^", "LT": "<", "LE": "<=",
-    "GT": ">", "GE": ">=", "EQ": "==", "NE": "!=", "AND": "and", "OR": "or", "NOT": "not",
+    "PLUS": "+",
+    "MINUS": "-",
+    "STAR": "*",
+    "SLASH": "/",
+    "POW": "^",
+    "LT": "<",
+    "LE": "<=",
+    "GT": ">",
+    "GE": ">=",
+    "EQ": "==",
+    "NE": "!=",
+    "AND": "and",
+    "OR": "or",
+    "NOT": "not",
 }
 _COMPARE = frozenset(("LT", "LE", "GT", "GE", "EQ", "NE"))
 _LOGIC = frozenset(("AND", "OR", "NOT"))
@@ -420,7 +530,7 @@ def _fast_run(tok: Token) -> ast.Expr | None:
     well-formed expression (the general resolver then reports the precise error).  Gives
     exactly the tree `_Resolver.expression(_items([tok]))` gives, faster."""
     file, line, base = _STATE.file, tok.line, tok.column
-    kinds: list[int] = []   # 0 number, 1 name, 2 operator
+    kinds: list[int] = []  # 0 number, 1 name, 2 operator
     values: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -460,8 +570,11 @@ def _fast_run(tok: Token) -> ast.Expr | None:
     def signed(marks: list[int], node: ast.Expr) -> ast.Expr:
         for i in reversed(marks):
             if values[i] == "-":
-                node = ast.Neg(node, Span(file, line, starts[i], node.span.end_line,
-                                          node.span.end_column), _depth(node))
+                node = ast.Neg(
+                    node,
+                    Span(file, line, starts[i], node.span.end_line, node.span.end_column),
+                    _depth(node),
+                )
         return node
 
     def power() -> ast.Expr | None:
@@ -500,8 +613,9 @@ def _fast_run(tok: Token) -> ast.Expr | None:
             factors.append(f)
         if len(factors) == 1:
             return first
-        return ast.Product(tuple(factors), tuple(ops), _span(factors[0], factors[-1]),
-                           _depth(*factors))
+        return ast.Product(
+            tuple(factors), tuple(ops), _span(factors[0], factors[-1]), _depth(*factors)
+        )
 
     first = product()
     if first is None:
@@ -529,7 +643,7 @@ def _run_expression(tok: Token) -> ast.Expr:
 
 def _describe(item: Any) -> str:
     if _is_op(item):
-        return repr(item.value if item.type != "POW" else item.value)
+        return repr(item.value)
     text = source_text(item.span)
     return repr(short(text, 30))
 
@@ -584,8 +698,9 @@ class _Resolver:
         operands = [lower(p) for p in parts]
         if len(operands) == 1:
             return operands[0]
-        return ast.BoolOp(word, tuple(operands), _span(operands[0], operands[-1]),
-                          _depth(*operands))
+        return ast.BoolOp(
+            word, tuple(operands), _span(operands[0], operands[-1]), _depth(*operands)
+        )
 
     @staticmethod
     def _not(items: list) -> ast.Expr:
@@ -604,15 +719,14 @@ class _Resolver:
         parts, ops = _Resolver._split(items, _COMPARE)
         _Resolver._need(parts, ops)
         if len(ops) > 1:
-            raise SpecError(
-                "comparisons cannot be chained: write 'a < b and b < c'", _span(ops[1])
-            )
+            raise SpecError("comparisons cannot be chained: write 'a < b and b < c'", _span(ops[1]))
         left = _Resolver._sum(parts[0], None)
         if not ops:
             return left
         right = _Resolver._sum(parts[1], None)
-        return ast.Compare(_WORDS[ops[0].type], left, right, _span(left, right),
-                           _depth(left, right))
+        return ast.Compare(
+            _WORDS[ops[0].type], left, right, _span(left, right), _depth(left, right)
+        )
 
     @staticmethod
     def _sum(items: list, types: Any) -> ast.Expr:
@@ -630,8 +744,7 @@ class _Resolver:
             parts[-1].append(it)
         if ops:
             _Resolver._need(parts, ops)
-        terms = [p[0] if len(p) == 1 and not _is_op(p[0]) else _Resolver._product(p)
-                 for p in parts]
+        terms = [p[0] if len(p) == 1 and not _is_op(p[0]) else _Resolver._product(p) for p in parts]
         if len(terms) == 1:
             return terms[0]
         return ast.Sum(tuple(terms), tuple(signs), _span(terms[0], terms[-1]), _depth(*terms))
@@ -641,13 +754,11 @@ class _Resolver:
         parts, ops = _Resolver._split(items, ("STAR", "SLASH"))
         if ops:
             _Resolver._need(parts, ops)
-        factors = [p[0] if len(p) == 1 and not _is_op(p[0]) else _Resolver._unary(p)
-                   for p in parts]
+        factors = [p[0] if len(p) == 1 and not _is_op(p[0]) else _Resolver._unary(p) for p in parts]
         if len(factors) == 1:
             return factors[0]
         signs = ("*",) + tuple(op.value for op in ops)
-        return ast.Product(tuple(factors), signs, _span(factors[0], factors[-1]),
-                           _depth(*factors))
+        return ast.Product(tuple(factors), signs, _span(factors[0], factors[-1]), _depth(*factors))
 
     @staticmethod
     def _unary(items: list) -> ast.Expr:
@@ -702,7 +813,8 @@ class _Resolver:
             if first.type == "NOT":
                 raise SpecError(
                     "'not' applies to a whole condition here: use parentheses, e.g. "
-                    "'x > 0 and not (y > 1)'", _span(first)
+                    "'x > 0 and not (y > 1)'",
+                    _span(first),
                 )
             raise SpecError(f"unexpected {first.value!r}: expected a value", _span(first))
         if len(items) > 1:
@@ -787,8 +899,15 @@ class _Builder(Transformer):
     def param_stmt(self, c: list) -> ast.ParamDecl:
         kw, name, default, domain, desc = c
         last = desc or domain or default or name
-        return ast.ParamDecl(name.value, default, domain, _string(desc), kw.type == "POLICY",
-                             _span(kw, last), _span(name))
+        return ast.ParamDecl(
+            name.value,
+            default,
+            domain,
+            _string(desc),
+            kw.type == "POLICY",
+            _span(kw, last),
+            _span(name),
+        )
 
     def assume_stmt(self, c: list) -> ast.Assume:
         cond = c[1]
@@ -805,27 +924,44 @@ class _Builder(Transformer):
 
     def def_stmt(self, c: list) -> ast.DefDecl:
         kw, name, _lpar = c[0], c[1], c[2]
-        rpar_index = next(i for i in range(3, len(c)) if isinstance(c[i], Token)
-                          and c[i].type == "RPAR")
+        rpar_index = next(
+            i for i in range(3, len(c)) if isinstance(c[i], Token) and c[i].type == "RPAR"
+        )
         args = [a for a in c[3:rpar_index] if a is not None]
         body = c[-1]
         body = _leaf(body) if _is_leaf(body) else body
-        return ast.DefDecl(name.value, tuple(a.value for a in args), tuple(_span(a) for a in args),
-                           body, _span(kw, body), _span(name))
+        return ast.DefDecl(
+            name.value,
+            tuple(a.value for a in args),
+            tuple(_span(a) for a in args),
+            body,
+            _span(kw, body),
+            _span(name),
+        )
 
     def placement(self, c: list) -> ast.Placement:
         return ast.Placement(c[0].value, c[1].value, _span(c[0], c[1]))
 
     def stage_stmt(self, c: list) -> ast.StageDecl:
         kw, name, placement, _when, cond = c
-        return ast.StageDecl(name.value, placement, cond, (), _span(kw, cond or placement or name),
-                             _span(name))
+        return ast.StageDecl(
+            name.value, placement, cond, (), _span(kw, cond or placement or name), _span(name)
+        )
 
     def choice_stmt(self, c: list) -> ast.ChoiceLine:
         player, _chooses, var, domain, _when, cond, _otherwise, other, desc = c
         last = desc or other or cond or domain or var
-        return ast.ChoiceLine(player.value, var.value, domain, cond, other, _string(desc),
-                              _span(player, last), _span(player), _span(var))
+        return ast.ChoiceLine(
+            player.value,
+            var.value,
+            domain,
+            cond,
+            other,
+            _string(desc),
+            _span(player, last),
+            _span(player),
+            _span(var),
+        )
 
     def payoff_stmt(self, c: list) -> ast.PayoffDecl:
         kw, name, expr = c
@@ -837,8 +973,9 @@ class _Builder(Transformer):
 
     def scenario_stmt(self, c: list) -> ast.ScenarioDecl:
         kw, name, title = c
-        return ast.ScenarioDecl(name.value, _string(title), (), _span(kw, title or name),
-                                _span(name))
+        return ast.ScenarioDecl(
+            name.value, _string(title), (), _span(kw, title or name), _span(name)
+        )
 
     def fix_stmt(self, c: list) -> ast.Fix:
         kw, name, expr = c
@@ -851,8 +988,13 @@ class _Builder(Transformer):
     def merge_stmt(self, c: list) -> ast.Merge:
         names = [t for t in c[1:-2]]
         merged = c[-1]
-        return ast.Merge(tuple(t.value for t in names), tuple(_span(t) for t in names),
-                         merged.value, _span(c[0], merged), _span(merged))
+        return ast.Merge(
+            tuple(t.value for t in names),
+            tuple(_span(t) for t in names),
+            merged.value,
+            _span(c[0], merged),
+            _span(merged),
+        )
 
     def use_stmt(self, c: list) -> ast.Use:
         return ast.Use(_target(c[1]), _span(c[0], c[1]))
@@ -891,29 +1033,71 @@ def _lark() -> Lark:
     global _PARSER
     if _PARSER is None:
         grammar = resources.files("gamedsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-        _PARSER = Lark(grammar, parser="lalr", lexer=GameLexer, transformer=_Builder(),
-                       maybe_placeholders=True)
+        _PARSER = Lark(
+            grammar, parser="lalr", lexer=GameLexer, transformer=_Builder(), maybe_placeholders=True
+        )
     return _PARSER
 
 
 # ---- syntax errors in researcher words --------------------------------------------------------
 
 _THING = {
-    "NAME": "a name", "FUNC": "a function name", "NUMBER": "a number", "STRING": 'a "string"',
-    "_NL": "the end of the line", "_COLON": "':'", "_ASSIGN": "'='", "_COMMA": "','",
-    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
-    "DOTDOT": "'..'", "STDLIB_REF": "stdlib:NAME", "$END": "the end of the file",
+    "NAME": "a name",
+    "FUNC": "a function name",
+    "NUMBER": "a number",
+    "STRING": 'a "string"',
+    "_NL": "the end of the line",
+    "_COLON": "':'",
+    "_ASSIGN": "'='",
+    "_COMMA": "','",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "DOTDOT": "'..'",
+    "STDLIB_REF": "stdlib:NAME",
+    "$END": "the end of the file",
     "_SEMI": "';'",
 }
 _STATEMENT_START = {
-    "GAME": "game", "PARAM": "param", "POLICY": "policy", "ASSUME": "assume", "PLAYER": "player",
-    "LET": "let", "DEF": "def", "STAGE": "stage", "PAYOFF": "payoff", "REPORT": "report",
-    "SCENARIO": "scenario", "FIX": "fix", "SET": "set", "MERGE": "merge", "USE": "use",
-    "EXTENDS": "extends", "CHOOSES": "chooses",
+    "GAME": "game",
+    "PARAM": "param",
+    "POLICY": "policy",
+    "ASSUME": "assume",
+    "PLAYER": "player",
+    "LET": "let",
+    "DEF": "def",
+    "STAGE": "stage",
+    "PAYOFF": "payoff",
+    "REPORT": "report",
+    "SCENARIO": "scenario",
+    "FIX": "fix",
+    "SET": "set",
+    "MERGE": "merge",
+    "USE": "use",
+    "EXTENDS": "extends",
+    "CHOOSES": "chooses",
 }
-_STATEMENT_NODES = (ast.Title, ast.ParamDecl, ast.Assume, ast.PlayerDecl, ast.LetDecl, ast.DefDecl,
-                    ast.StageDecl, ast.ChoiceLine, ast.PayoffDecl, ast.ReportDecl,
-                    ast.ScenarioDecl, ast.Fix, ast.SetParam, ast.Merge, ast.Use, ast.Extends)
+_STATEMENT_NODES = (
+    ast.Title,
+    ast.ParamDecl,
+    ast.Assume,
+    ast.PlayerDecl,
+    ast.LetDecl,
+    ast.DefDecl,
+    ast.StageDecl,
+    ast.ChoiceLine,
+    ast.PayoffDecl,
+    ast.ReportDecl,
+    ast.ScenarioDecl,
+    ast.Fix,
+    ast.SetParam,
+    ast.Merge,
+    ast.Use,
+    ast.Extends,
+)
 _VALUE_START = frozenset(("NUMBER", "NAME", "INF", "FUNC", "PAYOFF", "LPAR", "LSQB", "MINUS"))
 
 
@@ -961,34 +1145,49 @@ def _syntax_error(e: UnexpectedToken) -> SpecError:
     span = Span(_STATE.file, line, column)
     got = _got(token)
 
-    if token.type in (k.upper() for k in KEYWORDS) and ("NAME" in expected or "FUNC" in expected):
-        if not (expected & _VALUE_START - {"NAME", "FUNC"}):
-            return SpecError(f"{token.value!r} is a reserved word and cannot be used as a name",
-                             span)
-    if context == "stage" and "_COLON" in expected and token.type != "_COLON":
-        if "NAME" in expected and token.type != "NAME":
-            pass
-        else:
-            return SpecError(f"expected ':' after the stage name, got {got}", span,
-                             "a stage header reads: stage NAME [after|before OTHER] [when COND]:")
+    if (
+        token.type in (k.upper() for k in KEYWORDS)
+        and ("NAME" in expected or "FUNC" in expected)
+        and not (expected & _VALUE_START - {"NAME", "FUNC"})
+    ):
+        return SpecError(f"{token.value!r} is a reserved word and cannot be used as a name", span)
+    if context == "stage" and "_COLON" in expected and "NAME" not in expected:
+        return SpecError(
+            f"expected ':' after the stage name, got {got}",
+            span,
+            "a stage header reads: stage NAME [after|before OTHER] [when COND]:",
+        )
     if context == "scenario" and "_COLON" in expected:
-        return SpecError(f"expected ':' after the scenario name, got {got}", span,
-                         'a scenario header reads: scenario NAME ["title"]:')
+        return SpecError(
+            f"expected ':' after the scenario name, got {got}",
+            span,
+            'a scenario header reads: scenario NAME ["title"]:',
+        )
     if token.type == "IF" and expected & _VALUE_START:
-        return SpecError("an 'if' inside an expression needs parentheses: "
-                         "2 + (if x > 1 then x else 1)", span)
+        return SpecError(
+            "an 'if' inside an expression needs parentheses: 2 + (if x > 1 then x else 1)", span
+        )
     if token.type == "_ASSIGN" and ("EQ" in expected or context in ("assume",)):
         return SpecError("'=' is not a comparison: use '==' to compare", span)
-    if context == "param" and token.type in ("LT", "LE", "GT", "GE", "EQ", "NE") and \
-            "_ASSIGN" not in expected:
-        return SpecError(f"unexpected {got}: a param default is arithmetic (no comparisons) "
-                         "and a param has one domain", span)
+    if (
+        context == "param"
+        and token.type in ("LT", "LE", "GT", "GE", "EQ", "NE")
+        and "_ASSIGN" not in expected
+    ):
+        return SpecError(
+            f"unexpected {got}: a param default is arithmetic (no comparisons) "
+            "and a param has one domain",
+            span,
+        )
     if token.type == "CHOOSES":
         return SpecError("a choice line reads: PLAYER chooses VAR [DOMAIN]", span)
     if "CHOOSES" in expected and len(expected) <= 2:
-        return SpecError(f"expected 'chooses' after the player name, got {got}", span,
-                         "statements start with a keyword (param, let, stage, ...) or, in a "
-                         "stage, PLAYER chooses VAR")
+        return SpecError(
+            f"expected 'chooses' after the player name, got {got}",
+            span,
+            "statements start with a keyword (param, let, stage, ...) or, in a "
+            "stage, PLAYER chooses VAR",
+        )
     if context in ("let", "report", "payoff", "fix", "set") and "_ASSIGN" in expected:
         return SpecError(f"expected '=' after the name in '{context}', got {got}", span)
     if context == "def" and token.type == "NAME" and "FUNC" in expected:
@@ -1009,15 +1208,18 @@ def _syntax_error(e: UnexpectedToken) -> SpecError:
     if len(wanted) == 1:
         return SpecError(f"expected {wanted[0]}, got {got}", span)
     if len(wanted) <= 6:
-        return SpecError(f"unexpected {got}: expected {', '.join(wanted[:-1])} or {wanted[-1]}",
-                         span)
+        return SpecError(
+            f"unexpected {got}: expected {', '.join(wanted[:-1])} or {wanted[-1]}", span
+        )
     return SpecError(f"unexpected {got}", span)
 
 
 # ---- blocks -----------------------------------------------------------------------------------
 
 _BLOCK_OF = {
-    ast.ChoiceLine: "stage", ast.Fix: "scenario", ast.SetParam: "scenario",
+    ast.ChoiceLine: "stage",
+    ast.Fix: "scenario",
+    ast.SetParam: "scenario",
     ast.Merge: "scenario",
 }
 
@@ -1037,9 +1239,13 @@ def _group_blocks(statements: list, text: str, file: str) -> tuple[list, list[Sp
             return
         if isinstance(block, ast.StageDecl):
             if not block_items:
-                errors.append(SpecError(
-                    f"stage {short(block.name)!r} has no choices", block.name_span,
-                    "indent its choice lines under the header: '  PLAYER chooses VAR ...'"))
+                errors.append(
+                    SpecError(
+                        f"stage {short(block.name)!r} has no choices",
+                        block.name_span,
+                        "indent its choice lines under the header: '  PLAYER chooses VAR ...'",
+                    )
+                )
             out.append(_with(block, choices=tuple(block_items)))
         else:
             out.append(_with(block, statements=tuple(block_items)))
@@ -1051,24 +1257,40 @@ def _group_blocks(statements: list, text: str, file: str) -> tuple[list, list[Sp
         same_line = block is not None and line == block.span.line
         if (indented or same_line) and block is not None:
             kind = "stage" if isinstance(block, ast.StageDecl) else "scenario"
-            if kind == "stage" and isinstance(stmt, ast.ChoiceLine):
-                block_items.append(stmt)
-            elif kind == "scenario" and isinstance(stmt, (ast.Fix, ast.SetParam, ast.Merge,
-                                                          ast.PayoffDecl, ast.LetDecl)):
+            if (
+                kind == "stage"
+                and isinstance(stmt, ast.ChoiceLine)
+                or kind == "scenario"
+                and isinstance(
+                    stmt, (ast.Fix, ast.SetParam, ast.Merge, ast.PayoffDecl, ast.LetDecl)
+                )
+            ):
                 block_items.append(stmt)
             elif kind == "stage":
-                errors.append(SpecError(
-                    "only choice lines (PLAYER chooses VAR ...) can be inside a stage block",
-                    stmt.span, "unindent this line to end the block"))
+                errors.append(
+                    SpecError(
+                        "only choice lines (PLAYER chooses VAR ...) can be inside a stage block",
+                        stmt.span,
+                        "unindent this line to end the block",
+                    )
+                )
             else:
-                errors.append(SpecError(
-                    "only fix, set, merge, payoff and let can be inside a scenario block",
-                    stmt.span, "unindent this line to end the block"))
+                errors.append(
+                    SpecError(
+                        "only fix, set, merge, payoff and let can be inside a scenario block",
+                        stmt.span,
+                        "unindent this line to end the block",
+                    )
+                )
             continue
         if indented and not isinstance(stmt, (ast.ChoiceLine, ast.Fix, ast.SetParam, ast.Merge)):
-            errors.append(SpecError(
-                "unexpected indentation: this line is not inside a stage or scenario block",
-                stmt.span, "remove the leading spaces"))
+            errors.append(
+                SpecError(
+                    "unexpected indentation: this line is not inside a stage or scenario block",
+                    stmt.span,
+                    "remove the leading spaces",
+                )
+            )
             continue
         close()
         if isinstance(stmt, (ast.StageDecl, ast.ScenarioDecl)):
@@ -1077,9 +1299,12 @@ def _group_blocks(statements: list, text: str, file: str) -> tuple[list, list[Sp
         wanted = _BLOCK_OF.get(type(stmt))
         if wanted is not None:
             what = "a choice line" if wanted == "stage" else f"'{_first_word(stmt)}'"
-            errors.append(SpecError(
-                f"{what} must be inside a {wanted} block (indented under "
-                f"'{wanted} NAME:')", stmt.span))
+            errors.append(
+                SpecError(
+                    f"{what} must be inside a {wanted} block (indented under '{wanted} NAME:')",
+                    stmt.span,
+                )
+            )
             continue
         out.append(stmt)
     close()
@@ -1129,8 +1354,10 @@ def parse(text: str, filename: str) -> ast.Module:
                 raise e.orig_exc from None
             raise
         except UnexpectedInput as e:
-            raise SpecError("syntax error", Span(filename, getattr(e, "line", 1) or 1,
-                                                 getattr(e, "column", 1) or 1)) from None
+            raise SpecError(
+                "syntax error",
+                Span(filename, getattr(e, "line", 1) or 1, getattr(e, "column", 1) or 1),
+            ) from None
         except RecursionError:
             raise SpecError("nested too deeply", Span(filename, 1, 1)) from None
         finally:

@@ -46,11 +46,13 @@ def test_check_of_a_module_says_so(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "a module (no stages)" in out
 
 
-def test_check_reports_errors_with_position_and_caret(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture) -> None:
+def test_check_reports_errors_with_position_and_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     spec = tmp_path / "bad.game"
-    spec.write_text("player L\nstage s:\n  L chooses q >= 0\npayoff L = q - alpah*q^2\n"
-                    "param alpha = 1\n")
+    spec.write_text(
+        "player L\nstage s:\n  L chooses q >= 0\npayoff L = q - alpah*q^2\nparam alpha = 1\n"
+    )
     code, out, err = run(capsys, "check", str(spec))
     assert code == 2 and out == ""
     lines = err.splitlines()
@@ -77,8 +79,9 @@ def test_syntax_error_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture) -
 
 
 @pytest.mark.parametrize("kind", ["missing", "directory", "latin1"])
-def test_unreadable_files_exit_2_with_a_position(kind: str, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture) -> None:
+def test_unreadable_files_exit_2_with_a_position(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     if kind == "missing":
         target, expected = tmp_path / "nope.game", ":1:1: error: cannot find"
     elif kind == "directory":
@@ -101,8 +104,9 @@ def test_graph_formats(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and out.startswith("flowchart TD") and "s1 --> s2" in out
 
 
-def test_list_shows_stdlib_models_with_titles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture) -> None:
+def test_list_shows_stdlib_models_with_titles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     (tmp_path / "beta.game").write_text('# a model\ngame "The \\"beta\\" model"\n')
     (tmp_path / "alpha.game").write_text("param a = 1\n")
     monkeypatch.setattr("gamedsl.checker.stdlib_dir", lambda: tmp_path)
@@ -120,8 +124,13 @@ def test_list_of_the_real_stdlib(capsys: pytest.CaptureFixture) -> None:
 
 def test_parse_set_is_ordered_and_takes_inf() -> None:
     values = parse_set(["b=2", "a=0.5", "c=inf", "d=-inf", "e=1e-3"])
-    assert list(values.items()) == [("b", 2.0), ("a", 0.5), ("c", float("inf")),
-                                    ("d", float("-inf")), ("e", 0.001)]
+    assert list(values.items()) == [
+        ("b", 2.0),
+        ("a", 0.5),
+        ("c", float("inf")),
+        ("d", float("-inf")),
+        ("e", 0.001),
+    ]
 
 
 @pytest.mark.parametrize("bad", ["a", "a=", "=1", "a=x", "a=nan", "1a=2", "a b=1"])
@@ -148,16 +157,79 @@ def test_every_command_and_option_of_design_is_accepted() -> None:
     f = "x.game"
     cases = [
         ["check", f, "--debug"],
-        ["solve", f, "--set", "a=1", "--set", "b=2", "--scenario", "s", "--format", "json",
-         "--symbolic", "--select", "all", "--strict", "--debug"],
+        [
+            "solve",
+            f,
+            "--set",
+            "a=1",
+            "--set",
+            "b=2",
+            "--scenario",
+            "s",
+            "--format",
+            "json",
+            "--symbolic",
+            "--select",
+            "all",
+            "--strict",
+            "--debug",
+        ],
         ["graph", f, "--format", "mermaid", "--debug"],
-        ["sweep", f, "--vary", "a=0:1:3", "--vary", "b=0:1:2", "--set", "c=1", "-o", "o.csv",
-         "--plot", "o.png", "--workers", "2", "--dask", "tcp://h:8786", "--quiet", "--debug"],
-        ["regions", f, "--x", "a=0:1:3", "--y", "b=0:1:3", "--by", "omega > 0", "-o", "r.png",
-         "--workers", "2", "--dask", "tcp://h:1", "--quiet", "--debug"],
+        [
+            "sweep",
+            f,
+            "--vary",
+            "a=0:1:3",
+            "--vary",
+            "b=0:1:2",
+            "--set",
+            "c=1",
+            "-o",
+            "o.csv",
+            "--plot",
+            "o.png",
+            "--workers",
+            "2",
+            "--dask",
+            "tcp://h:8786",
+            "--quiet",
+            "--debug",
+        ],
+        [
+            "regions",
+            f,
+            "--x",
+            "a=0:1:3",
+            "--y",
+            "b=0:1:3",
+            "--by",
+            "omega > 0",
+            "-o",
+            "r.png",
+            "--workers",
+            "2",
+            "--dask",
+            "tcp://h:1",
+            "--quiet",
+            "--debug",
+        ],
         ["statics", f, "--wrt", "a", "--set", "b=1", "--workers", "1", "--quiet", "--debug"],
-        ["compare", f, "--scenario", "s1", "--scenario", "s2", "--set", "a=1", "--workers", "3",
-         "--dask", "x", "--quiet", "--debug"],
+        [
+            "compare",
+            f,
+            "--scenario",
+            "s1",
+            "--scenario",
+            "s2",
+            "--set",
+            "a=1",
+            "--workers",
+            "3",
+            "--dask",
+            "x",
+            "--quiet",
+            "--debug",
+        ],
         ["list", "--debug"],
     ]
     for argv in cases:
@@ -169,8 +241,9 @@ def test_every_command_and_option_of_design_is_accepted() -> None:
     assert args.scenarios == ["s1", "s2"]
 
 
-def test_analyses_are_dispatched_with_parsed_options(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture) -> None:
+def test_analyses_are_dispatched_with_parsed_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     seen = {}
 
     def sweep(args) -> int:
@@ -188,15 +261,17 @@ def test_analyses_are_dispatched_with_parsed_options(monkeypatch: pytest.MonkeyP
     assert dict(args.set) == {"b": 2.0} and args.workers == 4 and not args.quiet
 
 
-def test_missing_commands_module_says_not_implemented(monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture) -> None:
+def test_missing_commands_module_says_not_implemented(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setitem(sys.modules, "gamedsl.commands", None)
     code, _, err = run(capsys, "solve", "m.game")
     assert code == 1 and "not implemented yet" in err
 
 
-def test_solve_error_exits_3(monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture) -> None:
+def test_solve_error_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     fake = types.ModuleType("gamedsl.commands")
 
     def solve(args) -> int:
@@ -208,8 +283,9 @@ def test_solve_error_exits_3(monkeypatch: pytest.MonkeyPatch,
     assert code == 3 and "m.game:3:5: error: no pure equilibrium" in err
 
 
-def test_internal_errors_are_one_line_without_debug(monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture) -> None:
+def test_internal_errors_are_one_line_without_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     def boom(*a, **k):
         raise ZeroDivisionError("oops")
 

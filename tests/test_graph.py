@@ -9,7 +9,12 @@ import sympy
 from gamedsl.checker import check_text
 from gamedsl.game import symbol
 from gamedsl.graph import (
-    cycle_message, dependency_graph, find_cycle, render, spec_text, stage_graph,
+    cycle_message,
+    dependency_graph,
+    find_cycle,
+    render,
+    spec_text,
+    stage_graph,
     topological_order,
 )
 
@@ -116,5 +121,7 @@ def test_spec_text_writes_the_language() -> None:
     assert spec_text(sympy.Eq(x, 1)) == "x == 1"
     assert spec_text(sympy.Piecewise((1, x < y), (0, True))) == "[x < y]"
     assert spec_text(sympy.And(sympy.Eq(x, 1), sympy.Or(x > 2, y < 1))) in (
-        "x == 1 and (x > 2 or y < 1)", "x == 1 and (y < 1 or x > 2)")
+        "x == 1 and (x > 2 or y < 1)",
+        "x == 1 and (y < 1 or x > 2)",
+    )
     assert spec_text(x**2) == "x^2"

@@ -236,21 +236,47 @@ scenario subsidy "adoption subsidy":
 
 
 MODEL_CARDS = {
-    "openness_regulation": (OPENNESS_REGULATION, ["G", "D"],
-                            [("enter", [("G", "enter")]), ("adopt", [("D", "adopt")]),
-                             ("release", [("G", "omega")]), ("finetune", [("D", "alpha1")])]),
-    "ai_supply_chain": (AI_SUPPLY_CHAIN, ["P", "F1", "F2"],
-                        [("pricing_compute", [("P", "w")]),
-                         ("fine_tuning", [("F1", "q1"), ("F2", "q2")]),
-                         ("retail", [("F1", "p1"), ("F2", "p2")])]),
-    "fm_openness": (FM_OPENNESS, ["U", "L", "F"],
-                    [("openness", [("U", "omega")]), ("finetune", [("L", "x")]),
-                     ("adopt", [("F", "enter")]), ("market", [("L", "yL"), ("F", "yF")])]),
-    "fm_openness_dynamic": (FM_OPENNESS_DYNAMIC, ["I", "D", "E"],
-                            [("open1", [("I", "o"), ("I", "p1")]), ("adoption", [("D", "adopt")]),
-                             ("engage", [("D", "n1")]), ("entry", [("E", "enter")]),
-                             ("royalty", [("I", "w2")]),
-                             ("market2", [("D", "y"), ("E", "z")])]),
+    "openness_regulation": (
+        OPENNESS_REGULATION,
+        ["G", "D"],
+        [
+            ("enter", [("G", "enter")]),
+            ("adopt", [("D", "adopt")]),
+            ("release", [("G", "omega")]),
+            ("finetune", [("D", "alpha1")]),
+        ],
+    ),
+    "ai_supply_chain": (
+        AI_SUPPLY_CHAIN,
+        ["P", "F1", "F2"],
+        [
+            ("pricing_compute", [("P", "w")]),
+            ("fine_tuning", [("F1", "q1"), ("F2", "q2")]),
+            ("retail", [("F1", "p1"), ("F2", "p2")]),
+        ],
+    ),
+    "fm_openness": (
+        FM_OPENNESS,
+        ["U", "L", "F"],
+        [
+            ("openness", [("U", "omega")]),
+            ("finetune", [("L", "x")]),
+            ("adopt", [("F", "enter")]),
+            ("market", [("L", "yL"), ("F", "yF")]),
+        ],
+    ),
+    "fm_openness_dynamic": (
+        FM_OPENNESS_DYNAMIC,
+        ["I", "D", "E"],
+        [
+            ("open1", [("I", "o"), ("I", "p1")]),
+            ("adoption", [("D", "adopt")]),
+            ("engage", [("D", "n1")]),
+            ("entry", [("E", "enter")]),
+            ("royalty", [("I", "w2")]),
+            ("market2", [("D", "y"), ("E", "z")]),
+        ],
+    ),
 }
 
 
@@ -267,14 +293,17 @@ def test_model_card_specs_check_cleanly(name: str) -> None:
 
 def test_openness_regulation_card_details() -> None:
     g = check_text(OPENNESS_REGULATION, "o.game")
-    enter, adopt, omega, alpha0, alpha1, theta, p = (
-        S(n) for n in ("enter", "adopt", "omega", "alpha0", "alpha1", "theta", "p"))
+    enter, adopt, omega, alpha0, theta, p = (
+        S(n) for n in ("enter", "adopt", "omega", "alpha0", "theta", "p")
+    )
     assert g.choice("alpha1").condition == sympy.And(sympy.Eq(enter, 1), sympy.Eq(adopt, 1))
     assert g.choice("alpha1").otherwise == alpha0
     assert g.choice("alpha1").domain.lower == alpha0
     assert g.choice("alpha1").domain.lower_text == "alpha0"
     assert g.choice("enter").domain.elements == (0, 1)
-    assert same(g.reports["penalty_paid"], enter*p*sympy.Piecewise((1, omega < theta), (0, True)))
+    assert same(
+        g.reports["penalty_paid"], enter * p * sympy.Piecewise((1, omega < theta), (0, True))
+    )
     assert same(g.reports["welfare"], g.payoffs["G"] + g.payoffs["D"])
     assert g.params["F"].default == sympy.Rational(7, 20)
     assert [n for n, p_ in g.params.items() if p_.policy] == ["theta", "p"]
@@ -285,25 +314,36 @@ def test_openness_regulation_card_details() -> None:
     assert same(i.payoffs["GD"], g.payoffs["G"] + g.payoffs["D"])
     h = check_text(OPENNESS_REGULATION, "o.game", scenario="high_performance")
     assert (h.params["alpha0"].default, h.params["theta"].default, h.params["p"].default) == (
-        1, sympy.Rational(4, 5), 1)
+        1,
+        sympy.Rational(4, 5),
+        1,
+    )
 
 
 def test_ai_supply_chain_card_details() -> None:
     g = check_text(AI_SUPPLY_CHAIN, "a.game")
-    assert g.params["r"].domain.upper == S("a")/S("b") and g.params["r"].domain.upper_strict
-    D1 = (S("a") + S("lam")*S("q1") + S("theta")*(S("q1") - S("q2")) - S("b")*S("p1")
-          + S("g")*(S("p2") - S("p1")))
-    assert same(g.payoffs["F1"], (S("p1") - S("r"))*D1 - (S("w") - S("s") + S("k"))*S("q1")
-                - S("h")*S("q1")**2/2)
-    assert check_text(AI_SUPPLY_CHAIN, "a.game", "subsidy").params["s"].default == \
-        sympy.Rational(1, 20)
+    assert g.params["r"].domain.upper == S("a") / S("b") and g.params["r"].domain.upper_strict
+    D1 = (
+        S("a")
+        + S("lam") * S("q1")
+        + S("theta") * (S("q1") - S("q2"))
+        - S("b") * S("p1")
+        + S("g") * (S("p2") - S("p1"))
+    )
+    assert same(
+        g.payoffs["F1"],
+        (S("p1") - S("r")) * D1 - (S("w") - S("s") + S("k")) * S("q1") - S("h") * S("q1") ** 2 / 2,
+    )
+    assert check_text(AI_SUPPLY_CHAIN, "a.game", "subsidy").params["s"].default == sympy.Rational(
+        1, 20
+    )
 
 
 def test_fm_openness_dynamic_card_details() -> None:
     g = check_text(FM_OPENNESS_DYNAMIC, "f.game")
     assert g.choice("p1").domain is None
     assert g.choice("adopt").domain.elements == (1, 0)
-    assert g.assumptions[0].condition == (S("phi")**2 < 4)
+    assert g.assumptions[0].condition == (S("phi") ** 2 < 4)
     i = check_text(FM_OPENNESS_DYNAMIC, "f.game", "integrated")
     assert (i.choice("p1").fixed, i.choice("w2").fixed) == (0, 0)
     assert i.players["ID"].members == ("I", "D") and i.choice("z").player == "E"
@@ -329,30 +369,33 @@ def test_every_example_and_its_scenarios_check(name: str) -> None:
 def test_stackelberg_is_the_design_example() -> None:
     g = load_game(str(LANG / "stackelberg.game"))
     a, b, c, s, qL, qF = (S(n) for n in ("a", "b", "c", "s", "qL", "qF"))
-    P = a - b*(qL + qF)
-    assert same(g.payoffs["L"], P*qL - (c - s)*qL)
-    assert same(g.payoffs["F"], P*qF - (c - s)*qF)
-    assert same(g.reports["welfare"], b*(qL + qF)**2/2 + P*(qL + qF) - (c - s)*(qL + qF))
+    P = a - b * (qL + qF)
+    assert same(g.payoffs["L"], P * qL - (c - s) * qL)
+    assert same(g.payoffs["F"], P * qF - (c - s) * qF)
+    assert same(g.reports["welfare"], b * (qL + qF) ** 2 / 2 + P * (qL + qF) - (c - s) * (qL + qF))
     # the closed form of the card: with these payoffs the follower's best response and the
     # leader's optimum are qF = (a - c + s - b*qL)/(2b), qL = (a - c + s)/(2b)
     qF_br = sympy.solve(sympy.diff(g.payoffs["F"], qF), qF)[0]
     lead = g.payoffs["L"].subs(qF, qF_br)
-    assert same(sympy.solve(sympy.diff(lead, qL), qL)[0], (a - c + s)/(2*b))
+    assert same(sympy.solve(sympy.diff(lead, qL), qL)[0], (a - c + s) / (2 * b))
     assert g.choice("qF").domain.lower_text == "0"
 
 
 def test_entry_capacity() -> None:
     g = load_game(str(LANG / "entry_capacity.game"))
     assert [(s.name, s.players) for s in g.stages] == [
-        ("capacity", ("I",)), ("entry", ("E",)), ("market", ("I", "E"))]
+        ("capacity", ("I",)),
+        ("entry", ("E",)),
+        ("market", ("I", "E")),
+    ]
     enter, k, q, y = S("enter"), S("k"), S("q"), S("y")
     assert g.choice("y").condition == sympy.Eq(enter, 1) and g.choice("y").otherwise == 0
     assert g.choice("q").domain.upper == k and g.choice("q").domain.upper_text == "k"
     price = sympy.Max(S("a") - q - y, 0)
-    assert same(g.payoffs["E"], sympy.Piecewise((1, sympy.Eq(enter, 1)), (0, True))
-                * (price*y - S("f")))
-    assert same(g.reports["market_structure"],
-                sympy.Piecewise((1, sympy.Ne(enter, 1)), (2, True)))
+    assert same(
+        g.payoffs["E"], sympy.Piecewise((1, sympy.Eq(enter, 1)), (0, True)) * (price * y - S("f"))
+    )
+    assert same(g.reports["market_structure"], sympy.Piecewise((1, sympy.Ne(enter, 1)), (2, True)))
 
 
 def test_threshold_regulation_stage_condition() -> None:
@@ -370,7 +413,7 @@ def test_threshold_regulation_stage_condition() -> None:
 def test_price_grid_discrete_domains() -> None:
     g = load_game(str(LANG / "price_grid.game"))
     v = S("v")
-    assert g.choice("tier").domain.elements == (0, v/2, v)
+    assert g.choice("tier").domain.elements == (0, v / 2, v)
     assert g.choice("pa").domain.elements == tuple(range(11))
     assert g.choice("pb").domain.elements == (1, 2, 5)
     assert g.params["n"].domain.elements == (2, 5, 10)
@@ -382,9 +425,9 @@ def test_public_good_scenarios() -> None:
     path = str(LANG / "public_good.game")
     g = load_game(path)
     g1, g2, g3, w, m, d = (S(n) for n in ("g1", "g2", "g3", "w", "m", "d"))
-    G = (1 - d)*(g1 + g2 + g3)
-    assert same(g.payoffs["N1"], m/3*G + sympy.log(1 + w - g1))
-    assert same(g.reports["shortfall"], -(3*w - G)**2/2)
+    G = (1 - d) * (g1 + g2 + g3)
+    assert same(g.payoffs["N1"], m / 3 * G + sympy.log(1 + w - g1))
+    assert same(g.reports["shortfall"], -((3 * w - G) ** 2) / 2)
     d_dom = g.params["d"].domain
     assert (d_dom.lower, d_dom.upper) == (0, 1)
     merged = load_game(path, "merged")
@@ -392,15 +435,15 @@ def test_public_good_scenarios() -> None:
     assert same(merged.payoffs["Town"], sum(g.payoffs[p] for p in ("N1", "N2", "N3")))
     durable = load_game(path, "durable")
     G2 = g1 + g2 + g3
-    assert same(durable.payoffs["N1"], m/3*G2 + sympy.log(1 + w - g1))
-    assert same(durable.payoffs["N3"], 2*m/3*G2 + sympy.log(1 + w - g3))
+    assert same(durable.payoffs["N1"], m / 3 * G2 + sympy.log(1 + w - g1))
+    assert same(durable.payoffs["N3"], 2 * m / 3 * G2 + sympy.log(1 + w - g3))
 
 
 def test_cournot_modules_resolves_local_and_stdlib_modules() -> None:
     g = load_game(str(LANG / "cournot_modules.game"))
     q1, q2, alpha, beta, tau, k = (S(n) for n in ("q1", "q2", "alpha", "beta", "tau", "k"))
-    assert same(g.payoffs["F1"], (alpha - beta*(q1 + q2) - tau)*q1 - k*q1**2/2)
-    assert same(g.reports["cs_if_differentiated"], (q1**2 + q2**2 + 2*q1*q2)/2)
+    assert same(g.payoffs["F1"], (alpha - beta * (q1 + q2) - tau) * q1 - k * q1**2 / 2)
+    assert same(g.reports["cs_if_differentiated"], (q1**2 + q2**2 + 2 * q1 * q2) / 2)
     assert g.params["tau"].policy and "max_surplus" in g.reports
     assert len(g.sources) == 4
 
@@ -412,9 +455,9 @@ def test_stackelberg_entry_extends_and_places_stages() -> None:
     assert g.params["a"].default == 12
     assert list(g.players) == ["L", "F", "R"]
     assert list(g.scenarios) == ["subsidy", "cartel", "no_tax"]
-    P = sympy.Max(S("a") - S("b")*(S("qL") + S("qF")), 0)
+    P = sympy.Max(S("a") - S("b") * (S("qL") + S("qF")), 0)
     assert same(g.lets["P"], P)
-    assert same(g.payoffs["F"], P*S("qF") - (S("c") - S("s"))*S("qF") + S("fee"))
+    assert same(g.payoffs["F"], P * S("qF") - (S("c") - S("s")) * S("qF") + S("fee"))
 
 
 def test_crlf_tabs_file_really_has_them() -> None:
@@ -425,32 +468,74 @@ def test_crlf_tabs_file_really_has_them() -> None:
 
 
 CONSTRUCTS = {
-    "title": r'^game "', "param": r"^param ", "policy": r"^policy ", "assume": r"^assume ",
-    "player": r"^player ", "let": r"^let ", "def": r"^def ", "description": r'\w "[^"]+"',
-    "closed interval": r"in \[[^\]]+\]", "open interval": r"in \([^)]+\)",
-    "half-open interval": r"in \[[^)\]]+\)", "half-open left": r"in \([^)\]]+\]",
-    "bound >=": r">= \w", "bound >": r"[^>=]> \w", "bound <=": r"<= \w", "bound <": r"[^<]< \w",
-    "two bounds": r"[<>]=? [\w.]+, [<>]", "set": r"in \{\d, \d", "range": r"\{0\.\.10\}",
-    "set of params": r"in \{0, v/2, v\}", "conditional choice": r"when .* otherwise",
-    "conditional stage": r"^stage \w+ when .*:", "^": r"\^", "**": r"\*\*", "unary minus": r"= -",
-    "min": r"min\(", "max": r"max\(", "abs": r"abs\(", "sqrt": r"sqrt\(", "exp": r"exp\(",
-    "log": r"log\(", "if/then/else": r"if .* then .* else", "iverson": r"\[[^\]]*[<>=]",
-    "and": r" and ", "or": r" or ", "not": r"not ", "==": "==", "!=": "!=",
-    "payoff(P) in report": r"^report .*payoff\(", "payoff(P) in payoff": r"^payoff .*payoff\(",
+    "title": r'^game "',
+    "param": r"^param ",
+    "policy": r"^policy ",
+    "assume": r"^assume ",
+    "player": r"^player ",
+    "let": r"^let ",
+    "def": r"^def ",
+    "description": r'\w "[^"]+"',
+    "closed interval": r"in \[[^\]]+\]",
+    "open interval": r"in \([^)]+\)",
+    "half-open interval": r"in \[[^)\]]+\)",
+    "half-open left": r"in \([^)\]]+\]",
+    "bound >=": r">= \w",
+    "bound >": r"[^>=]> \w",
+    "bound <=": r"<= \w",
+    "bound <": r"[^<]< \w",
+    "two bounds": r"[<>]=? [\w.]+, [<>]",
+    "set domain": r"in \{\d, \d",
+    "range": r"\{0\.\.10\}",
+    "set of params": r"in \{0, v/2, v\}",
+    "conditional choice": r"when .* otherwise",
+    "conditional stage": r"^stage \w+ when .*:",
+    "^": r"\^",
+    "**": r"\*\*",
+    "unary minus": r"= -",
+    "min": r"min\(",
+    "max": r"max\(",
+    "abs": r"abs\(",
+    "sqrt": r"sqrt\(",
+    "exp": r"exp\(",
+    "log": r"log\(",
+    "if/then/else": r"if .* then .* else",
+    "iverson": r"\[[^\]]*[<>=]",
+    "and": r" and ",
+    "or": r" or ",
+    "not": r"not ",
+    "==": "==",
+    "!=": "!=",
+    "payoff(P) in report": r"^report .*payoff\(",
+    "payoff(P) in payoff": r"^payoff .*payoff\(",
     "report using report": r"^report \w+ = .*\b(CS|welfare|surplus|producer_surplus)\b",
-    "scenario": r"^scenario ", "fix": r"^\s+fix ", "set": r"^\s+set ", "merge": r"^\s+merge ",
-    "merge of three": r"merge \w+, \w+, \w+ as", "scenario payoff": r"^\s+payoff ",
-    "scenario let": r"^\s+let ", "use file": r'^use "lib/', "use stdlib bare": r"^use stdlib:",
-    "use stdlib quoted": r'^use "stdlib:', "extends": r"^extends ",
-    "stage after": r"^stage \w+ after ", "stage before": r"^stage \w+ before ",
-    "comment": r"#", "semicolon": r";", "tab": "\t", "crlf": "\r\n",
+    "scenario": r"^scenario ",
+    "fix": r"^\s+fix ",
+    "scenario set": r"^\s+set ",
+    "merge": r"^\s+merge ",
+    "merge of three": r"merge \w+, \w+, \w+ as",
+    "scenario payoff": r"^\s+payoff ",
+    "scenario let": r"^\s+let ",
+    "use file": r'^use "lib/',
+    "use stdlib bare": r"^use stdlib:",
+    "use stdlib quoted": r'^use "stdlib:',
+    "extends": r"^extends ",
+    "stage after": r"^stage \w+ after ",
+    "stage before": r"^stage \w+ before ",
+    "comment": r"#",
+    "semicolon": r";",
+    "tab": "\t",
+    "crlf": "\r\n",
 }
 
 
 def test_the_examples_together_use_every_construct() -> None:
     texts = [p.read_bytes().decode("utf-8") for p in sorted(LANG.glob("*.game"))]
-    missing = [name for name, pattern in CONSTRUCTS.items()
-               if not any(re.search(pattern, t, re.MULTILINE) for t in texts)]
+    missing = [
+        name
+        for name, pattern in CONSTRUCTS.items()
+        if not any(re.search(pattern, t, re.MULTILINE) for t in texts)
+    ]
     assert missing == []
 
 
@@ -462,13 +547,13 @@ def test_every_example_in_the_language_reference_parses() -> None:
 
     from gamedsl.parser import parse
 
-    blocks = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) >= 15
     for block in blocks:
         parse(textwrap.dedent(block), "language.md")
 
 
 def test_the_first_example_of_the_reference_checks() -> None:
-    block = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)[0]
+    block = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)[0]
     g = check_text(block, "language.md")
     assert [s.name for s in g.stages] == ["lead", "follow"]

@@ -31,13 +31,16 @@ def summary(game: Game) -> str:
     out: list[str] = []
     title = f' "{game.title}"' if game.title else ""
     if game.is_module:
-        out.append(f"{game.path}: ok{title} — a module (no stages): it can be used with "
-                   f"'use', not solved")
+        out.append(
+            f"{game.path}: ok{title} — a module (no stages): it can be used with 'use', not solved"
+        )
     else:
         n = len(game.stages)
-        out.append(f"{game.path}: ok{title} — {n} stage{'s' if n != 1 else ''}, "
-                   f"{len(game.decision_players)} player"
-                   f"{'s' if len(game.decision_players) != 1 else ''}")
+        out.append(
+            f"{game.path}: ok{title} — {n} stage{'s' if n != 1 else ''}, "
+            f"{len(game.decision_players)} player"
+            f"{'s' if len(game.decision_players) != 1 else ''}"
+        )
     if game.scenario:
         out.append(f"scenario: {game.scenario}")
 
@@ -82,8 +85,7 @@ def summary(game: Game) -> str:
                 if c.fixed is not None:
                     line += f"  [fixed at {spec_text(c.fixed)}]"
                 elif c.condition is not None:
-                    line += (f"  [when {spec_text(c.condition)}, "
-                             f"otherwise {spec_text(c.otherwise)}]")
+                    line += f"  [when {spec_text(c.condition)}, otherwise {spec_text(c.otherwise)}]"
                 if c.description:
                     line += f"  — {c.description}"
                 out.append(line)
