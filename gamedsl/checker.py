@@ -225,6 +225,8 @@ class _Collector:
     def __init__(self, loader: _Loader, errors: list[SpecError]) -> None:
         self.loader = loader
         self.errors = errors
+        # a file that could not be brought in: checking names would only add noise
+        self.fatal = False
 
     def collect(self, module: ast.Module, real: str, stack: tuple[str, ...]) -> _Program:
         """Return the program of `module` (read from `real`), with its uses and parent merged."""
@@ -269,12 +271,14 @@ class _Collector:
             t_display, t_real = self.loader.resolve(stmt.target, display, real, stmt.span)
         except SpecError as e:
             self.errors.append(e)
+            self.fatal = True
             return None
         if t_real in stack:
             names = [os.path.basename(p) for p in stack[stack.index(t_real) :]] + [
                 os.path.basename(t_real)
             ]
             self.errors.append(SpecError(f"{word} cycle: {' -> '.join(names)}", stmt.span))
+            self.fatal = True
             return None
         module = self.loader.parse_file(t_real, t_display)
         return self.collect(module, t_real, stack + (t_real,))
@@ -299,6 +303,7 @@ class _Collector:
                     f"statement",
                 )
             )
+            self.fatal = True
             return
         for table in ("params", "players", "lets", "defs", "reports"):
             mine = getattr(prog, table)
@@ -1225,8 +1230,10 @@ def _check(loader: _Loader, module: ast.Module, real: str, scenario: str | None)
 def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
     _SUGGESTIONS.left = MAX_SUGGESTIONS
     errors: list[SpecError] = []
-    prog = _Collector(loader, errors).collect(module, real, (real,))
-    _raise(errors)
+    collector = _Collector(loader, errors)
+    prog = collector.collect(module, real, (real,))
+    if collector.fatal:
+        _raise(errors)
     ck = _Checker(prog, errors)
 
     # scenario: replace lets and payoffs before analysis
