@@ -10,6 +10,7 @@ sequence, then group indented lines into their `stage`/`scenario` blocks.
 from __future__ import annotations
 
 import gc
+import heapq
 import re
 import threading
 from collections.abc import Iterator
@@ -96,6 +97,7 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+_NEWLINE = re.compile("\n")
 _CALL_AHEAD = re.compile(r"[ \t]*\(")
 _STDLIB_REF = re.compile(r"stdlib:[^\s\"#;]*")
 _NUMBER = r"(?:\d+(?:\.(?!\.)\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -166,8 +168,8 @@ FAST_PATH = True  # tests switch it off to compare with the full grammar
 
 # `let NAME = RUN`, `report NAME = RUN`, `payoff NAME = RUN` alone on their line (or before ';'
 # or a comment): the bulk of large generated specs.  The lexer builds these statements itself
-# and hands lark one PREBUILT token, which is several times faster than parsing them token by
-# token; the tree is the same (tests/test_parser.py compares both paths).
+# and does not pass them to lark at all, which is several times faster than parsing them token
+# by token; the trees are the same (tests/test_parser.py compares both paths).
 _FAST_STATEMENT = re.compile(
     r"(?P<kw>let|report|payoff)(?P<sp>[ \t]+)(?P<name>(?!(?:"
     + "|".join(sorted(KEYWORDS))
@@ -176,32 +178,28 @@ _FAST_STATEMENT = re.compile(
 )
 
 
-class _Prebuilt(Token):
-    """A whole statement built by the lexer (see `_FAST_STATEMENT`)."""
-
-    __slots__ = ("node",)
-
-
-def _prebuilt(f: re.Match, line: int, line_start: int) -> _Prebuilt:
-    """Return the PREBUILT token of a fast-path statement match."""
+def _prebuilt(f: re.Match, line: int, line_start: int) -> Any:
+    """Return the statement (LetDecl, ReportDecl or PayoffDecl) of a fast-path match."""
     file = _STATE.file
     start = f.start()
     kw_col = start - line_start + 1
     name_col = f.start("name") - line_start + 1
     run_start = f.start("run")
-    run_end = f.end("run")
     run_col = run_start - line_start + 1
-    run = Token(
-        "RUN",
-        f.group("run"),
-        run_start,
-        line,
-        run_col,
-        line,
-        run_col + (run_end - run_start),
-        run_end,
-    )
-    expr = _run_expression(run)
+    expr = _fast_run(f.group("run"), line, run_col) if FAST_PATH else None
+    if expr is None:
+        run_end = f.end("run")
+        run = Token(
+            "RUN",
+            f.group("run"),
+            run_start,
+            line,
+            run_col,
+            line,
+            run_col + (run_end - run_start),
+            run_end,
+        )
+        expr = _Resolver.expression(_items([run]))
     name = f.group("name")
     name_span = Span(file, line, name_col, line, name_col + len(name))
     span = Span(file, line, kw_col, expr.span.end_line, expr.span.end_column)
@@ -212,11 +210,7 @@ def _prebuilt(f: re.Match, line: int, line_start: int) -> _Prebuilt:
         node = ast.ReportDecl(name, expr, span, name_span)
     else:
         node = ast.PayoffDecl(name, expr, span, name_span)
-    token = _Prebuilt(
-        "PREBUILT", f.group(), start, line, kw_col, line, kw_col + (run_end - start), run_end
-    )
-    token.node = node
-    return token
+    return node
 
 
 class GameLexer(Lexer):
@@ -238,6 +232,8 @@ class GameLexer(Lexer):
         prev_type = ""  # the token before last_type
         run_match = _RUN_RE.match
         fast_match = _FAST_STATEMENT.match
+        prebuilt = _STATE.prebuilt
+        separated = True  # the last token given to lark separates statements (or none yet)
         while pos < n:
             if (
                 not statement
@@ -250,11 +246,11 @@ class GameLexer(Lexer):
             ):
                 f = fast_match(data, pos)
                 if f is not None:
-                    token = _prebuilt(f, line, line_start)
-                    yield token
+                    # built here and never shown to lark; `parse` merges it back in order
+                    prebuilt.append(_prebuilt(f, line, line_start))
                     prev_type, last_type = last_type, "PREBUILT"
                     statement = "PREBUILT"
-                    pos = token.end_pos
+                    pos = f.end()
                     continue
             if (
                 last_type in _RUN_AFTER
@@ -277,6 +273,7 @@ class GameLexer(Lexer):
                         yield Token(
                             "RUN", r.group(), pos, line, column, line, column + (end - pos), end
                         )
+                        separated = False
                         prev_type, last_type = last_type, "RUN"
                         pos = end
                         continue
@@ -291,7 +288,9 @@ class GameLexer(Lexer):
             column = pos - line_start + 1
             value = m.group()
             if kind == "NL":
-                yield Token("_NL", "\n", pos, line, column, line, column + 1, end)
+                if not separated:  # one separator is enough for the grammar
+                    yield Token("_NL", "\n", pos, line, column, line, column + 1, end)
+                    separated = True
                 line += 1
                 line_start = end
                 pos = end
@@ -332,6 +331,7 @@ class GameLexer(Lexer):
                     f"number literal too long ({len(value)} characters)", Span(file, line, column)
                 )
             yield Token(kind, value, pos, line, column, line, column + (end - pos), end)
+            separated = kind == "_SEMI"
             if kind == "_SEMI":
                 statement = ""
             elif not statement:
@@ -341,7 +341,7 @@ class GameLexer(Lexer):
                 seen_assign = True
             prev_type, last_type = last_type, kind
             pos = end
-        if last_type != "_NL":
+        if not separated:
             column = pos - line_start + 1
             yield Token("_NL", "", pos, line, column, line, column, pos)
 
@@ -389,6 +389,7 @@ class _ParseState(threading.local):
 
     file = "<input>"
     text = ""
+    prebuilt: tuple | list = ()  # statements the lexer built itself (see _FAST_STATEMENT)
     line_starts: list[int] | tuple[int, ...] = ()
 
 
@@ -428,6 +429,8 @@ def _span(first: Any, last: Any = None) -> Span:
 def source_text(span: Span) -> str:
     """Return the text of the file being parsed between the ends of `span`."""
     starts = _STATE.line_starts
+    if not starts:
+        starts = _STATE.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(_STATE.text)]
     start = starts[span.line - 1] + span.column - 1
     end = starts[(span.end_line or span.line) - 1] + (span.end_column or span.column) - 1
     return _STATE.text[start:end]
@@ -525,17 +528,17 @@ _RUN_LEXEME = re.compile(r"[ \t]*(?:(" + _NUMBER + r")|([A-Za-z][A-Za-z0-9_]*)|(
 _MAX_FAST_POWERS = 50
 
 
-def _fast_run(tok: Token) -> ast.Expr | None:
+def _fast_run(text: str, line: int, base: int) -> ast.Expr | None:
     """Return the tree of a RUN token by precedence climbing, or None when the run is not a
     well-formed expression (the general resolver then reports the precise error).  Gives
     exactly the tree `_Resolver.expression(_items([tok]))` gives, faster."""
-    file, line, base = _STATE.file, tok.line, tok.column
+    file = _STATE.file
     kinds: list[int] = []  # 0 number, 1 name, 2 operator
     values: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     powers = 0
-    for m in _RUN_LEXEME.finditer(tok.value):
+    for m in _RUN_LEXEME.finditer(text):
         if m.lastindex == 3:
             kinds.append(2)
             v = m.group(3)
@@ -637,7 +640,7 @@ def _fast_run(tok: Token) -> ast.Expr | None:
 
 def _run_expression(tok: Token) -> ast.Expr:
     """Return the tree of a RUN token that is a whole expression."""
-    node = _fast_run(tok) if FAST_PATH else None
+    node = _fast_run(tok.value, tok.line, tok.column) if FAST_PATH else None
     return node if node is not None else _Resolver.expression(_items([tok]))
 
 
@@ -1003,7 +1006,7 @@ class _Builder(Transformer):
         return ast.Extends(_target(c[1]), _span(c[0], c[1]))
 
     def start(self, c: list) -> list:
-        return [x.node if type(x) is _Prebuilt else x for x in c]
+        return c
 
 
 def _is_leaf(item: Any) -> bool:
@@ -1126,8 +1129,6 @@ def _statement_context(state: Any) -> str | None:
     stack = getattr(state, "value_stack", None) or []
     for item in reversed(stack):
         if isinstance(item, Token):
-            if item.type == "PREBUILT":
-                return None
             if item.type in _STATEMENT_START:
                 return _STATEMENT_START[item.type]
         elif isinstance(item, _STATEMENT_NODES):
@@ -1311,6 +1312,10 @@ def _group_blocks(statements: list, text: str, file: str) -> tuple[list, list[Sp
     return out, errors
 
 
+def _position(stmt: Any) -> tuple[int, int]:
+    return (stmt.span.line, stmt.span.column)
+
+
 def _first_word(stmt: Any) -> str:
     return {ast.Fix: "fix", ast.SetParam: "set", ast.Merge: "merge"}.get(type(stmt), "")
 
@@ -1333,17 +1338,14 @@ def parse(text: str, filename: str) -> ast.Module:
     with _LOCK:
         _STATE.file = filename
         _STATE.text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        _STATE.line_starts = starts
+        _STATE.line_starts = ()  # computed on first use by source_text
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parse allocates many small objects and frees none
         try:
-            statements = _lark().parse(text)
+            _STATE.prebuilt = []
+            statements = _lark().parse(text) or []
+            if _STATE.prebuilt:
+                statements = list(heapq.merge(statements, _STATE.prebuilt, key=_position))
             statements, errors = _group_blocks(statements or [], text, filename)
         except SpecError:
             raise
