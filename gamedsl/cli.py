@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     except GamedslError as e:
         if debug:
             traceback.print_exc()
-        sources = getattr(e, "sources", None) or {}
+        sources = dict(getattr(e, "sources", None) or {})
+        _add_source(sources, e)
         default = getattr(args, "file", None) or "gamedsl"
         if e.span is None and isinstance(e, SpecError) and not isinstance(e, SolveError):
             print(
@@ -218,6 +219,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _add_source(sources: dict[str, str], error: GamedslError) -> None:
+    """Add the text of the file an error points into, when the error did not bring it (errors
+    raised by the solver), so the message can show the line."""
+    spans = [getattr(x, "span", None) for x in getattr(error, "errors", (error,))]
+    for span in spans:
+        if span is None or span.file in sources:
+            continue
+        try:
+            from gamedsl.parser import normalize
+
+            with open(span.file, encoding="utf-8") as f:
+                sources[span.file] = normalize(f.read())
+        except (OSError, UnicodeDecodeError, ValueError):
+            pass
 
 
 def _run(args: argparse.Namespace) -> int:

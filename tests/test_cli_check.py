@@ -283,6 +283,23 @@ def test_solve_error_exits_3(
     assert code == 3 and "m.game:3:5: error: no pure equilibrium" in err
 
 
+def test_solve_error_shows_the_source_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    spec = tmp_path / "m.game"
+    spec.write_text("player L\nstage s:\n  L chooses q\npayoff L = q\n")
+    fake = types.ModuleType("gamedsl.commands")
+
+    def solve(args) -> int:
+        raise SolveError("payoff of L is unbounded above in q", Span(str(spec), 3, 13))
+
+    fake.solve = solve
+    monkeypatch.setitem(sys.modules, "gamedsl.commands", fake)
+    code, _, err = run(capsys, "solve", str(spec))
+    assert code == 3
+    assert err.splitlines()[1:3] == ["    L chooses q", "  " + " " * 12 + "^"]
+
+
 def test_internal_errors_are_one_line_without_debug(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
