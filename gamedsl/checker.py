@@ -338,7 +338,6 @@ class _Collector:
                 return True
             if old_kind == kind:
                 msg = f"{_KIND_WORD[kind]} named {short(name)!r} is already declared at {old_span}"
-                msg = msg[0].upper() + msg[1:] if False else msg
                 self.errors.append(SpecError(f"duplicate declaration: {msg}", span))
             else:
                 self.errors.append(
@@ -1250,21 +1249,11 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
             )
         chosen = prog.scenarios[scenario]
         for st in chosen.statements:
-            if isinstance(st, ast.LetDecl):
-                if ck.kinds.get(st.name) != "let":
-                    ck.error(
-                        f"scenario {scenario!r} replaces {short(st.name)!r}, which is not a "
-                        f"let" + _did_you_mean(st.name, list(lets)),
-                        st.name_span,
-                    )
-                else:
-                    lets[st.name] = st
-            elif isinstance(st, ast.PayoffDecl):
-                if st.player in payoffs:
-                    payoffs[st.player] = st
-            elif isinstance(st, ast.Merge):
-                for m in st.players:
-                    pass
+            # (a replacement of something that is not a let is reported by _check_scenario)
+            if isinstance(st, ast.LetDecl) and ck.kinds.get(st.name) == "let":
+                lets[st.name] = st
+            elif isinstance(st, ast.PayoffDecl) and st.player in payoffs:
+                payoffs[st.player] = st
     for st in chosen.statements if chosen else ():
         if isinstance(st, ast.Merge) and st.merged not in ck.kinds:
             ck.extra_players[st.merged] = st.players
