@@ -1,0 +1,275 @@
+"""One interface for the parallel maps of the analyses: serial, a process pool, or Dask.
+
+An analysis hands `Executor.map` a module-level function and a list of picklable work items
+(chunks of grid points, scenario names) and gets the results back in the order of the items.
+Where the work runs is the executor's business:
+
+- `SerialExecutor` runs the items here, one after another;
+- `PoolExecutor` runs them in a pool of worker processes (forked on Linux, so a worker starts with
+  everything the parent already built: the checked game, compiled plans, lambdified functions);
+- `DaskExecutor` submits them to a Dask cluster (`dask.distributed`, an optional dependency).
+
+Large state that the items need (a game, its step plans) is not sent with every item: the
+analysis registers it under a `Context` key before mapping (`register`), and workers look it up
+with `resolve`.  A forked worker or an in-process Dask worker finds it in the registry it shares
+with the parent; a worker elsewhere rebuilds it from the key's recipe (the game's path) once and
+keeps it.
+
+The progress bar (tqdm, on stderr) shows only when stderr is a terminal and `quiet` is off.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Self
+
+_REGISTRY: dict[tuple, Any] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Context:
+    """The key of shared state in the worker registry, with the recipe to rebuild it.
+
+    `kind` names the builder in `_BUILDERS`, `recipe` its picklable arguments; `token` makes two
+    registrations of the same recipe distinct when they were built from different objects.
+    """
+
+    kind: str
+    recipe: tuple
+    token: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.recipe, self.token)
+
+
+_BUILDERS: dict[str, Callable[..., Any]] = {}
+
+
+def builder(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return a decorator that registers `fn(*recipe)` as the way to rebuild a `kind` context."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _BUILDERS[kind] = fn
+        return fn
+
+    return wrap
+
+
+def register(context: Context, value: Any) -> Context:
+    """Store `value` under `context` in this process's registry; return the context."""
+    with _REGISTRY_LOCK:
+        _REGISTRY[context.key] = value
+    return context
+
+
+def resolve(context: Context) -> Any:
+    """Return the value registered under `context`, rebuilding it from its recipe if absent."""
+    with _REGISTRY_LOCK:
+        if context.key in _REGISTRY:
+            return _REGISTRY[context.key]
+    if context.kind not in _BUILDERS:
+        # the builders live in the analysis modules; a fresh worker may not have imported them
+        import gamedsl.analysis.sweep  # noqa: F401
+    value = _BUILDERS[context.kind](*context.recipe)
+    with _REGISTRY_LOCK:
+        _REGISTRY.setdefault(context.key, value)
+        return _REGISTRY[context.key]
+
+
+def default_workers() -> int:
+    """Return the number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class _Progress:
+    """A tqdm bar on stderr when it is a terminal and not quiet; otherwise nothing."""
+
+    def __init__(self, total: int, desc: str | None, quiet: bool):
+        self.bar = None
+        if quiet or total <= 0 or not _stderr_is_terminal():
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            return
+        self.bar = tqdm(
+            total=total, desc=desc, unit="pt", file=sys.stderr, leave=False, dynamic_ncols=True
+        )
+
+    def update(self, k: int) -> None:
+        if self.bar is not None:
+            self.bar.update(k)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Executor:
+    """Runs `fn(item)` for every item and returns the results in item order."""
+
+    name = "executor"
+    workers = 1
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+
+    def map(
+        self,
+        fn: Callable[[Any], Any],
+        items: Sequence[Any],
+        *,
+        desc: str | None = None,
+        weights: Sequence[int] | None = None,
+    ) -> list[Any]:
+        """Return `[fn(item) for item in items]`, computed wherever this executor computes.
+
+        `weights` (one per item, e.g. the number of points in a chunk) drive the progress bar.
+        """
+        items = list(items)
+        weights = list(weights) if weights is not None else [1] * len(items)
+        progress = _Progress(sum(weights), desc, self.quiet)
+        try:
+            return self._map(fn, items, weights, progress)
+        finally:
+            progress.close()
+
+    def _map(self, fn, items, weights, progress) -> list[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers (a no-op for the serial executor)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Everything in this process, in order."""
+
+    name = "serial"
+
+    def _map(self, fn, items, weights, progress) -> list[Any]:
+        out = []
+        for item, w in zip(items, weights):
+            out.append(fn(item))
+            progress.update(w)
+        return out
+
+
+class PoolExecutor(Executor):
+    """A pool of worker processes (fork where the platform has it, so workers inherit state).
+
+    The pool is created at the first `map`, after the analysis has registered its context.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int, quiet: bool = False):
+        super().__init__(quiet)
+        self.workers = max(1, int(workers))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _map(self, fn, items, weights, progress) -> list[Any]:
+        if len(items) <= 1:
+            return SerialExecutor(quiet=True)._map(fn, items, weights, progress)
+        # a fresh pool per map: forked workers see the registry as it is now
+        self.close()
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx)
+        futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
+        out: list[Any] = [None] * len(items)
+        for f in as_completed(futures):
+            k = futures[f]
+            out[k] = f.result()
+            progress.update(weights[k])
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Submits the items to a Dask cluster: an address (`tcp://host:8786`) or a `Client`."""
+
+    name = "dask"
+
+    def __init__(self, client_or_address: Any, quiet: bool = False):
+        super().__init__(quiet)
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            from gamedsl.errors import SpecError
+
+            raise SpecError(
+                "--dask needs dask.distributed, which is not installed",
+                None,
+                "pip install 'gamedsl[distributed]'",
+            ) from None
+        if isinstance(client_or_address, str):
+            self.client = Client(client_or_address)
+            self._own = True
+        else:
+            self.client = client_or_address
+            self._own = False
+        try:
+            self.workers = max(1, sum(self.client.nthreads().values()))
+        except Exception:  # noqa: BLE001 - a cluster that does not say still works
+            self.workers = 1
+
+    def _map(self, fn, items, weights, progress) -> list[Any]:
+        from dask.distributed import as_completed as dask_completed
+
+        futures = self.client.map(fn, items, pure=False)
+        index = {f.key: k for k, f in enumerate(futures)}
+        out: list[Any] = [None] * len(items)
+        for f in dask_completed(futures):
+            k = index[f.key]
+            out[k] = f.result()
+            progress.update(weights[k])
+        return out
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_executor(workers: int | None = None, dask: Any = None, quiet: bool = False) -> Executor:
+    """Return the executor for these options: Dask when `dask` is given (an address or a Client),
+    a process pool for `workers` > 1 (None: all cores), serial otherwise."""
+    if dask:
+        return DaskExecutor(dask, quiet=quiet)
+    n = default_workers() if workers is None else int(workers)
+    if n > 1:
+        return PoolExecutor(n, quiet=quiet)
+    return SerialExecutor(quiet=quiet)
+
+
+def chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """Return (start, stop) index ranges of at most `size` covering range(n)."""
+    size = max(1, int(size))
+    return [(i, min(i + size, n)) for i in range(0, n, size)]

@@ -1,0 +1,125 @@
+"""Naming the regime of an equilibrium from its values: which bounds bind, which discrete values
+are played, on which side of each payoff's switching condition the path lies.
+
+The name is computed from the values alone (params, equilibrium path), so a sweep gets the same
+name for a point whether it came from the vectorised closed forms or from a per-point `solve`.
+Examples: `"interior"`, `"qF>=0 binds"`, `"enter=1; adopt=1; omega=theta"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import sympy
+from sympy.core.relational import Relational
+
+from gamedsl.game import Game
+from gamedsl.report.solution import fmt_number
+from gamedsl.solver.evaluate import evaluate
+
+REGIME_TOL = 1e-7  # a value within REGIME_TOL*(1+|bound|) of a bound binds (as in the solver)
+INTERIOR = "interior"
+NO_EQUILIBRIUM = "no equilibrium"
+UNBOUNDED = "unbounded"
+INVALID = "invalid"
+SPECIAL = (NO_EQUILIBRIUM, UNBOUNDED, INVALID)
+
+
+def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.abs(x - y) <= REGIME_TOL * (1 + np.abs(y))
+
+
+def _switch_atoms(game: Game) -> list[Relational]:
+    """Return the conditions inside payoffs that involve a choice (sorted by their text)."""
+    choice_syms = {c.symbol for c in game.choices}
+    atoms: set[Relational] = set()
+    for e in game.payoffs.values():
+        if e.has(sympy.Min, sympy.Max, sympy.Abs):
+            e = e.rewrite(sympy.Piecewise)
+        for a in e.atoms(Relational):
+            if a.free_symbols & choice_syms and not isinstance(a, (sympy.Eq, sympy.Ne)):
+                atoms.add(a)
+    return sorted(atoms, key=str)
+
+
+def _compact(e: sympy.Basic) -> str:
+    return str(e).replace(" ", "")
+
+
+def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """Return the regime name of each of n points (an object array of strings).
+
+    `columns` maps every param and choice name to its n values.  Choices not made at a point
+    (a false `when`) say nothing; a point whose values are not all finite is `no equilibrium`.
+    """
+    env = {}
+    for name, p in game.params.items():
+        env[p.symbol] = np.asarray(columns[name], float)
+    for c in game.choices:
+        env[c.symbol] = np.asarray(columns[c.var], float)
+    parts: list[tuple[np.ndarray, list[str]]] = []  # (code per point, label per code)
+    present: dict[sympy.Symbol, np.ndarray] = {}  # the value is chosen or fixed (not skipped)
+    for c in game.choices:
+        x = env[c.symbol]
+        if c.fixed is not None:
+            chosen = np.zeros(n, bool)
+        elif c.condition is not None:
+            chosen = evaluate([c.condition], env, n)[0] > 0.5
+        else:
+            chosen = np.ones(n, bool)
+        present[c.symbol] = chosen | (c.fixed is not None)
+        d = c.domain
+        if d is None:
+            continue
+        if d.is_finite:
+            vals = np.where(chosen & np.isfinite(x), x, np.nan)
+            uniq = [u for u in np.unique(vals[np.isfinite(vals)])]
+            code = np.zeros(n, np.int64)
+            labels = [""]
+            for k, u in enumerate(uniq, start=1):
+                code[vals == u] = k
+                labels.append(f"{c.var}={fmt_number(u)}")
+            parts.append((code, labels))
+            continue
+        for bound, strict, text, op in (
+            (d.lower, d.lower_strict, d.lower_text, ">="),
+            (d.upper, d.upper_strict, d.upper_text, "<="),
+        ):
+            if bound is None or strict or bound in (sympy.oo, -sympy.oo):
+                continue
+            b = evaluate([bound], env, n)[0]
+            binds = chosen & np.isfinite(b) & _close(x, b)
+            label = f"{c.var}{op}{(text or _compact(bound)).replace(' ', '')} binds"
+            parts.append((binds.astype(np.int64), ["", label]))
+    for atom in _switch_atoms(game):
+        made = np.ones(n, bool)
+        for s in atom.free_symbols:
+            if s in present:
+                made &= present[s]
+        lhs, rhs = evaluate([atom.lhs, atom.rhs], env, n)
+        with np.errstate(invalid="ignore"):
+            eq = _close(lhs, rhs)
+            code = np.where(
+                ~made | ~np.isfinite(lhs - rhs), 0, np.where(eq, 2, np.where(lhs < rhs, 1, 3))
+            )
+        L, R = _compact(atom.lhs), _compact(atom.rhs)
+        parts.append((code.astype(np.int64), ["", f"{L}<{R}", f"{L}={R}", f"{L}>{R}"]))
+    finite = np.ones(n, bool)
+    for c in game.choices:
+        finite &= np.isfinite(env[c.symbol])
+    if not parts:
+        out = np.empty(n, dtype=object)
+        out[:] = INTERIOR
+        out[~finite] = NO_EQUILIBRIUM
+        return out
+    codes = np.stack([p[0] for p in parts], axis=1)
+    uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
+    names = []
+    for row in uniq:
+        labels = [parts[j][1][k] for j, k in enumerate(row) if parts[j][1][k]]
+        names.append("; ".join(labels) if labels else INTERIOR)
+    out = np.array(names, dtype=object)[np.asarray(inverse).reshape(-1)]
+    out[~finite] = NO_EQUILIBRIUM
+    return out

@@ -1,0 +1,218 @@
+"""Region maps: the plane of two params coloured by equilibrium regime or by an expression.
+
+`regions` sweeps the (x, y) grid once (the fast path where closed forms exist) and, for an
+expression that names `COLUMN@SCENARIO`, sweeps the same grid under each scenario named.  The
+expression is parsed by `analysis.expr` (never eval'd) and evaluated over the table's columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from gamedsl.analysis import executor as ex
+from gamedsl.analysis import expr as exprs
+from gamedsl.analysis.regime import SPECIAL
+from gamedsl.analysis.sweep import grid, load, sweep_points
+from gamedsl.analysis.table import Table
+from gamedsl.errors import SpecError
+from gamedsl.game import Game
+
+REGIME = "regime"
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    """A map of the (x, y) plane: the regime of every cell and, for `--by EXPR`, its value.
+
+    `regime` and `values` have shape (len(ys), len(xs)): row j is y = ys[j], column i is x = xs[i].
+    """
+
+    game: Game
+    x: str
+    y: str
+    xs: np.ndarray
+    ys: np.ndarray
+    by: str
+    regime: np.ndarray
+    values: np.ndarray | None
+    table: Table
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def regime_names(self) -> list[str]:
+        """Return the regimes on the map, the most common first (ties by name)."""
+        names, counts = np.unique(self.regime.astype(str), return_counts=True)
+        order = sorted(range(len(names)), key=lambda k: (names[k] in SPECIAL, -counts[k], names[k]))
+        return [str(names[k]) for k in order]
+
+    def shares(self) -> dict[str, float]:
+        """Return the share of cells in each regime."""
+        total = self.regime.size
+        return {r: float(np.sum(self.regime == r)) / total for r in self.regime_names()}
+
+    def cells(self) -> Table:
+        """Return one row per cell: x, y, regime and (for an expression) its value."""
+        X, Y = np.meshgrid(self.xs, self.ys)
+        data: dict[str, Any] = {
+            self.x: X.reshape(-1),
+            self.y: Y.reshape(-1),
+            REGIME: self.regime.reshape(-1),
+        }
+        kinds = {self.x: "param", self.y: "param", REGIME: "regime"}
+        if self.values is not None:
+            data["value"] = self.values.reshape(-1)
+            kinds["value"] = "report"
+        return Table(
+            data, kinds, {"by": self.by, "game": self.game.title, "scenario": self.game.scenario}
+        )
+
+    def to_csv(self, path: str | None = None) -> str:
+        """Write the cells as CSV to `path` (atomically) when given; return the CSV text."""
+        return self.cells().to_csv(path)
+
+    def plot(self, path: str | None = None):
+        """Draw the map (matplotlib); save it as PNG to `path` when given; return the figure."""
+        from gamedsl.analysis.plot import plot_regions
+
+        return plot_regions(self, path)
+
+    def ascii(self, width: int = 64, height: int = 24) -> str:
+        """Return a character map of the regimes (letters keyed below it), y upwards."""
+        names = self.regime_names()
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        key = {n: (letters[k] if k < len(letters) else "?") for k, n in enumerate(names)}
+        ny, nx = self.regime.shape
+        cols = np.unique(np.linspace(0, nx - 1, min(width, nx)).round().astype(int))
+        rows = np.unique(np.linspace(0, ny - 1, min(height, ny)).round().astype(int))
+        lines = []
+        for j in rows[::-1]:
+            lines.append(f"{_num(self.ys[j]):>9} |" + "".join(key[self.regime[j, i]] for i in cols))
+        lines.append(" " * 10 + "+" + "-" * len(cols))
+        left, right = _num(self.xs[0]), _num(self.xs[-1])
+        lines.append(" " * 11 + left + right.rjust(max(1, len(cols) - len(left))))
+        lines.append(" " * 11 + f"{self.x} ->   (rows: {self.y})")
+        shares = self.shares()
+        for n in names:
+            lines.append(f"  {key[n]}  {shares[n]:6.1%}  {n}")
+        return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    from gamedsl.report.solution import fmt_number
+
+    return fmt_number(x, 4)
+
+
+def _check_columns(expr: exprs.Expr, tables: Mapping[str | None, Table]) -> None:
+    """Raise SpecError for a column that no table has (with a suggestion)."""
+    for col in expr.columns:
+        table = tables[col.scenario]
+        if col.name not in table.columns or table.kinds.get(col.name) == "regime":
+            names = [c for c in table.columns if table.kinds.get(c) != "regime"]
+            close = difflib.get_close_matches(col.name, names, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"the columns are: {', '.join(names)}"
+            )
+            raise SpecError(f"--by: unknown column '{col}'", None, hint)
+
+
+def regions(
+    model_or_game: Any,
+    x: tuple[str, Sequence[float]],
+    y: tuple[str, Sequence[float]],
+    by: str | None = None,
+    fixed: Mapping[str, float] | None = None,
+    scenario: str | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    quiet: bool = True,
+    fast: bool = True,
+    executor: ex.Executor | None = None,
+) -> RegionMap:
+    """Return the map of the plane (x name, x values) × (y name, y values).
+
+    `by` is `"regime"` (the default) or an expression of the table's columns, in which
+    `NAME@SCENARIO` reads column NAME from the same grid solved under SCENARIO, e.g.
+    `"welfare - welfare@no_regulation"`.
+    """
+    by = (by or REGIME).strip() or REGIME
+    parsed = None if by == REGIME else exprs.parse(by)
+    game = load(model_or_game, scenario)
+    (xname, xs), (yname, ys) = x, y
+    if xname == yname:
+        raise SpecError(f"--x and --y both vary '{xname}'", None, "choose two different params")
+    xs = np.asarray(xs, dtype=float).reshape(-1)
+    ys = np.asarray(ys, dtype=float).reshape(-1)
+    points = grid({yname: ys, xname: xs})  # y outer, x inner: reshape to (ny, nx)
+    own = executor is None
+    executor = executor or ex.make_executor(workers, dask, quiet)
+    notes: list[str] = []
+    try:
+        table = sweep_points(game, points, fixed, executor=executor, fast=fast, desc="regions")
+        tables: dict[str | None, Table] = {None: table}
+        values = None
+        if parsed is not None:
+            for name in parsed.scenarios():
+                other = load(model_or_game, name)
+                own_points = _scenario_points(game, other, points, fixed or {}, notes)
+                tables[name] = sweep_points(
+                    other,
+                    own_points,
+                    fixed,
+                    executor=executor,
+                    fast=fast,
+                    desc=f"regions@{name}",
+                    n=len(xs) * len(ys),
+                )
+            _check_columns(parsed, tables)
+            values = parsed.evaluate(exprs.columns_lookup(tables)).reshape(len(ys), len(xs))
+    finally:
+        if own:
+            executor.close()
+    regime = table.column(REGIME).reshape(len(ys), len(xs))
+    for t in tables.values():
+        notes += list(t.meta.get("warnings", ()))
+    return RegionMap(
+        game,
+        xname,
+        yname,
+        xs,
+        ys,
+        by,
+        regime,
+        values,
+        table,
+        {k: v for k, v in tables.items() if k is not None},
+        tuple(notes),
+    )
+
+
+def _scenario_points(
+    base: Game,
+    other: Game,
+    points: Mapping[str, np.ndarray],
+    fixed: Mapping[str, float],
+    notes: list[str],
+) -> dict[str, np.ndarray]:
+    """Return the grid for `NAME@SCENARIO`: a param the scenario `set`s keeps the scenario's
+    value instead of the map's axis (the counterfactual is the scenario as written); `--set`
+    still wins, as everywhere."""
+    out = dict(points)
+    for name in points:
+        if name in fixed:
+            continue
+        mine, theirs = base.params[name].default, other.params[name].default
+        if theirs is not None and (mine is None or sympy.simplify(mine - theirs) != 0):
+            del out[name]
+            notes.append(
+                f"under scenario {other.scenario}, {name} is the scenario's "
+                f"({name} = {theirs}), not the map's axis"
+            )
+    return out

@@ -1,0 +1,442 @@
+"""Sweeps: the equilibrium (path values, payoffs, reports, regime) at every point of a param grid.
+
+Two paths give the same table:
+
+- **fast** — when every step of the game solves in closed form with the params kept as symbols,
+  the step plans are built once (`build_problem(..., symbolic=True)` + `build_plans`) and played
+  at all grid points at once (`plans[0].play` is vectorised over numpy arrays of params); payoffs
+  and reports are evaluated vectorised too.  A few random points are re-solved one by one with
+  `solve` and must agree, or the sweep falls back to
+- **slow** — `solve` at every point, the points spread over the executor's workers.
+
+Either way the regime of a point is named from its values (`regime.regimes`), so both paths name
+it the same.  Points whose params leave their domains or break an `assume` are kept with regime
+`invalid`; points without an equilibrium get `no equilibrium` (or `unbounded`), their values nan.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from gamedsl.analysis import executor as ex
+from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
+from gamedsl.analysis.table import Table
+from gamedsl.errors import SolveError, SpecError
+from gamedsl.game import Game
+from gamedsl.solver.evaluate import evaluate
+
+FAST_CHUNK = 20_000  # grid points per work item on the fast path
+SLOW_ITEMS_PER_WORKER = 4  # slow path: points are split into this many items per worker
+CHECK_POINTS = 3  # points re-solved one by one to confirm the fast path
+CHECK_SEED = 20240611
+CHECK_ABS_TOL = 1e-6  # fast and per-point values agree within ABS + REL*|value|
+CHECK_REL_TOL = 1e-6
+
+
+# ---------------------------------------------------------------------------- the game
+def load(model_or_game: Any, scenario: str | None = None) -> Game:
+    """Return the checked game of a Model, a Game or a source (path or stdlib:NAME), with
+    `scenario` applied when given."""
+    from gamedsl.checker import load_game
+
+    game = getattr(model_or_game, "game", model_or_game)
+    if isinstance(game, Game):
+        if scenario is None or scenario == game.scenario:
+            return game
+        source = getattr(model_or_game, "source", None) or game.path
+        return load_game(source, scenario=scenario)
+    if isinstance(model_or_game, str):
+        return load_game(model_or_game, scenario=scenario)
+    raise TypeError(f"expected a Model, a Game or a path, got {type(model_or_game).__name__}")
+
+
+@ex.builder("game")
+def _build_game(source: str, scenario: str | None) -> Game:
+    from gamedsl.checker import load_game
+
+    return load_game(source, scenario=scenario)
+
+
+@ex.builder("plans")
+def _build_plans(source: str, scenario: str | None, values: tuple) -> Any:
+    from gamedsl.solver import build_plans
+    from gamedsl.solver.problem import build_problem
+
+    game = ex.resolve(ex.Context("game", (source, scenario)))
+    return build_plans(build_problem(game, dict(values), symbolic=True))
+
+
+def game_context(game: Game) -> ex.Context:
+    """Return the registry key of `game` (registered here; rebuilt from its path elsewhere)."""
+    return ex.register(ex.Context("game", (game.path, game.scenario), f"id{id(game)}"), game)
+
+
+# ---------------------------------------------------------------------------- the grid
+def grid(vary: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
+    """Return the Cartesian product of the varied params' values, flattened (the last varies
+    fastest)."""
+    names = list(vary)
+    axes = [np.asarray(vary[n], dtype=float).reshape(-1) for n in names]
+    if not names:
+        return {}
+    mesh = np.meshgrid(*axes, indexing="ij")
+    return {n: m.reshape(-1) for n, m in zip(names, mesh)}
+
+
+def _param_arrays(
+    game: Game, points: Mapping[str, np.ndarray], fixed: Mapping[str, float], n: int
+) -> dict[str, np.ndarray]:
+    """Return every param's n values: varied, fixed, or its default (evaluated per point)."""
+    for name in list(points) + list(fixed):
+        if name not in game.params:
+            from gamedsl.solver.problem import bind_values
+
+            bind_values(game, {name: 0})  # raises the SpecError with its suggestion
+    out: dict[str, np.ndarray] = {}
+    for name, v in points.items():
+        out[name] = np.asarray(v, dtype=float).reshape(-1)
+    for name, v in fixed.items():
+        if name not in out:
+            out[name] = np.full(n, float(v))
+    by_symbol = {p.symbol: name for name, p in game.params.items()}
+    pending = [name for name in game.params if name not in out]
+    while pending:
+        progressed = False
+        for name in list(pending):
+            default = game.params[name].default
+            if default is None:
+                raise SpecError(
+                    f"param '{name}' has no default: give it a value with --set {name}=VALUE",
+                    game.params[name].span,
+                )
+            deps = [by_symbol[s] for s in default.free_symbols if s in by_symbol]
+            if all(d in out for d in deps):
+                env = {game.params[d].symbol: out[d] for d in deps}
+                out[name] = evaluate([default], env, n)[0]
+                pending.remove(name)
+                progressed = True
+        if not progressed:
+            raise SpecError(
+                f"the defaults of {', '.join(pending)} depend on each other",
+                game.params[pending[0]].span,
+            )
+    return {name: out[name] for name in game.params}
+
+
+def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """Return the mask of points whose params lie in their domains and satisfy every assume."""
+    env = {p.symbol: params[name] for name, p in game.params.items()}
+    ok = np.ones(n, bool)
+    with np.errstate(invalid="ignore"):
+        for name, p in game.params.items():
+            v = params[name]
+            ok &= ~np.isnan(v)
+            d = p.domain
+            if d is None:
+                continue
+            if d.elements is not None:
+                els = evaluate(list(d.elements), env, n)
+                ok &= np.any([np.abs(v - e) <= 1e-12 * (1 + np.abs(v)) for e in els], axis=0)
+                continue
+            if d.int_range is not None:
+                lo, hi = evaluate(list(d.int_range), env, n)
+                ok &= (v == np.round(v)) & (v >= np.ceil(lo)) & (v <= np.floor(hi))
+                continue
+            if d.lower is not None:
+                lo = evaluate([d.lower], env, n)[0]
+                ok &= (v > lo) if d.lower_strict else (v >= lo)
+            if d.upper is not None:
+                hi = evaluate([d.upper], env, n)[0]
+                ok &= (v < hi) if d.upper_strict else (v <= hi)
+        for a in game.assumptions:
+            ok &= evaluate([a.condition], env, n)[0] > 0.5
+    return ok
+
+
+# ---------------------------------------------------------------------------- work items
+def _value_columns(game: Game) -> list[tuple[str, str]]:
+    """Return (column, kind) for the equilibrium values, payoffs and reports, in order."""
+    cols = [(c.var, "choice") for c in game.choices]
+    cols += [(p, "payoff") for p in game.payoffs]
+    cols += [(r, "report") for r in game.reports]
+    return cols
+
+
+def _solve_points(task: tuple) -> list[tuple[str, Any]]:
+    """Work item of the slow path: solve at each point; return ("ok", {column: value}) or
+    (status, message) per point."""
+    from gamedsl.solver import solve
+
+    context, points = task
+    game = ex.resolve(context)
+    out: list[tuple[str, Any]] = []
+    for values in points:
+        try:
+            s = solve(game, values)
+        except SolveError as e:
+            out.append((UNBOUNDED if e.reason == "unbounded" else NO_EQUILIBRIUM, e.message))
+            continue
+        except SpecError as e:
+            out.append((INVALID, e.message))
+            continue
+        row = {k: float(v) for k, v in s.equilibrium.items()}
+        row.update({k: float(v) for k, v in s.payoffs.items()})
+        row.update({k: float(v) for k, v in s.reports.items()})
+        out.append(("ok", row))
+    return out
+
+
+def _play_points(task: tuple) -> dict[str, np.ndarray]:
+    """Work item of the fast path: play the symbolic plans at a chunk of points; return the
+    value columns and the `ok`/`unbounded` masks."""
+    context, params = task
+    plans = ex.resolve(context)
+    game = plans[0].problem.game
+    n = len(next(iter(params.values())))
+    env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
+    outcome = plans[0].play(env, n)
+    full = dict(env)
+    full.update(outcome.values)
+    out: dict[str, np.ndarray] = {}
+    for c in game.choices:
+        out[c.var] = np.asarray(full.get(c.symbol, np.full(n, np.nan)), float)
+    players = list(game.payoffs)
+    for name, a in zip(players, evaluate([game.payoffs[p] for p in players], full, n)):
+        out[name] = a
+    reports = list(game.reports)
+    for name, a in zip(reports, evaluate([game.reports[r] for r in reports], full, n)):
+        out[name] = a
+    out["__ok__"] = np.asarray(outcome.ok, bool)
+    out["__unbounded__"] = np.asarray(outcome.unbounded, bool)
+    return out
+
+
+# ---------------------------------------------------------------------------- the sweep
+def _slow(
+    game: Game, overrides: list[dict], executor: ex.Executor, desc: str
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+    """Return value columns, status and messages from per-point solves."""
+    context = game_context(game)
+    n = len(overrides)
+    per_item = max(1, -(-n // max(1, executor.workers * SLOW_ITEMS_PER_WORKER)))
+    per_item = min(per_item, 200)
+    ranges = ex.chunks(n, per_item)
+    tasks = [(context, overrides[a:b]) for a, b in ranges]
+    results = executor.map(_solve_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
+    flat = list(itertools.chain.from_iterable(results))
+    cols = {name: np.full(n, np.nan) for name, _ in _value_columns(game)}
+    status = np.full(n, "", dtype=object)
+    messages = []
+    for i, (kind, payload) in enumerate(flat):
+        if kind == "ok":
+            for k, v in payload.items():
+                if k in cols:
+                    cols[k][i] = v
+        else:
+            status[i] = kind
+            messages.append(payload)
+    return cols, status, messages
+
+
+def _fast(
+    game: Game, params: dict[str, np.ndarray], overrides0: dict, executor: ex.Executor, desc: str
+) -> tuple[dict[str, np.ndarray], np.ndarray, float] | str:
+    """Return (value columns, status, compile seconds) from the vectorised closed forms, or the
+    reason the fast path does not apply."""
+    from gamedsl.solver import build_plans
+    from gamedsl.solver.problem import build_problem
+
+    t0 = time.perf_counter()
+    problem = build_problem(game, overrides0, symbolic=True)
+    plans = build_plans(problem)
+    numeric = [p.step.name for p in plans if p.method == "numeric"]
+    if numeric:
+        return f"no closed form in the params for stage {', '.join(dict.fromkeys(numeric))}"
+    recipe = (game.path, game.scenario, tuple(sorted((k, float(v)) for k, v in overrides0.items())))
+    context = ex.register(ex.Context("plans", recipe, f"id{id(game)}"), plans)
+    n = len(next(iter(params.values()))) if params else 1
+    # compile the numpy functions on a few points before forking workers (they inherit them)
+    _play_points((context, {k: v[:1] for k, v in params.items()}))
+    compile_seconds = time.perf_counter() - t0
+    ranges = ex.chunks(n, FAST_CHUNK)
+    tasks = [(context, {k: v[a:b] for k, v in params.items()}) for a, b in ranges]
+    run = executor if len(tasks) > 1 else ex.SerialExecutor(quiet=True)
+    parts = run.map(_play_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    ok = cols.pop("__ok__")
+    unbounded = cols.pop("__unbounded__")
+    status = np.full(n, "", dtype=object)
+    status[~ok] = NO_EQUILIBRIUM
+    status[unbounded] = UNBOUNDED
+    cols = {k: np.where(status == "", v, np.nan) for k, v in cols.items()}
+    return cols, status, compile_seconds
+
+
+def _agree(
+    fast: dict[str, np.ndarray],
+    fast_regime: np.ndarray,
+    slow: dict[str, np.ndarray],
+    slow_regime: np.ndarray,
+) -> str | None:
+    """Return None when the fast and per-point values agree, else what differs."""
+    for k, s in slow.items():
+        f = fast[k]
+        both_nan = np.isnan(f) & np.isnan(s)
+        close = np.abs(f - s) <= CHECK_ABS_TOL + CHECK_REL_TOL * np.abs(s)
+        same_inf = np.isinf(f) & (f == s)
+        bad = ~(both_nan | close | same_inf)
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            return f"{k}: closed forms give {f[i]:.10g}, solve gives {s[i]:.10g}"
+    if not np.array_equal(fast_regime, slow_regime):
+        i = int(np.nonzero(fast_regime != slow_regime)[0][0])
+        return f"regime: closed forms give '{fast_regime[i]}', solve gives '{slow_regime[i]}'"
+    return None
+
+
+def sweep_points(
+    game: Game,
+    points: Mapping[str, np.ndarray],
+    fixed: Mapping[str, float] | None = None,
+    *,
+    executor: ex.Executor | None = None,
+    fast: bool = True,
+    desc: str = "sweep",
+    n: int | None = None,
+) -> Table:
+    """Return the table of equilibria at the given points (param name -> values, all of one
+    length n; other params from `fixed` or their defaults)."""
+    fixed = dict(fixed or {})
+    executor = executor or ex.SerialExecutor(quiet=True)
+    if n is None:
+        n = len(next(iter(points.values()))) if points else 1
+    params = _param_arrays(game, points, fixed, n)
+    valid = _valid_points(game, params, n)
+    notes: list[str] = []
+    given = list(dict.fromkeys(list(points) + list(fixed)))
+    idx = np.nonzero(valid)[0]
+    if len(idx) == 0:
+        from gamedsl.solver.problem import bind_values
+
+        bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
+        raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
+    if len(idx) < n:
+        from gamedsl.solver.problem import bind_values
+
+        bad = int(np.nonzero(~valid)[0][0])
+        try:
+            bind_values(game, {k: float(params[k][bad]) for k in given})
+            why = "outside a param's domain"
+        except SpecError as e:
+            why = e.message
+        notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
+    value_cols = _value_columns(game)
+    cols = {name: np.full(n, np.nan) for name, _ in value_cols}
+    status = np.full(n, INVALID, dtype=object)
+    sub_params = {k: v[idx] for k, v in params.items()}
+    sub_overrides = [{k: float(params[k][i]) for k in given} for i in idx]
+    path = "slow"
+    compile_seconds = None
+    got = None
+    if fast:
+        got = _fast(game, sub_params, sub_overrides[0], executor, desc)
+        if isinstance(got, str):
+            notes.append(f"per-point solves: {got}")
+            got = None
+    if got is not None:
+        fcols, fstatus, compile_seconds = got
+        rng = np.random.default_rng(CHECK_SEED)
+        check = np.sort(rng.choice(len(idx), size=min(CHECK_POINTS, len(idx)), replace=False))
+        scols, sstatus, _ = _slow(
+            game, [sub_overrides[i] for i in check], ex.SerialExecutor(quiet=True), desc
+        )
+        sub = {k: v[check] for k, v in sub_params.items()}
+        freg = _regime(game, sub, {k: v[check] for k, v in fcols.items()}, fstatus[check])
+        sreg = _regime(game, sub, scols, sstatus)
+        differs = _agree({k: v[check] for k, v in fcols.items()}, freg, scols, sreg)
+        if differs is None:
+            path = "fast"
+            sub_cols, sub_status = fcols, fstatus
+        else:
+            notes.append(f"per-point solves: the closed forms disagree with solve ({differs})")
+    if path == "slow":
+        sub_cols, sub_status, messages = _slow(game, sub_overrides, executor, desc)
+        if messages:
+            notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
+    for k, column in cols.items():
+        column[idx] = sub_cols[k]
+    status[idx] = sub_status
+    regime = _regime(game, params, cols, status)
+    data: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
+    for name in game.params:
+        data[name] = params[name]
+        kinds[name] = "param"
+    for name, kind in value_cols:
+        data[name] = cols[name]
+        kinds[name] = kind
+    data["regime"] = regime
+    kinds["regime"] = "regime"
+    meta = {
+        "game": game.title,
+        "scenario": game.scenario,
+        "varied": list(points),
+        "path": path,
+        "points": n,
+        "warnings": notes,
+    }
+    if compile_seconds is not None:
+        meta["compile_seconds"] = compile_seconds
+    return Table(data, kinds, meta)
+
+
+def _regime(
+    game: Game, params: Mapping[str, np.ndarray], cols: Mapping[str, np.ndarray], status: np.ndarray
+) -> np.ndarray:
+    n = len(status)
+    merged = dict(params)
+    merged.update(cols)
+    out = regimes(game, merged, n)
+    special = status != ""
+    out[special] = status[special]
+    return out
+
+
+def sweep(
+    model_or_game: Any,
+    vary: Mapping[str, Sequence[float]],
+    fixed: Mapping[str, float] | None = None,
+    scenario: str | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    quiet: bool = True,
+    fast: bool = True,
+    executor: ex.Executor | None = None,
+) -> Table:
+    """Return the equilibrium at every point of the grid `vary` (param name -> values; several
+    params give their Cartesian product, the last varying fastest).
+
+    `fixed` sets other params (defaults otherwise); `scenario` applies a scenario.  Numeric solves
+    run on `workers` processes (None: all cores) or on the Dask cluster `dask` (an address or a
+    Client).  `fast=False` skips the closed-form path.
+    """
+    game = load(model_or_game, scenario)
+    if not vary:
+        raise SpecError("nothing to vary", None, "give at least one param and its values")
+    points = grid(vary)
+    own = executor is None
+    executor = executor or ex.make_executor(workers, dask, quiet)
+    try:
+        return sweep_points(game, points, fixed, executor=executor, fast=fast)
+    finally:
+        if own:
+            executor.close()
+
+
+__all__ = ["Table", "grid", "load", "sweep", "sweep_points"]
