@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import math
 import os
 import re
 import threading
@@ -1552,6 +1553,22 @@ def _build_params(ck: _Checker, conv: _Sympy, prog: _Program) -> dict[str, Param
     return params
 
 
+def _number_value(v: Any) -> Any:
+    """Return a Python or sympy number as a sympy number (exact for ints and Fractions)."""
+    if isinstance(v, sympy.Basic):
+        return v
+    if isinstance(v, bool):
+        raise TypeError(f"not a number: {v!r}")
+    if isinstance(v, int):
+        return sympy.Integer(v)
+    if isinstance(v, Fraction):
+        return sympy.Rational(v.numerator, v.denominator)
+    f = float(v)
+    if math.isinf(f):
+        return sympy.oo if f > 0 else -sympy.oo
+    return sympy.Float(f)
+
+
 def param_values(
     params: Mapping[str, Param], overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -1559,11 +1576,7 @@ def param_values(
     evaluated in dependency order (a default may name other params).  Params without a value
     are left out."""
     overrides = dict(overrides or {})
-    values: dict[str, Any] = {
-        n: sympy.sympify(v) if not isinstance(v, sympy.Basic) else v
-        for n, v in overrides.items()
-        if n in params
-    }
+    values: dict[str, Any] = {n: _number_value(v) for n, v in overrides.items() if n in params}
     pending = {n: p.default for n, p in params.items() if n not in values and p.default is not None}
     while pending:
         progress = False
