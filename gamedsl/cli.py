@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def analysis(c: argparse.ArgumentParser) -> None:
         c.add_argument(
-            "--workers", type=int, default=1, metavar="N", help="parallel numeric solves"
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="parallel worker processes (default: all cores)",
         )
         c.add_argument("--dask", metavar="ADDRESS", help="an existing Dask cluster")
         c.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -136,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sets(c)
     c.add_argument("--scenario", metavar="NAME")
-    c.add_argument("-o", "--output", metavar="OUT.csv")
-    c.add_argument("--plot", metavar="OUT.png")
+    c.add_argument("-o", "--output", metavar="OUT.csv|OUT.json", help="CSV or JSON, by extension")
+    c.add_argument("--plot", metavar="OUT.png", help="columns against the first varied param")
+    c.add_argument("--columns", metavar="A,B", help="columns to plot (default: choices, payoffs)")
     analysis(c)
 
     c = command("regions", "map the equilibrium regimes over two params")
@@ -146,13 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--by", metavar="EXPR", help="what colours the regions")
     sets(c)
     c.add_argument("--scenario", metavar="NAME")
-    c.add_argument("-o", "--output", metavar="OUT.png")
+    c.add_argument("-o", "--output", metavar="OUT.png|OUT.csv", help="the map, or its cells")
     analysis(c)
 
     c = command("statics", "signs and values of d(equilibrium)/d(param)")
     c.add_argument("--wrt", required=True, action="append", metavar="NAME")
     sets(c)
     c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("--format", choices=("text", "json"), default="text")
     analysis(c)
 
     c = command("compare", "baseline and scenarios side by side, with deltas")
@@ -181,6 +187,11 @@ def _finish_args(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a spec's descriptions may hold characters the terminal cannot show
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     debug = "--debug" in argv
     parser = build_parser()
     try:

@@ -24,7 +24,7 @@ def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 def test_check_prints_a_summary(capsys: pytest.CaptureFixture) -> None:
     code, out, err = run(capsys, "check", str(LANG / "stackelberg.game"))
     assert code == 0 and err == ""
-    assert 'ok "Stackelberg duopoly" — 2 stages, 2 players' in out.splitlines()[0]
+    assert 'ok "Stackelberg duopoly": 2 stages, 2 players' in out.splitlines()[0]
     assert "  L  leader" in out and "  F  follower" in out
     assert "  c = 2  in [0, a)  marginal cost" in out
     assert "  s = 0  >= 0  per-unit subsidy  (policy)" in out

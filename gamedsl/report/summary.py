@@ -32,12 +32,12 @@ def summary(game: Game) -> str:
     title = f' "{game.title}"' if game.title else ""
     if game.is_module:
         out.append(
-            f"{game.path}: ok{title} — a module (no stages): it can be used with 'use', not solved"
+            f"{game.path}: ok{title}: a module (no stages): it can be used with 'use', not solved"
         )
     else:
         n = len(game.stages)
         out.append(
-            f"{game.path}: ok{title} — {n} stage{'s' if n != 1 else ''}, "
+            f"{game.path}: ok{title}: {n} stage{'s' if n != 1 else ''}, "
             f"{len(game.decision_players)} player"
             f"{'s' if len(game.decision_players) != 1 else ''}"
         )
@@ -87,7 +87,7 @@ def summary(game: Game) -> str:
                 elif c.condition is not None:
                     line += f"  [when {spec_text(c.condition)}, otherwise {spec_text(c.otherwise)}]"
                 if c.description:
-                    line += f"  — {c.description}"
+                    line += f'  "{c.description}"'
                 out.append(line)
 
     if game.payoffs:
