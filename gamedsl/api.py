@@ -9,7 +9,7 @@ from gamedsl.game import Game
 from gamedsl.solution import Solution
 
 
-def load(source: str, scenario: str | None = None) -> "Model":
+def load(source: str, scenario: str | None = None) -> Model:
     """Return the model in `source` (a path or `stdlib:NAME`), with `scenario` applied if given."""
     from gamedsl.checker import load_game
 
@@ -23,13 +23,87 @@ class Model:
     game: Game
     source: str
 
-    def scenario(self, name: str | None) -> "Model":
+    def scenario(self, name: str | None) -> Model:
         """Return this model with scenario `name` applied (None: the baseline)."""
         return load(self.source, scenario=name)
 
-    def solve(self, *, symbolic: bool = False, select: str = "pareto", strict: bool = False,
-              **values: Any) -> Solution:
+    def solve(
+        self, *, symbolic: bool = False, select: str = "pareto", strict: bool = False, **values: Any
+    ) -> Solution:
         """Return the subgame-perfect equilibrium at the param values given (defaults otherwise)."""
         from gamedsl.solver import solve
 
         return solve(self.game, values, symbolic=symbolic, select=select, strict=strict)
+
+    # ------------------------------------------------------------------ analyses
+    def sweep(
+        self,
+        vary: dict,
+        fixed: dict | None = None,
+        scenario: str | None = None,
+        *,
+        workers: int | None = None,
+        dask: Any = None,
+        quiet: bool = True,
+        fast: bool = True,
+    ):
+        """Return a `Table` of the equilibrium at every point of the grid `vary` (param name ->
+        values; several params give their Cartesian product). See `gamedsl.analysis.sweep`."""
+        from gamedsl.analysis.sweep import sweep
+
+        return sweep(
+            self, vary, fixed, scenario, workers=workers, dask=dask, quiet=quiet, fast=fast
+        )
+
+    def regions(
+        self,
+        x: tuple,
+        y: tuple,
+        by: str | None = None,
+        fixed: dict | None = None,
+        scenario: str | None = None,
+        *,
+        workers: int | None = None,
+        dask: Any = None,
+        quiet: bool = True,
+        fast: bool = True,
+    ):
+        """Return the `RegionMap` of the plane x = (name, values) by y = (name, values), by
+        regime or by an expression (`"welfare - welfare@no_regulation"`)."""
+        from gamedsl.analysis.regions import regions
+
+        return regions(
+            self, x, y, by, fixed, scenario, workers=workers, dask=dask, quiet=quiet, fast=fast
+        )
+
+    def statics(
+        self,
+        wrt,
+        scenario: str | None = None,
+        *,
+        workers: int | None = None,
+        dask: Any = None,
+        quiet: bool = True,
+        **values: Any,
+    ):
+        """Return `Statics`: d(equilibrium values, payoffs, reports)/d(each param in `wrt`) at
+        the param values given (defaults otherwise)."""
+        from gamedsl.analysis.statics import statics
+
+        return statics(self, wrt, values, scenario, workers=workers, dask=dask, quiet=quiet)
+
+    def compare(
+        self,
+        *scenarios: str,
+        workers: int | None = None,
+        dask: Any = None,
+        quiet: bool = True,
+        **values: Any,
+    ):
+        """Return the `Comparison` of the baseline with `scenarios` (all of the game's when none
+        are named) at the param values given."""
+        from gamedsl.analysis.compare import compare
+
+        return compare(
+            self, list(scenarios) or None, values, workers=workers, dask=dask, quiet=quiet
+        )

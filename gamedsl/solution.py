@@ -89,6 +89,42 @@ class Solution:
             out["regime"] = self.regime
         return out
 
+    def _repr_html_(self) -> str:
+        """Return an HTML summary for Jupyter: equilibrium, payoffs, reports, stages, check."""
+        import html
+
+        def table(title: str, m: Mapping[str, Any]) -> str:
+            if not m:
+                return ""
+            rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_shown(v))}</td></tr>"
+                           for k, v in m.items())
+            return f"<tr><th colspan='2' style='text-align:left'>{title}</th></tr>{rows}"
+
+        head = html.escape(self.game or "game") + (f" — scenario {html.escape(self.scenario)}"
+                                                    if self.scenario else "")
+        stages = "; ".join(f"{html.escape(s.name)}: {s.method}"
+                           + (f" ({html.escape(', '.join(s.binding))} binds)" if s.binding else "")
+                           for s in self.stages)
+        check = ("verified: no profitable deviation" if self.verification.ok
+                 else f"NOT verified: {html.escape(str(self.verification.worst))}")
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (f"<div><b>{head}</b>: subgame-perfect equilibrium<table>"
+                + table("parameters", self.parameters) + table("equilibrium", self.equilibrium)
+                + table("payoffs", self.payoffs) + table("reports", self.reports)
+                + f"</table><p>stages: {stages}<br>{check}</p>"
+                + (f"<ul>{warn}</ul>" if warn else "") + "</div>")
+
+    def _repr_latex_(self) -> str:
+        """Return the equilibrium, payoffs and reports as a LaTeX aligned block (for Jupyter)."""
+
+        def name(n: str) -> str:
+            return n.replace("_", r"\_") if len(n) == 1 else r"\mathrm{" + n.replace("_", r"\_") + "}"
+
+        lines = [f"{name(k)} &= {_shown(v)}" for k, v in self.equilibrium.items()]
+        lines += [r"\pi_{" + name(k) + "} &= " + _shown(v) for k, v in self.payoffs.items()]
+        lines += [f"{name(k)} &= {_shown(v)}" for k, v in self.reports.items()]
+        return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"
+
 
 def _number(x: Any) -> Any:
     """Return a JSON-safe number: ints stay ints, floats stay floats, infinities become "inf"."""
@@ -105,6 +141,14 @@ def _number(x: Any) -> Any:
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     return f
+
+
+def _shown(x: Any) -> str:
+    """Return a number for a notebook table (6 significant digits, integers plainly)."""
+    v = _number(x)
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
 
 
 def _numbers(m: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import sympy
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis import expr as exprs
 from gamedsl.analysis.regime import SPECIAL
-from gamedsl.analysis.sweep import grid, load, sweep_points
+from gamedsl.analysis.sweep import check_param, grid, load, sweep_points
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SpecError
 from gamedsl.game import Game
@@ -146,6 +146,8 @@ def regions(
     parsed = None if by == REGIME else exprs.parse(by)
     game = load(model_or_game, scenario)
     (xname, xs), (yname, ys) = x, y
+    check_param(game, xname, "--x")
+    check_param(game, yname, "--y")
     if xname == yname:
         raise SpecError(f"--x and --y both vary '{xname}'", None, "choose two different params")
     xs = np.asarray(xs, dtype=float).reshape(-1)

@@ -88,15 +88,33 @@ def grid(vary: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
     return {n: m.reshape(-1) for n, m in zip(names, mesh)}
 
 
+def check_param(game: Game, name: str, option: str) -> None:
+    """Raise SpecError when `name` is not a param of the game (with a suggestion)."""
+    if name in game.params:
+        return
+    import difflib
+
+    choices = [c.var for c in game.choices]
+    close = difflib.get_close_matches(name, list(game.params) + choices, n=1)
+    hint = (
+        f"'{name}' is a choice variable, not a param"
+        + (": use a scenario with fix" if option != "--wrt" else "")
+        if name in choices
+        else f"did you mean '{close[0]}'?"
+        if close
+        else f"the params are: {', '.join(game.params)}"
+    )
+    raise SpecError(f"{option} names unknown param '{name}'", None, hint)
+
+
 def _param_arrays(
     game: Game, points: Mapping[str, np.ndarray], fixed: Mapping[str, float], n: int
 ) -> dict[str, np.ndarray]:
     """Return every param's n values: varied, fixed, or its default (evaluated per point)."""
-    for name in list(points) + list(fixed):
-        if name not in game.params:
-            from gamedsl.solver.problem import bind_values
-
-            bind_values(game, {name: 0})  # raises the SpecError with its suggestion
+    for name in points:
+        check_param(game, name, "--vary")
+    for name in fixed:
+        check_param(game, name, "--set")
     out: dict[str, np.ndarray] = {}
     for name, v in points.items():
         out[name] = np.asarray(v, dtype=float).reshape(-1)

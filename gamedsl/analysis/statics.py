@@ -1,0 +1,514 @@
+"""Comparative statics: d(equilibrium value, payoff, report)/d(param) at a point.
+
+Where the game has closed forms in the params (`solve(..., symbolic=True)` gives every strategy
+on the path as an expression), the path is composed symbolically — each strategy with the earlier
+choices replaced by their own path expressions, and every `Piecewise`, `Min`, `Max`, `Abs`
+resolved to the piece active at the point — and differentiated.  sympy then says, where it can,
+the derivative's sign for every param value in the domains and assumptions (a lower bound 0 makes
+the param positive; `assume a > c` writes a as c plus a positive number).  The derivative is also
+taken by central differences of `solve` (one-sided at the edge of a domain): that is the value
+where no closed form exists, and a check where one does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy.core.relational import Relational
+
+from gamedsl.analysis import executor as ex
+from gamedsl.analysis.regime import SPECIAL
+from gamedsl.analysis.sweep import check_param, load, sweep_points
+from gamedsl.errors import SolveError, SpecError
+from gamedsl.game import Game
+from gamedsl.report.solution import fmt_number
+from gamedsl.solver.evaluate import as_expr
+
+STEP = 1e-4  # central-difference step, relative to max(1, |param|)
+CHECK_TOL = 1e-4  # closed-form and difference derivatives agree within TOL*(1+|d|)
+SIGN_TOL = 1e-10  # a derivative within this of 0 has sign 0
+SIMPLIFY_BUDGET = 2.0  # seconds of sympy simplification per derivative
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """d(quantity)/d(wrt) at the point.
+
+    `sign` is the sign at the point (`+`, `-`, `0`, or `?` when unknown); `sign_everywhere` the
+    sign sympy proves for every param value in the domains where this closed form holds
+    (`positive`, `negative`, `zero`, `nonnegative`, `nonpositive`, or None); `expression` the
+    derivative in closed form (None when numeric).
+    """
+
+    quantity: str
+    kind: str
+    wrt: str
+    value: float
+    sign: str
+    method: str
+    expression: str | None = None
+    sign_everywhere: str | None = None
+    difference: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "kind": self.kind,
+            "value": _num(self.value),
+            "sign": self.sign,
+            "sign_everywhere": self.sign_everywhere,
+            "derivative": self.expression,
+            "method": self.method,
+            "difference": _num(self.difference),
+        }
+
+
+@dataclass(frozen=True)
+class Statics:
+    """The derivatives of every equilibrium value, payoff and report w.r.t. each param in `wrt`."""
+
+    game: str | None
+    scenario: str | None
+    parameters: Mapping[str, float]
+    regime: str
+    wrt: tuple[str, ...]
+    derivatives: tuple[Derivative, ...]
+    warnings: tuple[str, ...] = ()
+    closed_form: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, quantity: str, wrt: str | None = None) -> Derivative:
+        """Return d(quantity)/d(wrt) (wrt may be left out when only one param was asked for)."""
+        wrt = wrt or self.wrt[0]
+        for d in self.derivatives:
+            if d.quantity == quantity and d.wrt == wrt:
+                return d
+        raise KeyError(f"no derivative of '{quantity}' w.r.t. '{wrt}'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "game": self.game,
+            "scenario": self.scenario,
+            "parameters": {k: _num(v) for k, v in self.parameters.items()},
+            "regime": self.regime,
+            "closed_form": dict(self.closed_form),
+            "wrt": {w: [d.to_dict() for d in self.derivatives if d.wrt == w] for w in self.wrt},
+            "warnings": list(self.warnings),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def text(self) -> str:
+        """Return a readable table per param."""
+        lines = [
+            f"{self.game or 'game'}: comparative statics"
+            + (f" (scenario {self.scenario})" if self.scenario else "")
+        ]
+        lines.append(
+            "at " + ", ".join(f"{k} = {fmt_number(v)}" for k, v in self.parameters.items())
+        )
+        lines.append(f"regime: {self.regime}")
+        for w in self.wrt:
+            ds = [d for d in self.derivatives if d.wrt == w]
+            lines.append("")
+            rows = [
+                [
+                    d.quantity,
+                    d.kind,
+                    fmt_number(d.value),
+                    d.sign,
+                    d.sign_everywhere or "",
+                    d.expression if d.expression is not None else "",
+                    d.method,
+                ]
+                for d in ds
+            ]
+            header = [
+                f"d/d{w}",
+                "kind",
+                "value",
+                "sign",
+                "sign where it holds",
+                "derivative",
+                "method",
+            ]
+            widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+            lines.append("  ".join(h.ljust(wd) for h, wd in zip(header, widths)).rstrip())
+            lines.append("  ".join("-" * wd for wd in widths))
+            for r in rows:
+                lines.append("  ".join(c.ljust(wd) for c, wd in zip(r, widths)).rstrip())
+        if self.warnings:
+            lines.append("")
+            lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _num(x: Any) -> Any:
+    if x is None:
+        return None
+    f = float(x)
+    if np.isnan(f):
+        return None
+    if np.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return f
+
+
+# ---------------------------------------------------------------------------- closed forms
+def _active(e: sympy.Basic, at: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Basic:
+    """Return e with every Piecewise, Min, Max and Abs replaced by its piece active at `at`."""
+    if not isinstance(e, sympy.Basic) or not e.has(
+        sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs
+    ):
+        return e
+    if isinstance(e, sympy.Piecewise):
+        for value, cond in e.args:
+            if _holds(cond, at):
+                return _active(value, at)
+        raise ValueError("no piece holds")
+    if isinstance(e, (sympy.Min, sympy.Max)):
+        vals = [float(sympy.N(a.xreplace(at))) for a in e.args]
+        k = int(np.argmin(vals) if isinstance(e, sympy.Min) else np.argmax(vals))
+        return _active(e.args[k], at)
+    if isinstance(e, sympy.Abs):
+        inner = e.args[0]
+        v = float(sympy.N(inner.xreplace(at)))
+        return _active(inner if v >= 0 else -inner, at)
+    return e.func(*[_active(a, at) for a in e.args])
+
+
+def _holds(cond: sympy.Basic, at: Mapping[sympy.Symbol, sympy.Expr]) -> bool:
+    c = cond.xreplace(at) if isinstance(cond, sympy.Basic) else cond
+    if c in (sympy.true, True):
+        return True
+    if c in (sympy.false, False):
+        return False
+    if isinstance(c, Relational):
+        lhs, rhs = float(sympy.N(c.lhs)), float(sympy.N(c.rhs))
+        return bool(
+            {
+                "<": lhs < rhs,
+                "<=": lhs <= rhs,
+                ">": lhs > rhs,
+                ">=": lhs >= rhs,
+                "==": lhs == rhs,
+                "!=": lhs != rhs,
+            }[c.rel_op]
+        )
+    if isinstance(c, sympy.And):
+        return all(_holds(a, at) for a in c.args)
+    if isinstance(c, sympy.Or):
+        return any(_holds(a, at) for a in c.args)
+    if isinstance(c, sympy.Not):
+        return not _holds(c.args[0], at)
+    raise ValueError(f"cannot decide {c}")
+
+
+def closed_path(
+    game: Game, values: Mapping[str, object]
+) -> tuple[dict[str, sympy.Expr], str | None]:
+    """Return the local closed forms (in the params) of every choice, payoff and report on the
+    equilibrium path at `values`, or ({}, why not)."""
+    from gamedsl.solver import solve
+    from gamedsl.solver.problem import bind_values
+
+    sol = solve(game, values, symbolic=True)
+    no_closed = [w for w in sol.warnings if "no closed form in the params" in w]
+    if no_closed:
+        return {}, no_closed[0].split(";")[0]
+    exact = bind_values(game, values)
+    at = {game.params[n].symbol: v for n, v in exact.items()}
+    path: dict[sympy.Symbol, sympy.Expr] = {}
+    out: dict[str, sympy.Expr] = {}
+    strategies = dict(sol.strategy_exprs)
+    for c in game.choices:
+        if c.var in strategies:
+            e = as_expr(strategies[c.var])
+        elif c.fixed is not None:
+            e = c.fixed
+        elif c.condition is not None and c.otherwise is not None:
+            e = c.otherwise
+        else:
+            return {}, f"no closed form for {c.var} on the path"
+        try:
+            e = _active(e.xreplace(path), at)
+        except (ValueError, TypeError) as err:
+            return {}, f"cannot resolve the piece of {c.var} at the point ({err})"
+        path[c.symbol] = e
+        out[c.var] = e
+    for p, e in game.payoffs.items():
+        out[p] = _active(e.xreplace(path), at)
+    for r, e in game.reports.items():
+        out[r] = _active(e.xreplace(path), at)
+    # the closed forms must reproduce the solution at the point
+    for name, e in out.items():
+        want = {**sol.equilibrium, **sol.payoffs, **sol.reports}.get(name)
+        got = float(sympy.N(e.xreplace(at)))
+        if want is not None and abs(got - float(want)) > 1e-6 * (1 + abs(float(want))):
+            return (
+                {},
+                f"the closed form of {name} gives {got:g} at the point, solve {float(want):g}",
+            )
+    stray = {s for e in out.values() for s in e.free_symbols} - set(at)
+    if stray:
+        return {}, f"the closed forms still depend on {', '.join(sorted(s.name for s in stray))}"
+    return out, None
+
+
+def _domain_substitutions(game: Game) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+    """Return substitutions param -> expression with sign assumptions that cover the domains and
+    assumptions: b > 0 makes b a positive symbol; `assume a > c` writes a = c + t, t > 0."""
+    subs: list[tuple[sympy.Symbol, sympy.Expr]] = []
+    replaced: set[sympy.Symbol] = set()
+    for name, p in game.params.items():
+        d = p.domain
+        kw: dict[str, bool] = {}
+        if d is not None and not d.is_finite:
+            lo, hi = d.lower, d.upper
+            if lo is not None and lo.is_number and lo.is_finite:
+                if lo > 0 or (lo == 0 and d.lower_strict):
+                    kw["positive"] = True
+                elif lo == 0:
+                    kw["nonnegative"] = True
+            if hi is not None and hi.is_number and hi.is_finite:
+                if hi < 0 or (hi == 0 and d.upper_strict):
+                    kw["negative"] = True
+                elif hi == 0:
+                    kw["nonpositive"] = True
+        if (
+            d is not None
+            and d.is_finite
+            and d.elements is not None
+            and all(e.is_number and e > 0 for e in d.elements)
+        ):
+            kw["positive"] = True
+        if kw:
+            subs.append((p.symbol, sympy.Symbol(name, real=True, **kw)))
+            replaced.add(p.symbol)
+    relations: list[sympy.Basic] = [a.condition for a in game.assumptions]
+    for p in game.params.values():
+        d = p.domain
+        if d is None or d.is_finite:
+            continue
+        if d.lower is not None and not d.lower.is_number:
+            relations.append(
+                sympy.Gt(p.symbol, d.lower) if d.lower_strict else sympy.Ge(p.symbol, d.lower)
+            )
+        if d.upper is not None and not d.upper.is_number:
+            relations.append(
+                sympy.Lt(p.symbol, d.upper) if d.upper_strict else sympy.Le(p.symbol, d.upper)
+            )
+    shifted: set[sympy.Symbol] = set()
+    rhs_symbols: set[sympy.Symbol] = set()
+    param_syms = {p.symbol for p in game.params.values()}
+    for rel in relations:
+        if not isinstance(rel, (sympy.Gt, sympy.Ge, sympy.Lt, sympy.Le)):
+            continue
+        big, small = (
+            (rel.lhs, rel.rhs) if isinstance(rel, (sympy.Gt, sympy.Ge)) else (rel.rhs, rel.lhs)
+        )
+        strict = isinstance(rel, (sympy.Gt, sympy.Lt))
+        for x, other, sign in ((big, small, 1), (small, big, -1)):
+            if (
+                x in param_syms
+                and x not in shifted
+                and x not in rhs_symbols
+                and x not in other.free_symbols
+                and other.free_symbols <= param_syms
+            ):
+                t = (
+                    sympy.Dummy(f"d_{x}", positive=True)
+                    if strict
+                    else sympy.Dummy(f"d_{x}", nonnegative=True)
+                )
+                subs.append((x, other + sign * t))
+                shifted.add(x)
+                rhs_symbols |= other.free_symbols
+                break
+    return subs
+
+
+def _sign_everywhere(d: sympy.Expr, subs: list[tuple[sympy.Symbol, sympy.Expr]]) -> str | None:
+    """Return the sign of d for all param values in the domains, when sympy can tell."""
+    from gamedsl.solver.budget import BudgetExceeded, time_budget
+
+    e = d
+    # shifts (x -> other + t) first, in reverse order, then the sign-assumption renames
+    for x, repl in reversed([s for s in subs if not isinstance(s[1], sympy.Symbol)]):
+        e = e.xreplace({x: repl})
+    e = e.xreplace({x: repl for x, repl in subs if isinstance(repl, sympy.Symbol)})
+    try:
+        with time_budget(SIMPLIFY_BUDGET):
+            e = sympy.factor(sympy.simplify(e))
+            for test, name in (
+                (e.is_zero, "zero"),
+                (e.is_positive, "positive"),
+                (e.is_negative, "negative"),
+                (e.is_nonnegative, "nonnegative"),
+                (e.is_nonpositive, "nonpositive"),
+            ):
+                if test:
+                    return name
+    except (BudgetExceeded, RecursionError, TypeError):
+        return None
+    return None
+
+
+def _simplify(e: sympy.Expr) -> sympy.Expr:
+    from gamedsl.solver.budget import BudgetExceeded, time_budget
+
+    try:
+        with time_budget(SIMPLIFY_BUDGET):
+            return sympy.simplify(e)
+    except (BudgetExceeded, RecursionError):
+        return e
+
+
+def _sign(v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "?"
+    if abs(v) <= SIGN_TOL:
+        return "0"
+    return "+" if v > 0 else "-"
+
+
+# ---------------------------------------------------------------------------- statics
+def statics(
+    model_or_game: Any,
+    wrt: str | Sequence[str],
+    values: Mapping[str, float] | None = None,
+    scenario: str | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    quiet: bool = True,
+    symbolic: bool = True,
+    executor: ex.Executor | None = None,
+) -> Statics:
+    """Return d(every equilibrium value, payoff and report)/d(param) for each param in `wrt`, at
+    `values` (defaults otherwise)."""
+    from gamedsl.solver.problem import bind_values
+
+    game = load(model_or_game, scenario)
+    wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+    values = dict(values or {})
+    for w in wrt:
+        check_param(game, w, "--wrt")
+    exact = bind_values(game, values)  # raises for unknown params, bad values
+    base = {n: float(v) for n, v in exact.items()}
+    warnings: list[str] = []
+    # points: the base, then w - h and w + h for each w (one-sided at a domain's edge)
+    steps: dict[str, tuple[float, float]] = {}
+    rows: list[dict[str, float]] = [dict(base)]
+    for w in wrt:
+        h = STEP * max(1.0, abs(base[w]))
+        lo, hi = base[w] - h, base[w] + h
+        if not _valid(game, {**values, w: lo}):
+            lo = base[w]
+        if not _valid(game, {**values, w: hi}):
+            hi = base[w]
+        if lo == hi:
+            raise SpecError(
+                f"cannot vary {w} around {fmt_number(base[w])}: its domain or an "
+                "assume allows no neighbour",
+                None,
+            )
+        steps[w] = (lo, hi)
+        rows.append({**base, w: lo})
+        rows.append({**base, w: hi})
+    given = list(game.params)
+    points = {n: np.array([r[n] for r in rows]) for n in given}
+    own = executor is None
+    executor = executor or ex.make_executor(workers, dask, quiet)
+    try:
+        table = sweep_points(game, points, {}, executor=executor, fast=False, desc="statics")
+    finally:
+        if own:
+            executor.close()
+    regime = table.column("regime")
+    if regime[0] in SPECIAL:
+        raise SolveError(f"no equilibrium at the point ({regime[0]})", None, None)
+    quantities = [
+        (c, k)
+        for c in table.columns
+        for k in [table.kinds.get(c)]
+        if k in ("choice", "payoff", "report")
+    ]
+    diffs: dict[tuple[str, str], float] = {}
+    at_boundary: set[str] = set()
+    for j, w in enumerate(wrt):
+        lo, hi = steps[w]
+        ilo, ihi = 1 + 2 * j, 2 + 2 * j
+        ilo_eff = 0 if lo == base[w] else ilo
+        ihi_eff = 0 if hi == base[w] else ihi
+        for q, _ in quantities:
+            col = table.column(q)
+            diffs[(q, w)] = (col[ihi_eff] - col[ilo_eff]) / (hi - lo)
+        near = {regime[ilo_eff], regime[ihi_eff]} - {regime[0]}
+        if near:
+            at_boundary.add(w)
+            warnings.append(
+                f"a regime boundary is within {fmt_number(hi - base[w], 2)} of "
+                f"{w} = {fmt_number(base[w])} ({regime[0]} | {', '.join(sorted(near))}):"
+                " the derivative may differ on each side"
+            )
+    closed: dict[str, sympy.Expr] = {}
+    if symbolic:
+        closed, why = closed_path(game, values)
+        if why:
+            warnings.append(f"numeric derivatives (central differences of solve): {why}")
+    subs = _domain_substitutions(game) if closed else []
+    at = {game.params[n].symbol: v for n, v in exact.items()}
+    out: list[Derivative] = []
+    for w in wrt:
+        sym = game.params[w].symbol
+        for q, kind in quantities:
+            fd = float(diffs[(q, w)])
+            if closed and q in closed:
+                d = _simplify(sympy.diff(closed[q], sym))
+                value = float(sympy.N(d.xreplace(at)))
+                if abs(value - fd) > CHECK_TOL * (1 + abs(value)) and w not in at_boundary:
+                    warnings.append(
+                        f"d{q}/d{w}: the closed form gives {fmt_number(value)}, "
+                        f"central differences {fmt_number(fd)}"
+                    )
+                out.append(
+                    Derivative(
+                        q,
+                        kind,
+                        w,
+                        value,
+                        _sign(value),
+                        "symbolic",
+                        str(d),
+                        _sign_everywhere(d, subs),
+                        fd,
+                    )
+                )
+            else:
+                out.append(Derivative(q, kind, w, fd, _sign(fd), "numeric", None, None, fd))
+    return Statics(
+        game.title,
+        game.scenario,
+        base,
+        str(regime[0]),
+        tuple(wrt),
+        tuple(out),
+        tuple(warnings),
+        {k: str(v) for k, v in closed.items()},
+    )
+
+
+def _valid(game: Game, values: Mapping[str, float]) -> bool:
+    from gamedsl.solver.problem import bind_values
+
+    try:
+        bind_values(game, values)
+        return True
+    except SpecError:
+        return False
