@@ -1179,9 +1179,41 @@ def _syntax_error(e: UnexpectedToken) -> SpecError:
             f"unexpected {got}: a param default is arithmetic (no comparisons) "
             "and a param has one domain",
             span,
+            "join two bounds with a comma: >= 0, <= 2",
         )
+    if context == "param" and "_ASSIGN" in expected and token.type in ("NUMBER", "RUN", "NAME"):
+        return SpecError(f"expected '=' before the default, got {got}", span)
     if token.type == "CHOOSES":
         return SpecError("a choice line reads: PLAYER chooses VAR [DOMAIN]", span)
+    if context == "chooses" and token.type in ("WHEN", "IN", "GE", "GT", "LE", "LT"):
+        return SpecError(
+            f"unexpected {got}: a choice line reads PLAYER chooses VAR [DOMAIN] [when COND] "
+            '[otherwise EXPR] ["description"], in that order',
+            span,
+        )
+    if (
+        context == "param"
+        and token.type in ("LT", "LE", "GT", "GE", "IN")
+        and "_ASSIGN" not in expected
+        and "STRING" not in expected
+    ):
+        return SpecError(
+            f"unexpected {got}: a param line reads param NAME [= DEFAULT] [DOMAIN] "
+            '["description"], in that order',
+            span,
+        )
+    if "NAME" in expected and not (expected & (_VALUE_START - {"NAME", "FUNC"})):
+        what = {
+            "player": "a player name",
+            "stage": "a stage name",
+            "scenario": "a scenario name",
+            "let": "a name",
+            "param": "a param name",
+            "policy": "a param name",
+            "report": "a report name",
+            "payoff": "a player name",
+        }.get(context or "", "a name")
+        return SpecError(f"expected {what}, got {got}", span)
     if "CHOOSES" in expected and len(expected) <= 2:
         return SpecError(
             f"expected 'chooses' after the player name, got {got}",
