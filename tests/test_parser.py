@@ -246,6 +246,13 @@ SYNTAX_ERRORS = [
     ("let é = 1\n", 1, 5, "unexpected character 'é'"),
     ("param a = 1 > 0 < 3\n", 1, 17, "param has one domain"),
     ("let x = a + not b\n", 1, 13, "'not' applies to a whole condition"),
+    ("player\n", 1, 7, "expected a player name"),
+    ("stage 1st:\n", 1, 7, "expected a stage name"),
+    ("stage s:\n  L chooses q >= 0 otherwise 0 when x > 1\n", 2, 32, "in that order"),
+    ("param a 3\n", 1, 9, "expected '=' before the default"),
+    ("let y = if x > 1 then 2\n", 1, 24, "expected 'else'"),
+    ("scenario s:\n  merge G D as GD\n", 2, 11, "expected ','"),
+    ("use demand.game\n", 1, 5, 'expected a "string" or stdlib:NAME'),
 ]
 
 
