@@ -440,26 +440,33 @@ class _Collector:
             else:
                 placed.append(stage)
         last_after: dict[str, str] = {}
-        for stage in placed:
-            p = stage.placement
-            index = {s.name: i for i, s in enumerate(order)}
-            if p.other not in index:
-                hint = _suggest(p.other, list(index))
-                self.errors.append(
-                    SpecError(
-                        f"unknown stage {short(p.other)!r} in '{p.where} {short(p.other)}'",
-                        p.span,
-                        hint,
+        pending = list(placed)
+        while pending:
+            # a stage may be placed relative to another placed stage: repeat until all are in
+            present = {s.name for s in order}
+            ready = [st for st in pending if st.placement.other in present]
+            if not ready:
+                for stage in pending:
+                    p = stage.placement
+                    self.errors.append(
+                        SpecError(
+                            f"unknown stage {short(p.other)!r} in '{p.where} {short(p.other)}'",
+                            p.span,
+                            _suggest(p.other, [s.name for s in order]),
+                        )
                     )
-                )
-                order.append(stage)
-                continue
-            if p.where == "after":
-                anchor = last_after.get(p.other, p.other)
-                order.insert(index[anchor] + 1, stage)
-                last_after[p.other] = stage.name
-            else:
-                order.insert(index[p.other], stage)
+                    order.append(stage)
+                break
+            for stage in ready:
+                p = stage.placement
+                index = {s.name: i for i, s in enumerate(order)}
+                if p.where == "after":
+                    anchor = last_after.get(p.other, p.other)
+                    order.insert(index[anchor] + 1, stage)
+                    last_after[p.other] = stage.name
+                else:
+                    order.insert(index[p.other], stage)
+            pending = [st for st in pending if st not in ready]
         prog.stages = order
 
 

@@ -873,3 +873,12 @@ def test_files_that_cannot_be_read(tmp_path: Path) -> None:
 def test_module_without_stages_is_accepted_and_marked() -> None:
     g = check_text("param a = 1\nlet b = a*2\nplayer P\n", "t.game")
     assert g.is_module and g.stages == () and g.payoffs == {}
+
+
+def test_stages_may_be_placed_relative_to_placed_stages() -> None:
+    g = check_text(
+        "player L\nstage x before y:\n  L chooses a\nstage lead:\n  L chooses b\n"
+        "stage y after lead:\n  L chooses c\nstage z after x:\n  L chooses d\npayoff L = a\n",
+        "t.game",
+    )
+    assert [s.name for s in g.stages] == ["lead", "x", "z", "y"]
