@@ -1126,13 +1126,17 @@ class _Sympy:
     def safe(self, e: ast.Expr, local: dict[str, Any] | None = None) -> Any:
         """Return `expr(e)`, recording a SpecError (and returning None) instead of raising."""
         try:
-            return self.expr(e, local or {})
+            value = self.expr(e, local or {})
         except SpecError as err:
             self.errors.append(err)
             return None
         except RecursionError:
             self.errors.append(SpecError("expression nested too deeply", e.span))
             return None
+        if _undefined(value):
+            self.errors.append(SpecError(_UNDEFINED, e.span))
+            return None
+        return value
 
 
 class _LazyLets(Mapping):
@@ -1412,12 +1416,24 @@ def _check_program(loader: _Loader, module: ast.Module, real: str, scenario: str
     return game
 
 
+_UNDEFINED = "this expression is undefined (a division by zero, log(0) or the like)"
+
+
+def _undefined(value: Any) -> bool:
+    """Return True when a sympy value contains zoo or nan (1/0, log(0), 0/0...)."""
+    return isinstance(value, sympy.Basic) and value.has(sympy.zoo, sympy.nan)
+
+
 def _safe_item(conv: _Sympy, key: tuple[str, str], errors: list[SpecError]) -> Any:
     try:
-        return conv.item(key)
+        value = conv.item(key)
     except SpecError as e:
         errors.append(e)
         return sympy.nan
+    if _undefined(value):
+        item = conv.ck.items[key]
+        errors.append(SpecError(_UNDEFINED, item.expr.span))
+    return value
 
 
 def _check_domain(ck: _Checker, domain: ast.Domain | None, allowed: _Allowed) -> None:
