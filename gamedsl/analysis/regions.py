@@ -142,7 +142,7 @@ def regions(
     `NAME@SCENARIO` reads column NAME from the same grid solved under SCENARIO, e.g.
     `"welfare - welfare@no_regulation"`.
     """
-    by = (by or REGIME).strip() or REGIME
+    by = REGIME if by is None else by.strip()
     parsed = None if by == REGIME else exprs.parse(by)
     game = load(model_or_game, scenario)
     (xname, xs), (yname, ys) = x, y
