@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gamedsl.analysis.executor import default_workers  # noqa: E402
-from gamedsl.analysis.regions import regions  # noqa: E402
-from gamedsl.analysis.sweep import sweep  # noqa: E402
-from gamedsl.checker import load_game  # noqa: E402
-from gamedsl.solver import solve  # noqa: E402
+from gamedsl.analysis.executor import default_workers
+from gamedsl.analysis.regions import regions
+from gamedsl.analysis.sweep import sweep
+from gamedsl.checker import load_game
+from gamedsl.solver import solve
 
 COURNOT = str(ROOT / "specs" / "cournot.game")
 HOTELLING = str(ROOT / "specs" / "hotelling.game")
@@ -46,7 +46,7 @@ def bench_sweep(n: int = 10_000, loop: int = 200) -> None:
         f"\n1. {n:,}-point sweep of specs/cournot.game (closed form), a in [2, 20] x b in [0.5, 2]"
     )
     game = load_game(COURNOT)
-    k = int(round(np.sqrt(n)))
+    k = round(np.sqrt(n))
     vary = {"a": np.linspace(2, 20, k), "b": np.linspace(0.5, 2, n // k)}
     t = time.perf_counter()
     table = sweep(game, vary, workers=1)

@@ -86,6 +86,12 @@ class Comparison:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
+    def plot(self, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")):
+        """Draw grouped bars of the baseline and scenarios; save as PNG to `path` when given."""
+        from gamedsl.analysis.plot import plot_compare
+
+        return plot_compare(self, path, kinds)
+
     def _header(self) -> list[str]:
         head = ["", self.labels[0]]
         for lab in self.labels[1:]:

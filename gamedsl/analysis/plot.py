@@ -249,3 +249,63 @@ def _edges(c: np.ndarray) -> np.ndarray:
 def close(fig) -> None:
     """Release a figure's memory."""
     _pyplot().close(fig)
+
+
+def plot_statics(result, path: str | None = None):
+    """Draw the derivatives as horizontal bars (one panel per param), symbolic ones labelled
+    with their sign where it holds; save to `path`."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        1,
+        len(result.wrt),
+        squeeze=False,
+        figsize=(
+            4.2 * len(result.wrt) + 1.5,
+            0.42 * (len(result.derivatives) // len(result.wrt)) + 1.8,
+        ),
+    )
+    for ax, w in zip(axes[0], result.wrt):
+        ds = [d for d in result.derivatives if d.wrt == w]
+        names = [d.quantity for d in ds][::-1]
+        vals = np.array([d.value for d in ds][::-1])
+        colours = ["#b2182b" if v < 0 else "#2166ac" if v > 0 else "#999999" for v in vals]
+        ax.barh(names, vals, color=colours)
+        ax.axvline(0, color="0.2", lw=0.8)
+        for k, d in enumerate(ds[::-1]):
+            if d.sign_everywhere:
+                # beside the bar's end on the right, beside the zero line for a negative bar
+                at = max(vals[k], 0.0)
+                ax.annotate(f" {d.sign_everywhere}", (at, k), fontsize=7, va="center", ha="left")
+        ax.margins(x=0.25)
+        ax.set_title(f"d/d{w}", fontsize=10)
+        ax.grid(axis="x", alpha=0.25)
+    title = result.game or "comparative statics"
+    fig.suptitle(
+        f"{title}\nat " + ", ".join(f"{k}={v:g}" for k, v in result.parameters.items()), fontsize=9
+    )
+    fig.tight_layout()
+    _save(fig, path)
+    return fig
+
+
+def plot_compare(result, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")):
+    """Draw the baseline and each scenario as grouped bars for the chosen kinds of rows; save to
+    `path`."""
+    plt = _pyplot()
+    rows = [r for r in result.rows if r.kind in kinds]
+    labels = list(result.labels)
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.9 * len(rows) + 2), 4.2))
+    width = 0.8 / len(labels)
+    x = np.arange(len(rows))
+    for k, lab in enumerate(labels):
+        vals = [np.nan if r.values[k] is None else r.values[k] for r in rows]
+        ax.bar(x + (k - (len(labels) - 1) / 2) * width, vals, width, label=lab)
+    ax.set_xticks(x)
+    ax.set_xticklabels([r.name for r in rows], rotation=30, ha="right", fontsize=8)
+    ax.axhline(0, color="0.2", lw=0.8)
+    ax.grid(axis="y", alpha=0.25)
+    ax.legend(fontsize=7, ncol=min(4, len(labels)), loc="upper left", bbox_to_anchor=(0, -0.22))
+    ax.set_title(f"{result.game or 'scenarios'}: baseline and scenarios", fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return fig

@@ -103,6 +103,12 @@ class Statics:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
+    def plot(self, path: str | None = None):
+        """Draw the derivatives as bars; save as PNG to `path` when given; return the figure."""
+        from gamedsl.analysis.plot import plot_statics
+
+        return plot_statics(self, path)
+
     def text(self) -> str:
         """Return a readable table per param."""
         lines = [

@@ -91,6 +91,13 @@ class Table:
             self.meta,
         )
 
+    def plot(self, columns: Sequence[str] | None = None, path: str | None = None):
+        """Draw `columns` (default: equilibrium values and payoffs) against the first varied
+        param, regime changes marked; save as PNG to `path` when given; return the figure."""
+        from gamedsl.analysis.plot import plot_sweep
+
+        return plot_sweep(self, columns, path)
+
     def columns_of(self, kind: str) -> list[str]:
         """Return the columns of one kind (`param`, `choice`, `payoff`, `report`, `regime`)."""
         return [c for c in self.columns if self.kinds.get(c) == kind]
