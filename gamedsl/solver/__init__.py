@@ -159,10 +159,12 @@ def _solution(game: Game, problem: Problem, plans, records, path, verification, 
     payoffs = _evaluate_map(problem, game.payoffs, env)
     reports = _evaluate_map(problem, game.reports, env)
     strategies = {}
+    strategy_exprs = {}
     for rec in records:
         for s, e in rec.strategy.items():
             if rec.chosen.get(s, True):
                 strategies[s.name] = str(e)
+                strategy_exprs[s.name] = e
     stages = []
     for si, stage in enumerate(game.stages):
         recs = [r for r in records if r.step.stage_index == si]
@@ -209,7 +211,7 @@ def _solution(game: Game, problem: Problem, plans, records, path, verification, 
         parameters={n: _param_value(v) for n, v in problem.values.items()},
         equilibrium=equilibrium, payoffs=payoffs, reports=reports, strategies=strategies,
         stages=tuple(stages), verification=verification, equilibria=tuple(equilibria),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), strategy_exprs=strategy_exprs)
 
 
 def _alternative_paths(game, problem, plans, rec: StepRecord, path, var_of):

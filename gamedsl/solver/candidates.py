@@ -153,6 +153,9 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     num, _den = sympy.fraction(e)
     if not num.has(x):
         return []
+    poly_roots = _polynomial_roots(num, x)
+    if poly_roots is not None:
+        return poly_roots
     try:
         sols = sympy.solve(num, x, dict=False, rational=False)
     except BudgetExceeded:
@@ -171,6 +174,54 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
+    """Return the roots of a polynomial in x (degree <= 4) quickly, or None if not polynomial."""
+    try:
+        poly = sympy.Poly(num, x)
+    except (sympy.PolynomialError, sympy.GeneratorsNeeded, ValueError):
+        return None
+    if any(g != x for g in poly.gens):
+        return None
+    coeffs = poly.all_coeffs()
+    if any(c.has(x) for c in coeffs):
+        return None
+    deg = poly.degree()
+    if deg <= 0:
+        return []
+    if deg == 1:
+        return [sympy.cancel(-coeffs[1] / coeffs[0])]
+    if deg == 2:
+        a, b, c = coeffs
+        if a.free_symbols and not (b.free_symbols or c.free_symbols) and False:
+            return None
+        disc = sympy.expand(b**2 - 4 * a * c)
+        if disc.is_number and disc < 0:
+            return []
+        r = sympy.sqrt(disc)
+        return unique([sympy.cancel(-b / (2 * a)) if disc == 0 else (-b + r) / (2 * a),
+                       (-b - r) / (2 * a)] if disc != 0 else [sympy.cancel(-b / (2 * a))])
+    if deg > 4:
+        if not poly.free_symbols - {x}:
+            # numeric coefficients: the real roots as exact algebraic numbers are not needed
+            return [sympy.Float(complex(r).real, 17) for r in sympy.Poly(num, x).nroots(n=17)
+                    if abs(complex(r).imag) < 1e-12]
+        return None
+    try:
+        rs = sympy.roots(poly, multiple=True)
+    except Exception:  # noqa: BLE001 - fall back to solve
+        return None
+    if len(rs) != deg and poly.free_symbols - {x}:
+        return None
+    out = []
+    for r in rs:
+        if r.is_real is False:
+            continue
+        out.append(r)
+    if not (poly.free_symbols - {x}) and len(rs) != deg:
+        out = [sympy.Float(complex(r).real, 17) for r in poly.nroots(n=17) if abs(complex(r).imag) < 1e-12]
+    return unique(out)
 
 
 def stationary_points(payoff: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:

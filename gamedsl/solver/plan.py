@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -34,6 +35,8 @@ BISECTION_STEPS = 46
 GOLDEN_STEPS = 44
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
+PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
+PRUNE_SAMPLES = 256
 BR_ITERATIONS = 200
 BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
@@ -48,6 +51,7 @@ class Outcome:
     code: np.ndarray  # an integer per point that changes when the regime changes
     ok: np.ndarray  # an equilibrium was found
     unbounded: np.ndarray  # a payoff was found unbounded
+    branch: np.ndarray | None = None  # index into the plan's `branches` (-1: none of them)
 
 
 @dataclass
@@ -73,7 +77,8 @@ class Terminal:
     complete = True
 
     def play(self, env, n, record=None) -> Outcome:
-        return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool))
+        return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool),
+                       np.zeros(n, dtype=np.int64))
 
 
 def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -99,9 +104,13 @@ class StepPlan:
         self.leader_groups = [g for g in reversed(stage_players)]
         self.payoff_exprs = [problem.payoffs[p] for p in self.all_players]
         self.candidates: list[dict[sympy.Symbol, sympy.Expr]] = []
+        self.origins: list | None = None
+        self._origin: dict = {}
         self.deviations: dict[str, list[dict[sympy.Symbol, sympy.Expr]]] = {}
         self.complete = False
         self.branches: list[dict] | None = None
+        self._branch_keys: list = []
+        self._branch_index: dict = {}
         self.switches: list[sympy.Expr] | None = None
         self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
                                 if v.is_finite is not False] or [0.0])
@@ -137,6 +146,7 @@ class StepPlan:
             v = active[0]
             values = self._single_candidates(v, fixed)
             self.candidates = [{**fixed, v.symbol: self._conditional(v, e)} for e in values]
+            self.origins = [self._origin.get(e) for e in values]
         else:
             self._build_simultaneous(active, fixed)
         self.complete = True
@@ -167,9 +177,17 @@ class StepPlan:
         given = cands.condition_equalities(v.condition)
         given.update(fixed)
         points: list[sympy.Expr] = []
-        for u in self._branch_payoffs(v.player, given):
-            points += cands.stationary_points(u, x)
-            points += cands.breakpoints(u, x)
+        # a stationary point of the payoff along one later branch is composed with that branch
+        # only (elsewhere it is not a maximiser); other candidates with every branch
+        origin: dict = {}
+        anywhere: set = set()
+        for k, u in enumerate(self._branch_payoffs(v.player, given)):
+            for e in cands.stationary_points(u, x):
+                origin.setdefault(e, set()).add(k)
+                points.append(e)
+            bps = cands.breakpoints(u, x)
+            anywhere.update(bps)
+            points += bps
         if self.next.switches is None:
             raise cands.Incomplete("the later stages' switching points are unknown")
         for s in self.next.switches:
@@ -178,7 +196,10 @@ class StepPlan:
         for b, strict in ((v.lower, v.lower_strict), (v.upper, v.upper_strict)):
             if b is not None:
                 points.append(b)
-        return cands.unique(points)
+        points = cands.unique(points)
+        self._origin = {e: origin[e] for e in points if e in origin and e not in anywhere
+                        and e not in (v.lower, v.upper)}
+        return points
 
     def _build_simultaneous(self, active: list[Var], fixed: dict) -> None:
         by_player: dict[str, list[Var]] = {}
@@ -195,12 +216,13 @@ class StepPlan:
         discrete = [v for v in active if v.discrete]
         continuous = [v for v in active if not v.discrete]
         profiles: list[dict] = []
+        prof_origin: dict[int, set] = {}
         for assignment in itertools.product(*[v.elements for v in discrete]):
             dvals = {v.symbol: e for v, e in zip(discrete, assignment)}
             if not continuous:
                 profiles.append(dict(dvals))
                 continue
-            for b in self.next.branches:
+            for bi, b in enumerate(self.next.branches):
                 us = [cands.replace(cands.replace(self.problem.payoffs[v.player], b), {**given, **dvals})
                       for v in continuous]
                 if any(u.has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs) and
@@ -211,13 +233,21 @@ class StepPlan:
                                                [v.lower for v in continuous],
                                                [v.upper for v in continuous]):
                     profiles.append({**dvals, **prof})
+                    prof_origin.setdefault(len(profiles) - 1, set()).add(bi)
         uniq = []
-        seen = set()
-        for p in profiles:
+        seen: dict = {}
+        origins: list = []
+        for idx, p in enumerate(profiles):
             key = tuple(sorted((k.name, v) for k, v in p.items()))
+            o = prof_origin.get(idx)
             if key not in seen:
-                seen.add(key)
+                seen[key] = len(uniq)
                 uniq.append(p)
+                origins.append(None if o is None else set(o))
+            else:
+                j = seen[key]
+                origins[j] = None if (o is None or origins[j] is None) else origins[j] | o
+        self.origins = origins
         self.candidates = [{**fixed, **{v.symbol: self._conditional(v, p[v.symbol]) for v in active}}
                            for p in uniq]
         # deviations: each player's own alternatives given the others
@@ -236,6 +266,60 @@ class StepPlan:
                 devs += [b for b in (v.lower, v.upper) if b is not None]
             self.deviations[v.player] = [{v.symbol: self._conditional(v, d)} for d in cands.unique(devs)]
 
+    def _set_branches(self, branches: list[dict], keys: list[tuple[int, int]]) -> None:
+        self.branches = branches
+        self._branch_keys = keys
+        self._branch_index = {k: i for i, k in enumerate(keys)}
+
+    def _branch_of(self, cand: np.ndarray, down_branch: np.ndarray | None) -> np.ndarray:
+        """Return the index of branch (candidate, later branch) per point (-1 when not listed)."""
+        n = len(cand)
+        if self.branches is None or down_branch is None:
+            return np.full(n, -1, dtype=np.int64)
+        index = self._branch_index
+        return np.array([index.get((int(c), int(b)), -1) for c, b in zip(cand, down_branch)],
+                        dtype=np.int64)
+
+    def _sample_histories(self, n: int) -> dict:
+        """Return n random histories: every earlier choice drawn from its domain."""
+        rng = np.random.default_rng(12345)
+        env: dict = {}
+        if self.problem.symbolic:
+            for name, v in self.problem.values.items():
+                env[self.problem.game.params[name].symbol] = np.full(n, float(v))
+        for step in self.problem.steps[: self.step.index]:
+            for v in step.vars:
+                if v.fixed is not None:
+                    val = evaluate([v.fixed], env, n)[0]
+                elif v.discrete:
+                    vals = np.array([float(e) for e in evaluate(list(v.elements), env, 1) for e in [e[0]]])
+                    val = rng.choice(vals, size=n)
+                else:
+                    lo, hi = self._bounds(v, env, n)
+                    lo_ = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi - 4 * self.scale, -4 * self.scale))
+                    hi_ = np.where(np.isfinite(hi), hi, lo_ + 4 * self.scale)
+                    val = lo_ + rng.random(n) * (hi_ - lo_)
+                    # also the bounds themselves, where corners often sit
+                    k = n // 8
+                    val[:k] = lo_[:k]
+                    val[k:2 * k] = hi_[k:2 * k]
+                if v.condition is not None:
+                    cond = evaluate([v.condition], env, n)[0] > 0.5
+                    other = evaluate([v.otherwise], env, n)[0]
+                    val = np.where(cond, val, other)
+                env[v.symbol] = val
+        return env
+
+    def _prune_branches(self) -> None:
+        """Keep only the branches played at some sampled history (a large list otherwise slows
+        every earlier step down and hides its switching points)."""
+        env = self._sample_histories(PRUNE_SAMPLES)
+        out = self.play(env, PRUNE_SAMPLES)
+        seen = sorted({int(b) for b in out.branch[out.ok] if b >= 0})
+        if not seen:
+            return
+        self._set_branches([self.branches[i] for i in seen], [self._branch_keys[i] for i in seen])
+
     def _build_branches(self) -> None:
         """Compose this step's candidates with the later branches; collect switching exprs."""
         if self.next.branches is None:
@@ -243,8 +327,13 @@ class StepPlan:
             self.switches = None
             return
         branches = []
-        for c in self.candidates:
-            for b in self.next.branches:
+        keys = []
+        origins = getattr(self, "origins", None) or [None] * len(self.candidates)
+        for ci, c in enumerate(self.candidates):
+            for bi, b in enumerate(self.next.branches):
+                if origins[ci] is not None and bi not in origins[ci]:
+                    continue
+                keys.append((ci, bi))
                 merged = dict(c)
                 merged.update({k: cands.replace(e, c) for k, e in b.items()})
                 branches.append(merged)
@@ -252,12 +341,17 @@ class StepPlan:
                     self.branches = None
                     self.switches = None
                     return
-        self.branches = branches
+        self._set_branches(branches, keys)
+        if len(branches) > PRUNE_ABOVE and self.continuous_history:
+            self._prune_branches()
+        branches = self.branches
+        owner = [k[0] for k in self._branch_keys]
         if self.next.switches is None:
             self.switches = None
             return
         switches: list[sympy.Expr] = []
-        for c in self.candidates:
+        used = sorted(set(owner))
+        for c in [self.candidates[i] for i in used]:
             for v in self.step.vars:
                 e = c.get(v.symbol)
                 if e is None or v.fixed is not None:
@@ -272,21 +366,23 @@ class StepPlan:
             for u in us:
                 for rel in u.atoms(Relational):
                     switches.append(rel.lhs - rel.rhs)
-            if len(us) <= 24:
-                for a, b in itertools.combinations(range(len(us)), 2):
-                    switches.append(us[a] - us[b])
-            else:
+            pairs = [(a, b) for a, b in itertools.combinations(range(len(us)), 2) if owner[a] != owner[b]]
+            if len(pairs) > MAX_SWITCHES:
                 self.switches = None
                 return
+            for a, b in pairs:
+                switches.append(us[a] - us[b])
         if len(self.deciders) > 1:
-            for c in self.candidates:
+            for c in [self.candidates[i] for i in used]:
                 for p, devs in self.deviations.items():
                     for d in devs:
-                        alt = {**c, **d}
+                        (x_i, d_expr), = d.items()
+                        alt = {**c, x_i: cands.replace(d_expr, c)}
                         for b in self.next.branches:
-                            ub = cands.replace(self.problem.payoffs[p], b)
-                            u_c = cands.replace(ub, c)
-                            u_d = cands.replace(ub, alt)
+                            u_c = cands.replace(self.problem.payoffs[p],
+                                                {**c, **{k: cands.replace(e, c) for k, e in b.items()}})
+                            u_d = cands.replace(self.problem.payoffs[p],
+                                                {**alt, **{k: cands.replace(e, alt) for k, e in b.items()}})
                             switches.append(u_c - u_d)
         history = set(self.history)
         out = []
@@ -483,7 +579,8 @@ class StepPlan:
             if record is not None:
                 record.append(StepRecord(self.step, "fixed", [{k: float(a[0]) for k, a in fixed_vals.items()}],
                                          strategy={v.symbol: v.fixed for v in self.step.vars}))
-            return Outcome(values, down.code, down.ok, down.unbounded)
+            return Outcome(values, down.code, down.ok, down.unbounded,
+                           self._branch_of(np.zeros(n, dtype=np.int64), down.branch))
         v = active[0]
         x = v.symbol
         lo, hi = self._bounds(v, env1, n)
@@ -550,7 +647,10 @@ class StepPlan:
         ntied = tied.sum(axis=1)
         rules = ["unique"] * n
         downvals = {s: a.reshape(m_all, n).T for s, a in down.values.items()}
-        for i in np.nonzero(ntied > 1)[0]:
+        value_stack = np.concatenate([C[:, :, None]] + [a[:, :m, None] for a in
+                                      (downvals[t] for t in sorted(downvals, key=lambda t: t.name))], axis=2)
+        multiple = (ntied > 1) & ~_all_same(value_stack, tied)
+        for i in np.nonzero(multiple)[0]:
             js = list(np.nonzero(tied[i])[0])
             js = self._distinct(i, js, C, downvals)
             if len(js) == 1:
@@ -585,7 +685,11 @@ class StepPlan:
                 if kinds[sel[0]] >= 0:
                     rec.strategy = {x: self.candidates[kinds[sel[0]]][x]}
             record.append(rec)
-        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb)
+        kind_sel = kinds_arr[sel]
+        dbranch = None if down.branch is None else down.branch.reshape(m_all, n).T[rows, sel]
+        branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
+        branch = np.where(kind_sel >= 0, branch, -1)
+        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb, branch)
 
     def _distinct(self, i, js, C, downvals) -> list[int]:
         """Return the candidates among js that differ in some value (first of each kind)."""
@@ -646,7 +750,10 @@ class StepPlan:
         stacked = np.stack([profiles[v.symbol] for v in active], axis=2)  # (n, m, k)
         rules = ["unique"] * n
         equilibria_at0 = []
-        for i in range(n):
+        value_stack = np.concatenate([stacked] + [downvals[t][:, :, None] for t in
+                                      sorted(downvals, key=lambda t: t.name)], axis=2)
+        several = (nash.sum(axis=1) > 1) & ~_all_same(value_stack, nash)
+        for i in sorted(set(np.nonzero(several)[0]) | {0}):
             js = list(np.nonzero(nash[i])[0])
             if len(js) <= 1:
                 if i == 0:
@@ -684,7 +791,9 @@ class StepPlan:
             if not method_numeric:
                 rec.strategy = {v.symbol: self.candidates[sel[0]][v.symbol] for v in active}
             record.append(rec)
-        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel])
+        dbranch = None if down.branch is None else down.branch.reshape(m, n).T[rows, sel]
+        branch = self._branch_of(sel, dbranch) if not method_numeric else np.full(n, -1, dtype=np.int64)
+        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch)
 
     def _domain_rank(self, v: Var, value: float):
         if v.discrete:
@@ -783,6 +892,21 @@ class StepPlan:
 
 
 SAME_TOL = 1e-5  # profiles whose values all agree within SAME_TOL*(1+|v|) are one equilibrium
+
+
+def _all_same(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Return, per point, whether all masked candidates have (nearly) the same values.
+
+    `values` is (n, m, k), `mask` (n, m).
+    """
+    big = np.where(mask[:, :, None], values, np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        hi = np.nanmax(big, axis=1)
+        lo = np.nanmin(big, axis=1)
+    spread = np.nan_to_num(hi - lo, nan=0.0)
+    scale = 1 + np.nan_to_num(np.abs(hi), nan=0.0)
+    return np.all(spread <= SAME_TOL * scale, axis=1)
 
 
 def _clusters(rows: list[np.ndarray]) -> list[int]:
