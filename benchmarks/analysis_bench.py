@@ -81,9 +81,9 @@ def bench_sweep(n: int = 10_000, loop: int = 200) -> None:
 
 def bench_million(n: int = 1_000_000) -> None:
     print(f"\n2. {n:,}-point sweep of specs/cournot.game after compile")
-    game = load_game(COURNOT)
     vary = {"a": np.linspace(2, 20, 1000), "b": np.linspace(0.5, 2, n // 1000)}
     for workers in sorted({1, default_workers()}):
+        game = load_game(COURNOT)  # a fresh game: compiled anew
         t = time.perf_counter()
         table = sweep(game, vary, workers=workers)
         total = time.perf_counter() - t
@@ -101,10 +101,10 @@ def bench_numeric(points: int = 8) -> None:
         f"\n3. numeric sweep of specs/hotelling.game (locate stage has no closed form), "
         f"{points} points of t"
     )
-    game = load_game(HOTELLING)
     vary = {"t": np.linspace(0.5, 2, points)}
     results = {}
     for workers in (1, 2):
+        game = load_game(HOTELLING)  # a fresh game: nothing cached from the run before
         t = time.perf_counter()
         table = sweep(game, vary, workers=workers)
         results[workers] = time.perf_counter() - t
@@ -118,8 +118,8 @@ def bench_numeric(points: int = 8) -> None:
 
 def bench_regions(k: int = 200) -> None:
     print(f"\n4. {k}x{k} regime map of stdlib:openness_regulation over (theta, p)")
-    game = load_game("stdlib:openness_regulation")
     for workers in sorted({1, default_workers()}):
+        game = load_game("stdlib:openness_regulation")
         t = time.perf_counter()
         rmap = regions(
             game, ("theta", np.linspace(0, 1, k)), ("p", np.linspace(0, 0.5, k)), workers=workers

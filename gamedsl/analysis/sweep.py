@@ -32,6 +32,7 @@ from gamedsl.solver.evaluate import evaluate
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
 SLOW_ITEMS_PER_WORKER = 4  # slow path: points are split into this many items per worker
+PLANS_CACHE = 16  # games whose symbolic plans are kept for the next sweep
 CHECK_POINTS = 3  # points re-solved one by one to confirm the fast path
 CHECK_SEED = 20240611
 CHECK_ABS_TOL = 1e-6  # fast and per-point values agree within ABS + REL*|value|
@@ -53,6 +54,9 @@ def load(model_or_game: Any, scenario: str | None = None) -> Game:
     if isinstance(model_or_game, str):
         return load_game(model_or_game, scenario=scenario)
     raise TypeError(f"expected a Model, a Game or a path, got {type(model_or_game).__name__}")
+
+
+_PLANS: dict[int, tuple[Game, Any]] = {}  # id(game) -> (game, plans context or why no plans)
 
 
 @ex.builder("game")
@@ -270,13 +274,25 @@ def _fast(
     from gamedsl.solver.problem import build_problem
 
     t0 = time.perf_counter()
-    problem = build_problem(game, overrides0, symbolic=True)
-    plans = build_plans(problem)
-    numeric = [p.step.name for p in plans if p.method == "numeric"]
-    if numeric:
-        return f"no closed form in the params for stage {', '.join(dict.fromkeys(numeric))}"
-    recipe = (game.path, game.scenario, tuple(sorted((k, float(v)) for k, v in overrides0.items())))
-    context = ex.register(ex.Context("plans", recipe, f"id{id(game)}"), plans)
+    cached = _PLANS.get(id(game))
+    if cached is not None and cached[0] is game:
+        context = cached[1]
+    else:
+        # the plans are symbolic in every param: built at one point, they serve every grid
+        plans = build_plans(build_problem(game, overrides0, symbolic=True))
+        numeric = [p.step.name for p in plans if p.method == "numeric"]
+        if numeric:
+            context = f"no closed form in the params for stage {', '.join(dict.fromkeys(numeric))}"
+        else:
+            values = tuple(sorted((k, float(v)) for k, v in overrides0.items()))
+            context = ex.register(
+                ex.Context("plans", (game.path, game.scenario, values), f"id{id(game)}"), plans
+            )
+        while len(_PLANS) >= PLANS_CACHE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[id(game)] = (game, context)  # holding the game keeps its id from being reused
+    if isinstance(context, str):
+        return context
     n = len(next(iter(params.values()))) if params else 1
     # compile the numpy functions on a few points before forking workers (they inherit them)
     _play_points((context, {k: v[:1] for k, v in params.items()}))
@@ -357,12 +373,17 @@ def sweep_points(
     cols = {name: np.full(n, np.nan) for name, _ in value_cols}
     status = np.full(n, INVALID, dtype=object)
     sub_params = {k: v[idx] for k, v in params.items()}
-    sub_overrides = [{k: float(params[k][i]) for k in given} for i in idx]
+
+    def overrides(positions) -> list[dict[str, float]]:
+        """Return the --set values of the valid points at these positions (for `solve`)."""
+        cols = {k: sub_params[k][positions].tolist() for k in given}
+        return [{k: cols[k][j] for k in given} for j in range(len(positions))]
+
     path = "slow"
     compile_seconds = None
     got = None
     if fast:
-        got = _fast(game, sub_params, sub_overrides[0], executor, desc)
+        got = _fast(game, sub_params, overrides([0])[0], executor, desc)
         if isinstance(got, str):
             notes.append(f"per-point solves: {got}")
             got = None
@@ -370,9 +391,7 @@ def sweep_points(
         fcols, fstatus, compile_seconds = got
         rng = np.random.default_rng(CHECK_SEED)
         check = np.sort(rng.choice(len(idx), size=min(CHECK_POINTS, len(idx)), replace=False))
-        scols, sstatus, _ = _slow(
-            game, [sub_overrides[i] for i in check], ex.SerialExecutor(quiet=True), desc
-        )
+        scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
         sub = {k: v[check] for k, v in sub_params.items()}
         freg = _regime(game, sub, {k: v[check] for k, v in fcols.items()}, fstatus[check])
         sreg = _regime(game, sub, scols, sstatus)
@@ -383,7 +402,7 @@ def sweep_points(
         else:
             notes.append(f"per-point solves: the closed forms disagree with solve ({differs})")
     if path == "slow":
-        sub_cols, sub_status, messages = _slow(game, sub_overrides, executor, desc)
+        sub_cols, sub_status, messages = _slow(game, overrides(np.arange(len(idx))), executor, desc)
         if messages:
             notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
     for k, column in cols.items():

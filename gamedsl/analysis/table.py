@@ -14,6 +14,9 @@ import numpy as np
 from gamedsl.report.solution import fmt_number
 from gamedsl.writing import write_text
 
+# timings are kept in .meta but left out of files: the same input gives the same file
+VOLATILE_META = ("compile_seconds",)
+
 
 class Table:
     """Rows of a sweep: one dict per grid point, all with the keys `columns`, in that order.
@@ -117,7 +120,7 @@ class Table:
         doc = {
             "columns": list(self.columns),
             "kinds": dict(self.kinds),
-            "meta": _json_safe(dict(self.meta)),
+            "meta": _json_safe({k: v for k, v in self.meta.items() if k not in VOLATILE_META}),
             "rows": [{c: _json_value(r.get(c)) for c in self.columns} for r in self.rows],
         }
         return json.dumps(doc, indent=1, allow_nan=False)

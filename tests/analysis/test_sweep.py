@@ -111,6 +111,14 @@ def test_table_outputs(tmp_path):
     assert table.column("q1").dtype == float
 
 
+def test_files_are_deterministic(tmp_path):
+    vary = {"a": [4.0, 7.0]}
+    first = sweep(spec("cournot"), vary, workers=1)
+    again = sweep(spec("cournot"), vary, workers=1)
+    assert "compile_seconds" in first.meta
+    assert first.to_json() == again.to_json() and first.to_csv() == again.to_csv()
+
+
 def test_to_pandas():
     pd = pytest.importorskip("pandas")
     df = sweep(spec("cournot"), {"a": [4.0, 7.0]}, workers=1).to_pandas()
