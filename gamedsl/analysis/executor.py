@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Self
 
+DASK_CONNECT_TIMEOUT = "10s"  # how long to wait for a Dask scheduler given by address
 _REGISTRY: dict[tuple, Any] = {}
 _REGISTRY_LOCK = threading.Lock()
 
@@ -231,7 +232,16 @@ class DaskExecutor(Executor):
                 "pip install 'gamedsl[distributed]'",
             ) from None
         if isinstance(client_or_address, str):
-            self.client = Client(client_or_address)
+            try:
+                self.client = Client(client_or_address, timeout=DASK_CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as e:
+                from gamedsl.errors import SpecError
+
+                raise SpecError(
+                    f"--dask {client_or_address}: cannot connect ({e})",
+                    None,
+                    "give the scheduler's address, e.g. tcp://127.0.0.1:8786",
+                ) from None
             self._own = True
         else:
             self.client = client_or_address

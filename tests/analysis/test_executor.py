@@ -52,3 +52,27 @@ def test_dask_in_process_cluster():
         assert table.meta["path"] == "slow"
         np.testing.assert_allclose(table.column("q1"), (table.column("a") - 1) / 3, rtol=1e-9)
         assert ex.DaskExecutor(client).map(_square, [3, 1, 2]) == [9, 1, 4]
+
+
+def test_cli_dask_address(capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    from gamedsl.cli import main
+
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as cluster:
+        # the fast path's check solves run on the cluster
+        code = main(
+            [
+                "sweep",
+                spec("cournot"),
+                "--vary",
+                "a=4:7:2",
+                "--dask",
+                cluster.scheduler_address,
+                "--quiet",
+            ]
+        )
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[2].split()[:4] == ["7", "1", "1", "2"]
