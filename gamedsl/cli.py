@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--symbolic", action="store_true", help="closed forms in terms of the params")
     c.add_argument("--select", choices=("pareto", "first", "all"), default="pareto")
     c.add_argument("--strict", action="store_true", help="fail when verification fails")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
 
     c = command("graph", "draw the stage graph")
     c.add_argument("--format", choices=("text", "dot", "mermaid"), default="text")
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--scenario", action="append", default=[], metavar="NAME", dest="scenarios")
     sets(c)
     c.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
     analysis(c)
 
     command("list", "the standard library's models, with titles", file=False)
