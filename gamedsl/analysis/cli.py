@@ -43,7 +43,7 @@ def _suffix(path: str, allowed: tuple[str, ...], option: str) -> str:
 
 def _warn(args, notes) -> None:
     for w in notes or ():
-        _note(args, f"warning: {w}")
+        _note(args, f"note: {w}")
 
 
 def sweep(args) -> int:
