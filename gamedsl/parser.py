@@ -9,6 +9,7 @@ sequence, then group indented lines into their `stage`/`scenario` blocks.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import heapq
 import re
@@ -1032,14 +1033,8 @@ def _target(token: Token) -> str:
 
 def _replace_span(node: ast.Expr, span: Span) -> ast.Expr:
     """Return `node` with its span widened to `span` (used for parenthesised expressions)."""
-    import dataclasses
-
     return dataclasses.replace(node, span=span)
 
-
-# Expressions in statement positions arrive as bare tokens when they are a single leaf; the
-# callbacks above convert them, but `cond`/`arith` always wrap, so this only concerns rules that
-# take `expr` directly through `ifelse` (handled) — kept for safety.
 
 _PARSER: Lark | None = None
 
@@ -1366,8 +1361,7 @@ def _first_word(stmt: Any) -> str:
 
 
 def _with(node: Any, **changes: Any) -> Any:
-    import dataclasses
-
+    """Return a copy of the frozen `node` with `changes`."""
     return dataclasses.replace(node, **changes)
 
 
