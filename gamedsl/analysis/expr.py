@@ -5,15 +5,20 @@ tokens — names, `NAME@SCENARIO`, numbers, `+ - * / ^ **`, parentheses, the bui
 `min max abs sqrt exp log` and `payoff(P)` — into a tree of tuples, which `evaluate` computes over
 numpy columns.  Nothing in the text is ever handed to Python, `sympify` or `parse_expr`.
 
-Grammar (loosest first; as in the language: unary minus binds looser than `^`, `^` is
-right-associative, so `-x^2` is `-(x^2)` and `2^3^2` is `2^9`):
+Grammar (loosest first, as in the language: `or`, `and`, `not`, comparisons (non-associative),
+`+ -`, `* /`, unary minus, `^` (right-associative), so `-x^2` is `-(x^2)` and `2^3^2` is `2^9`;
+a condition is 1 where it holds and 0 where not):
 
+    disj    := conj ("or" conj)*
+    conj    := neg ("and" neg)*
+    neg     := "not" neg | comp
+    comp    := sum [("<" | "<=" | ">" | ">=" | "==" | "!=") sum]
     sum     := product (("+" | "-") product)*
     product := unary (("*" | "/") unary)*
     unary   := "-" unary | "+" unary | power
     power   := atom (("^" | "**") unary)?
     atom    := NUMBER | NAME ["@" NAME] | FUNC "(" sum ("," sum)* ")"
-             | "payoff" "(" NAME ")" ["@" NAME] | "(" sum ")"
+             | "payoff" "(" NAME ")" ["@" NAME] | "(" disj ")"
 """
 
 from __future__ import annotations
@@ -38,12 +43,15 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., np.ndarray]]] = {
     "log": (1, 1, np.log),
 }
 
+COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+RESERVED = ("and", "or", "not")
+
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<op>\*\*|[-+*/^(),@])
+  | (?P<op>\*\*|<=|>=|==|!=|[-+*/^(),@<>])
 """,
     re.VERBOSE,
 )
@@ -130,6 +138,42 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise _error(self.text, self.peek()[2], "the expression is nested too deeply")
 
+    def disj(self) -> tuple:
+        self.enter()
+        left = self.conj()
+        while self.peek()[:2] == ("name", "or"):
+            self.take()
+            left = ("or", left, self.conj())
+        self.depth -= 1
+        return left
+
+    def conj(self) -> tuple:
+        left = self.neg()
+        while self.peek()[:2] == ("name", "and"):
+            self.take()
+            left = ("and", left, self.neg())
+        return left
+
+    def neg(self) -> tuple:
+        if self.peek()[:2] == ("name", "not"):
+            self.take()
+            self.enter()
+            out = ("not", self.neg())
+            self.depth -= 1
+            return out
+        return self.comp()
+
+    def comp(self) -> tuple:
+        left = self.sum()
+        kind, v, _ = self.peek()
+        if kind == "op" and v in COMPARISONS:
+            self.take()
+            left = (v, left, self.sum())
+            kind, v2, pos2 = self.peek()
+            if kind == "op" and v2 in COMPARISONS:
+                raise _error(self.text, pos2, "comparisons do not chain: use 'and'")
+        return left
+
     def sum(self) -> tuple:
         self.enter()
         left = self.product()
@@ -183,9 +227,11 @@ class _Parser:
         if kind == "number":
             return ("num", float(v))
         if kind == "op" and v == "(":
-            inner = self.sum()
+            inner = self.disj()
             self.expect(")")
             return inner
+        if kind == "name" and v in RESERVED:
+            raise _error(self.text, pos, f"'{v}' is a reserved word, not a column")
         if kind == "name":
             nxt = self.peek()
             if v == "payoff" and nxt[1] == "(":
@@ -201,10 +247,10 @@ class _Parser:
                 return ("col", col)
             if v in FUNCTIONS and nxt[1] == "(":
                 self.take()
-                args = [self.sum()]
+                args = [self.disj()]
                 while self.peek()[1] == ",":
                     self.take()
-                    args.append(self.sum())
+                    args.append(self.disj())
                 self.expect(")")
                 lo, hi, _fn = FUNCTIONS[v]
                 if not lo <= len(args) <= hi:
@@ -234,7 +280,7 @@ def parse(text: str) -> Expr:
             text[:MAX_LENGTH], MAX_LENGTH, f"the expression is longer than {MAX_LENGTH} characters"
         )
     p = _Parser(text)
-    tree = p.sum()
+    tree = p.disj()
     kind, v, pos = p.peek()
     if kind != "end":
         raise _error(text, pos, f"unexpected {_show(kind, v)}")
@@ -249,6 +295,9 @@ def _eval(node: tuple, lookup: Callable[[Column], np.ndarray]):
         return np.asarray(lookup(node[1]), dtype=float)
     if tag == "neg":
         return -_eval(node[1], lookup)
+    if tag == "not":
+        v = np.asarray(_eval(node[1], lookup), float)
+        return np.where(np.isnan(v), np.nan, (v == 0).astype(float))
     if tag == "call":
         fn = FUNCTIONS[node[1]][2]
         return fn(*[_eval(a, lookup) for a in node[2]])
@@ -263,6 +312,19 @@ def _eval(node: tuple, lookup: Callable[[Column], np.ndarray]):
         return np.divide(a, b)
     if tag == "^":
         return np.power(np.asarray(a, float), b)
+    if tag in COMPARISONS or tag in ("and", "or"):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        out = {
+            "<": np.less,
+            "<=": np.less_equal,
+            ">": np.greater,
+            ">=": np.greater_equal,
+            "==": np.equal,
+            "!=": np.not_equal,
+            "and": lambda x, y: (x != 0) & (y != 0),
+            "or": lambda x, y: (x != 0) | (y != 0),
+        }[tag](a, b).astype(float)
+        return np.where(np.isnan(a) | np.isnan(b), np.nan, out)
     raise AssertionError(tag)  # pragma: no cover - the parser makes no other node
 
 

@@ -34,6 +34,20 @@ def test_arithmetic_as_in_the_language(text, expected):
     assert _value(text, x=3.0) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("x < 1 < 2", "do not chain"), ("and", "reserved word"), ("x >", "expected a name")],
+)
+def test_bad_conditions(text, message):
+    with pytest.raises(SpecError, match=message):
+        parse(text)
+
+
+def test_conditions_are_nan_where_a_value_is():
+    e = parse("x > 1")
+    assert np.isnan(e.evaluate(lambda c: np.array([np.nan]))[0])
+
+
 def test_scenario_columns():
     e = parse("welfare - welfare@no_regulation + payoff(G)@strict")
     assert e.columns == (
