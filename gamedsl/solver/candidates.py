@@ -314,8 +314,9 @@ def kkt_profiles(
             raise Incomplete(f"cannot solve the first-order conditions: {exc}") from exc
         for s in sols:
             if any(x not in s for x in free):
-                # an underdetermined system: a continuum of solutions (handled numerically)
-                raise Incomplete("a continuum of solutions to the first-order conditions")
+                # a continuum of solutions: the payoffs are flat in some variable along this
+                # later branch; the branch is then not where an equilibrium is decided
+                continue
             if any(v.has(sympy.RootOf, sympy.CRootOf) for v in s.values()):
                 raise Incomplete("no closed-form root")
             prof = dict(fixed)

@@ -433,9 +433,11 @@ class StepPlan:
     def _snap(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Clip values that are within tolerance of a bound onto the bound."""
         lo_, hi_ = lo[:, None], hi[:, None]
+        tol_lo = FEAS_TOL * (1 + np.abs(np.where(np.isfinite(lo_), lo_, 0)))
+        tol_hi = FEAS_TOL * (1 + np.abs(np.where(np.isfinite(hi_), hi_, 0)))
         with np.errstate(invalid="ignore"):
-            x = np.where(np.isfinite(lo_) & (x < lo_), lo_, x)
-            x = np.where(np.isfinite(hi_) & (x > hi_), hi_, x)
+            x = np.where(np.isfinite(lo_) & (x < lo_) & (x >= lo_ - tol_lo), lo_, x)
+            x = np.where(np.isfinite(hi_) & (x > hi_) & (x <= hi_ + tol_hi), hi_, x)
         return x
 
     def _grid(self, lo: np.ndarray, hi: np.ndarray, points: int) -> np.ndarray:
@@ -641,9 +643,9 @@ class StepPlan:
             k = len(probe_cols) // 2
             grow = (pu[:, k:] > pu[:, :k] + 1e-9) & (pu[:, :k] > best[:, None] + TIE_TOL * (1 + np.abs(best[:, None])))
             unbounded = grow.any(axis=1) & chosen
-        sel = np.argmax(u, axis=1)
         tol = TIE_TOL * (1 + np.abs(best))
         tied = (u >= (best - tol)[:, None]) & np.isfinite(u)
+        sel = np.argmax(tied, axis=1)  # the first of the best: exact candidates come first
         ntied = tied.sum(axis=1)
         rules = ["unique"] * n
         downvals = {s: a.reshape(m_all, n).T for s, a in down.values.items()}
