@@ -56,6 +56,7 @@ class Solution:
     warnings: tuple[str, ...] = ()
     regime: str = ""
     conditions: Mapping[str, str] = field(default_factory=dict)
+    strategy_exprs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object of DESIGN.md §2 (infinite values become "inf"/"-inf")."""
