@@ -32,6 +32,7 @@ FEAS_TOL = 1e-9  # a value within FEAS_TOL*(1+|bound|) of a bound satisfies it
 GRID_POINTS = 161  # grid over a continuous domain when the history is small
 INNER_GRID_POINTS = 41  # grid when the step is solved numerically at many histories
 BISECTION_STEPS = 46
+MAX_SWITCHES_PER_CELL = 3
 GOLDEN_STEPS = 44
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
@@ -105,6 +106,8 @@ class StepPlan:
         self.payoff_exprs = [problem.payoffs[p] for p in self.all_players]
         self.candidates: list[dict[sympy.Symbol, sympy.Expr]] = []
         self.origins: list | None = None
+        self.partial: list | None = None  # exact candidates of an incomplete symbolic step
+        self.kkt_sufficient = False
         self._origin: dict = {}
         self.deviations: dict[str, list[dict[sympy.Symbol, sympy.Expr]]] = {}
         self.complete = False
@@ -189,6 +192,9 @@ class StepPlan:
             anywhere.update(bps)
             points += bps
         if self.next.switches is None:
+            # the stationary points are exact; the switching points will be found numerically
+            self.partial = [{**fixed, v.symbol: self._conditional(v, e)} for e in cands.unique(points + [
+                b for b in (v.lower, v.upper) if b is not None])]
             raise cands.Incomplete("the later stages' switching points are unknown")
         for s in self.next.switches:
             if s.has(x):
@@ -250,6 +256,11 @@ class StepPlan:
         self.origins = origins
         self.candidates = [{**fixed, **{v.symbol: self._conditional(v, p[v.symbol]) for v in active}}
                            for p in uniq]
+        # KKT is sufficient when every payoff is concave in the own variable along every later
+        # branch and the later game is smooth: then the feasible KKT profiles are the equilibria
+        self.kkt_sufficient = not discrete and self._smooth_after() and all(
+            _concave(u, v.symbol)
+            for v in continuous for u in self._branch_payoffs(v.player, given))
         # deviations: each player's own alternatives given the others
         for v in active:
             if v.discrete:
@@ -260,9 +271,10 @@ class StepPlan:
                 for u in self._branch_payoffs(v.player, given):
                     devs += cands.stationary_points(u, x)
                     devs += cands.breakpoints(u, x)
-                for s in self.next.switches:
-                    if s.has(x):
-                        devs += cands.real_roots(cands.replace(s, given), x)
+                if not self.kkt_sufficient:
+                    for s in self.next.switches:
+                        if s.has(x):
+                            devs += cands.real_roots(cands.replace(s, given), x)
                 devs += [b for b in (v.lower, v.upper) if b is not None]
             self.deviations[v.player] = [{v.symbol: self._conditional(v, d)} for d in cands.unique(devs)]
 
@@ -320,6 +332,17 @@ class StepPlan:
             return
         self._set_branches([self.branches[i] for i in seen], [self._branch_keys[i] for i in seen])
 
+    def _smooth_after(self) -> bool:
+        """Return True when no later step has discrete or conditional choices or pieces."""
+        for step in self.problem.steps[self.step.index + 1:]:
+            for v in step.vars:
+                if v.discrete or v.condition is not None:
+                    return False
+        for p in self.all_players:
+            if self.problem.payoffs[p].has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs):
+                return False
+        return True
+
     def _build_branches(self) -> None:
         """Compose this step's candidates with the later branches; collect switching exprs."""
         if self.next.branches is None:
@@ -373,6 +396,10 @@ class StepPlan:
             for a, b in pairs:
                 switches.append(us[a] - us[b])
         if len(self.deciders) > 1:
+            count = len(used) * sum(len(d) for d in self.deviations.values()) * len(self.next.branches)
+            if count + len(switches) > MAX_SWITCHES:
+                self.switches = None
+                return
             for c in [self.candidates[i] for i in used]:
                 for p, devs in self.deviations.items():
                     for d in devs:
@@ -485,7 +512,7 @@ class StepPlan:
 
     def _numeric_columns(self, env: dict, n: int, v: Var, lo: np.ndarray, hi: np.ndarray,
                          others: dict | None = None, light: bool = False,
-                         points: int | None = None) -> np.ndarray:
+                         points: int | None = None, refine: bool = True) -> np.ndarray:
         """Return numeric candidate values (n, K): grid best, switch points, refined maxima.
 
         `light` keeps only the best grid point (a safety net beside complete symbolic candidates).
@@ -501,25 +528,43 @@ class StepPlan:
         change = (code[:, 1:] != code[:, :-1]) & np.isfinite(X[:, 1:]) & np.isfinite(X[:, :-1])
         idx_i, idx_j = np.nonzero(change)
         if len(idx_i):
-            a = X[idx_i, idx_j].copy()
-            b = X[idx_i, idx_j + 1].copy()
+            # several switches may share a grid cell: after each bisection, bisect the rest of
+            # the cell again while its ends still differ
+            left_end = X[idx_i, idx_j].copy()
+            right_end = X[idx_i, idx_j + 1].copy()
+            c_right = code[idx_i, idx_j + 1].copy()
             ca = code[idx_i, idx_j].copy()
             sub_env = {s: np.asarray(arr, float)[idx_i] if np.ndim(arr) else arr for s, arr in env.items()}
             sub_others = {s: np.asarray(arr, float)[idx_i] for s, arr in (others or {}).items()}
             k = len(idx_i)
-            for _ in range(BISECTION_STEPS):
-                mid = (a + b) / 2
-                _, cm = self._objective(sub_env, k, v, mid[:, None], sub_others)
-                left = cm[:, 0] == ca
-                a = np.where(left, mid, a)
-                b = np.where(left, b, mid)
-            extra = np.full((n, 2 * int(np.max(np.bincount(idx_i, minlength=n)))), np.nan)
+            found = []
+            active = np.ones(k, bool)
+            a = left_end
+            for _round in range(MAX_SWITCHES_PER_CELL):
+                b = right_end.copy()
+                for _ in range(BISECTION_STEPS):
+                    mid = (a + b) / 2
+                    _, cm = self._objective(sub_env, k, v, mid[:, None], sub_others)
+                    left = cm[:, 0] == ca
+                    a = np.where(left, mid, a)
+                    b = np.where(left, b, mid)
+                found.append((np.where(active, a, np.nan), np.where(active, b, np.nan)))
+                _, cb = self._objective(sub_env, k, v, b[:, None], sub_others)
+                active &= (cb[:, 0] != c_right) & (b < right_end)
+                if not active.any():
+                    break
+                a, ca = b.copy(), cb[:, 0].copy()
+            per_point = np.bincount(idx_i, minlength=n)
+            extra = np.full((n, 2 * len(found) * int(np.max(per_point))), np.nan)
             fill = np.zeros(n, dtype=int)
-            for r, i in enumerate(idx_i):
-                extra[i, fill[i]] = a[r]
-                extra[i, fill[i] + 1] = b[r]
-                fill[i] += 2
+            for fa, fb in found:
+                for r, i in enumerate(idx_i):
+                    extra[i, fill[i]] = fa[r]
+                    extra[i, fill[i] + 1] = fb[r]
+                    fill[i] += 2
             cols.extend(extra.T)
+        if not refine:
+            return np.stack(cols, axis=1)
         # refine local maxima where the regime does not change
         interior = np.zeros_like(Uf, dtype=bool)
         interior[:, 1:-1] = (Uf[:, 1:-1] >= Uf[:, :-2]) & (Uf[:, 1:-1] >= Uf[:, 2:]) & \
@@ -596,9 +641,14 @@ class StepPlan:
             for k, col in enumerate(evaluate(exprs, env1, n)):
                 columns.append(col)
                 kinds.append(k)
+        elif self.partial:
+            for col in evaluate([c[x] for c in self.partial], env1, n):
+                columns.append(col)
+                kinds.append(-4)
         use_grid = (not v.discrete) and (not self.complete or not self.continuous_history)
         if use_grid and chosen.any():
-            numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete)
+            numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete,
+                                            refine=not self.partial)
             for col in numeric.T:
                 columns.append(col)
                 kinds.append(-1)
@@ -730,6 +780,14 @@ class StepPlan:
                 profiles[x] = np.where(chosen[x][:, None], profiles[x], other[:, None])
                 f = np.where(chosen[x][:, None], f, True)
             feasible &= f
+        # keep at each point only its feasible profiles (most KKT profiles are infeasible)
+        order = np.argsort(~feasible, axis=1, kind="stable")
+        m = max(int(feasible.sum(axis=1).max()), 1)
+        order = order[:, :m]
+        rows_ = np.arange(n)[:, None]
+        original = order
+        feasible = feasible[rows_, order]
+        profiles = {s: a[rows_, order] for s, a in profiles.items()}
         cols = dict(profiles)
         cols.update({s: np.repeat(a[:, None], m, axis=1) for s, a in fixed_vals.items()})
         down, pay, _ = self._play_columns(env, n, cols)
@@ -778,7 +836,8 @@ class StepPlan:
         values.update(fixed_vals)
         for s, a in downvals.items():
             values[s] = a[rows, sel]
-        own_code = (sel + 11) if not method_numeric else np.full(n, 5)
+        sel_original = original[rows, sel]
+        own_code = (sel_original + 11) if not method_numeric else np.full(n, 5)
         code = _combine(own_code, down.code.reshape(m, n).T[rows, sel])
         if record is not None:
             rec = StepRecord(self.step, "numeric" if method_numeric else self.method)
@@ -791,10 +850,10 @@ class StepPlan:
             rec.selected = equilibria_at0.index(sel[0]) if sel[0] in equilibria_at0 else 0
             rec.rule = rules[0]
             if not method_numeric:
-                rec.strategy = {v.symbol: self.candidates[sel[0]][v.symbol] for v in active}
+                rec.strategy = {v.symbol: self.candidates[sel_original[0]][v.symbol] for v in active}
             record.append(rec)
         dbranch = None if down.branch is None else down.branch.reshape(m, n).T[rows, sel]
-        branch = self._branch_of(sel, dbranch) if not method_numeric else np.full(n, -1, dtype=np.int64)
+        branch = self._branch_of(sel_original, dbranch) if not method_numeric else np.full(n, -1, dtype=np.int64)
         return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch)
 
     def _domain_rank(self, v: Var, value: float):
@@ -926,6 +985,14 @@ def _clusters(rows: list[np.ndarray]) -> list[int]:
         if not same:
             reps.append(k)
     return reps
+
+
+def _concave(u: sympy.Expr, x: sympy.Symbol) -> bool:
+    """Return True when u has a constant, non-positive second derivative in x."""
+    d2 = sympy.diff(u, x, 2)
+    if d2.free_symbols:
+        d2 = sympy.simplify(d2)
+    return bool(d2.is_number and d2.is_real and d2 <= 0)
 
 
 def _piecewise_in(u: sympy.Expr, vs: Sequence[Var]) -> bool:

@@ -15,7 +15,7 @@ from gamedsl.solution import Verification
 from gamedsl.solver.problem import Problem
 
 VERIFY_TOL = 1e-6  # a deviation gaining more than VERIFY_TOL*(1+|payoff|) fails verification
-VERIFY_GRID = 401
+VERIFY_GRID = 201
 
 
 def verify(problem: Problem, plans, path: dict) -> Verification:
