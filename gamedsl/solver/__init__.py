@@ -13,7 +13,7 @@ from typing import Mapping
 import numpy as np
 import sympy
 
-from gamedsl.errors import SolveError
+from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
 from gamedsl.solution import EquilibriumPath, Solution, StageReport, Verification
 from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET
@@ -26,12 +26,13 @@ __all__ = ["solve", "build_plans", "SolveError"]
 
 
 def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
-                numeric_only: bool = False) -> list:
+                numeric_only: bool = False, select: str = "pareto") -> list:
     """Return the step plans, first step first (each knows the plan of the step after it)."""
     plans: list = []
     nxt = Terminal()
     for step in reversed(problem.steps):
-        nxt = StepPlan(problem, step, nxt, budget, numeric_only=numeric_only)
+        nxt = StepPlan(problem, step, nxt, budget, numeric_only=numeric_only,
+                       select_mode="first" if select == "first" else "pareto")
         plans.append(nxt)
     return list(reversed(plans))
 
@@ -55,7 +56,9 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
             names = ", ".join(dict.fromkeys(p.step.name for p in failed))
             warnings.append(f"no closed form in the params for stage {names}; "
                             "those strategies are given at the param values")
-    plans = build_plans(problem, budget, numeric_only=numeric_only)
+    if select not in ("pareto", "first", "all"):
+        raise SpecError(f"--select must be pareto, first or all, not '{select}'")
+    plans = build_plans(problem, budget, numeric_only=numeric_only, select=select)
     for p in plans:
         if p.failure and "BudgetExceeded" in p.failure:
             warnings.append(f"stage '{p.step.name}': symbolic step ran past its time budget; "
@@ -198,9 +201,10 @@ def _solution(game: Game, problem: Problem, plans, records, path, verification, 
         if len(rec.equilibria) > 1:
             if rec.rule == "first":
                 alts = "; ".join(_fmt_profile(e) for e in rec.equilibria)
+                why = ("--select first" if select == "first" else
+                       "none is Pareto-dominant or preferred by the leaders")
                 warnings.append(f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria "
-                                f"({alts}); none is Pareto-dominant or preferred by the leaders: "
-                                "the first in domain order is carried")
+                                f"({alts}); {why}: the first in domain order is carried")
             else:
                 warnings.append(f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria; "
                                 f"the {'Pareto-dominant' if rec.rule == 'pareto' else 'leaders-preferred' if rec.rule == 'leaders' else 'selected'} one is carried")

@@ -90,8 +90,9 @@ class StepPlan:
     """How one step is played, given how every later step is played."""
 
     def __init__(self, problem: Problem, step: Step, next_plan, budget: float | None,
-                 numeric_only: bool = False):
+                 numeric_only: bool = False, select_mode: str = "pareto"):
         self.problem = problem
+        self.select_mode = select_mode
         self.step = step
         self.next = next_plan
         self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)
@@ -710,7 +711,7 @@ class StepPlan:
                 continue
             payoffs = {p: pay[p][:, i] for p in self.all_players}
             order = sorted(js, key=lambda j: (C[i, j] if not v.discrete else j, j)) if not v.discrete else js
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order)
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode)
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = np.isfinite(best)
@@ -828,7 +829,7 @@ class StepPlan:
             payoffs = {p: pay[p][:, i] for p in self.all_players}
             order = sorted(js, key=lambda j: tuple(
                 (self._domain_rank(v, stacked[i, j, k]) for k, v in enumerate(active))))
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order)
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode)
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = nash[rows, sel]

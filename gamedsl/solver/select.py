@@ -35,15 +35,19 @@ def select(
     all_players: Sequence[str],
     leader_groups: Sequence[Sequence[str]],
     order: Sequence[int],
+    mode: str = "pareto",
 ) -> Selected:
     """Return the candidate (an index into the payoff arrays) chosen by the selection rule.
 
     `payoffs[p][j]` is player p's payoff at candidate j; `leader_groups` lists the players of
-    the earlier stages, nearest first; `order` ranks candidates in domain order.
+    the earlier stages, nearest first; `order` ranks candidates in domain order.  `mode` "first" skips rules 1 and 2.
     """
     remaining = list(candidates)
     if len(remaining) == 1:
         return Selected(remaining[0], "unique")
+    if mode == "first":
+        rank = {j: r for r, j in enumerate(order)}
+        return Selected(min(remaining, key=lambda j: rank.get(j, len(rank))), "first")
     # 1. Pareto: drop candidates that another one weakly dominates (strictly for someone)
     undominated = [
         j for j in remaining
