@@ -563,6 +563,7 @@ class _Item:
     span: Span
     args: tuple[str, ...] = ()
     refs: set = field(default_factory=set)  # keys of items used directly
+    choices: list = field(default_factory=list)  # choice variables named directly
     type: str = NUM
     max_stage: tuple[int, str] = (-1, "")  # latest stage of a choice it depends on
     uses_payoff: bool = False
@@ -601,12 +602,13 @@ class _Checker:
         for player, d in payoffs.items():
             self.items[("payoff", player)] = _Item(("payoff", player), d.expr, d.name_span)
         for item in self.items.values():
-            item.refs = self._refs(item.expr, set(item.args))
+            item.refs = self._refs(item.expr, set(item.args), item.choices)
 
-    def _refs(self, expr: ast.Expr, local: set[str]) -> set:
-        """Return the keys of the items `expr` refers to (unknown names are skipped here)."""
+    def _refs(self, expr: ast.Expr, local: set[str], choices: list | None = None) -> set:
+        """Return the keys of the items `expr` refers to (unknown names are skipped here), and
+        add the choice variables it names to `choices`."""
         out: set = set()
-        _collect_refs(expr, local, self.kinds, out)
+        _collect_refs(expr, local, self.kinds, out, choices)
         return out
 
     def check_cycles(self) -> list[tuple[str, str]] | None:
@@ -816,8 +818,10 @@ class _Checker:
             # dependency summary: the latest stage of a choice used, and payoff use
             latest = (-1, "")
             uses_payoff = key[0] == "payoff" or any(r[0] == "payoff" for r in item.refs)
-            if self.stage_of:
-                latest = _latest_choice(item.expr, local, self.stage_of, latest)
+            for var in item.choices:
+                st = self.stage_of.get(var)
+                if st is not None and st[0] > latest[0]:
+                    latest = (st[0], var)
             for r in item.refs:
                 dep = self.items.get(r)
                 if dep is None:
@@ -871,14 +875,19 @@ class _Checker:
         return 1 + extra + max(self._inline_depth(k, local, flat) for k in kids)
 
 
-def _collect_refs(e: ast.Expr, local: set[str], kinds: Mapping[str, str], out: set) -> None:
-    """Add to `out` the keys of the lets, reports, defs and payoffs that `e` refers to."""
+def _collect_refs(
+    e: ast.Expr, local: set[str], kinds: Mapping[str, str], out: set, choices: list | None
+) -> None:
+    """Add to `out` the keys of the lets, reports, defs and payoffs that `e` refers to, and to
+    `choices` (when given) the choice variables it names."""
     t = type(e)
     if t is ast.Name:
         if e.name not in local:
             k = kinds.get(e.name)
             if k == "let" or k == "report":
                 out.add((k, e.name))
+            elif k == "choice" and choices is not None:
+                choices.append(e.name)
         return
     if t is ast.Number or t is ast.Inf:
         return
@@ -889,25 +898,7 @@ def _collect_refs(e: ast.Expr, local: set[str], kinds: Mapping[str, str], out: s
         out.add(("payoff", e.player))
         return
     for child in ast.children(e):
-        _collect_refs(child, local, kinds, out)
-
-
-def _latest_choice(
-    e: ast.Expr, local: set[str], stage_of: Mapping[str, tuple[int, str]], latest: tuple[int, str]
-) -> tuple[int, str]:
-    """Return the latest (stage index, var) among `latest` and the choices `e` names."""
-    t = type(e)
-    if t is ast.Name:
-        if e.name not in local:
-            st = stage_of.get(e.name)
-            if st is not None and st[0] > latest[0]:
-                return (st[0], e.name)
-        return latest
-    if t is ast.Number or t is ast.Inf or t is ast.PayoffRef:
-        return latest
-    for child in ast.children(e):
-        latest = _latest_choice(child, local, stage_of, latest)
-    return latest
+        _collect_refs(child, local, kinds, out, choices)
 
 
 def _type_message(got: str, want: str) -> tuple[str, str]:
