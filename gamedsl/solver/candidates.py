@@ -149,6 +149,12 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
             for piece in pieces:
                 out.extend(real_roots(piece, x))
             return unique(out)
+    # linear in x (common for switching conditions): root = -f(0)/f' without simplification
+    slope = sympy.diff(expr, x)
+    if not slope.has(x):
+        if slope == 0:
+            return []
+        return [-cands_replace_zero(expr, x) / slope]
     e = sympy.together(expr)
     num, _den = sympy.fraction(e)
     if not num.has(x):
@@ -174,6 +180,11 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+def cands_replace_zero(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """Return expr at x = 0."""
+    return replace(expr, {x: sympy.Integer(0)})
 
 
 def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:

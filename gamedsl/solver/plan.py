@@ -36,6 +36,7 @@ MAX_SWITCHES_PER_CELL = 3
 GOLDEN_STEPS = 44
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
+MAX_PIECE_COMBOS = 32
 PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
 PRUNE_SAMPLES = 256
 BR_ITERATIONS = 200
@@ -115,6 +116,7 @@ class StepPlan:
         self.branches: list[dict] | None = None
         self._branch_keys: list = []
         self._branch_index: dict = {}
+        self._branch_table = None
         self.switches: list[sympy.Expr] | None = None
         self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
                                 if v.is_finite is not False] or [0.0])
@@ -232,15 +234,18 @@ class StepPlan:
             for bi, b in enumerate(self.next.branches):
                 us = [cands.replace(cands.replace(self.problem.payoffs[v.player], b), {**given, **dvals})
                       for v in continuous]
-                if any(u.has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs) and
-                       any(u.has(w.symbol) for w in continuous) and _piecewise_in(u, continuous)
-                       for u in us):
-                    raise cands.Incomplete("piecewise payoffs in a simultaneous stage")
-                for prof in cands.kkt_profiles(us, [v.symbol for v in continuous],
-                                               [v.lower for v in continuous],
-                                               [v.upper for v in continuous]):
-                    profiles.append({**dvals, **prof})
-                    prof_origin.setdefault(len(profiles) - 1, set()).add(bi)
+                # piecewise payoffs: KKT on every combination of smooth pieces (profiles are
+                # Nash-checked against each player's deviations, so extra ones are harmless)
+                piece_sets = [cands.smooth_pieces(u) if _piecewise_in(u, continuous) else [u] for u in us]
+                combos = list(itertools.islice(itertools.product(*piece_sets), MAX_PIECE_COMBOS + 1))
+                if len(combos) > MAX_PIECE_COMBOS:
+                    raise cands.Incomplete("too many pieces in a simultaneous stage")
+                for combo in combos:
+                    for prof in cands.kkt_profiles(list(combo), [v.symbol for v in continuous],
+                                                   [v.lower for v in continuous],
+                                                   [v.upper for v in continuous]):
+                        profiles.append({**dvals, **prof})
+                        prof_origin.setdefault(len(profiles) - 1, set()).add(bi)
         uniq = []
         seen: dict = {}
         origins: list = []
@@ -283,15 +288,27 @@ class StepPlan:
         self.branches = branches
         self._branch_keys = keys
         self._branch_index = {k: i for i, k in enumerate(keys)}
+        self._branch_table = None
 
     def _branch_of(self, cand: np.ndarray, down_branch: np.ndarray | None) -> np.ndarray:
         """Return the index of branch (candidate, later branch) per point (-1 when not listed)."""
         n = len(cand)
         if self.branches is None or down_branch is None:
             return np.full(n, -1, dtype=np.int64)
-        index = self._branch_index
-        return np.array([index.get((int(c), int(b)), -1) for c, b in zip(cand, down_branch)],
-                        dtype=np.int64)
+        table = self._branch_table
+        if table is None:
+            nc = max([k[0] for k in self._branch_keys] + [0]) + 1
+            nb = max([k[1] for k in self._branch_keys] + [0]) + 1
+            table = np.full((nc, nb), -1, dtype=np.int64)
+            for i, (c, b) in enumerate(self._branch_keys):
+                table[c, b] = i
+            self._branch_table = table
+        c = np.asarray(cand, dtype=np.int64)
+        b = np.asarray(down_branch, dtype=np.int64)
+        ok = (c >= 0) & (c < table.shape[0]) & (b >= 0) & (b < table.shape[1])
+        out = np.full(n, -1, dtype=np.int64)
+        out[ok] = table[c[ok], b[ok]]
+        return out
 
     def _sample_histories(self, n: int) -> dict:
         """Return n random histories: every earlier choice drawn from its domain."""
@@ -646,7 +663,8 @@ class StepPlan:
             for col in evaluate([c[x] for c in self.partial], env1, n):
                 columns.append(col)
                 kinds.append(-4)
-        use_grid = (not v.discrete) and (not self.complete or not self.continuous_history)
+        # with complete exact candidates the grid is only a safety net, kept for small batches
+        use_grid = (not v.discrete) and (not self.complete or (not self.continuous_history and n <= 64))
         if use_grid and chosen.any():
             numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete,
                                             refine=not self.partial)
@@ -667,6 +685,10 @@ class StepPlan:
             other = evaluate([v.otherwise], env1, n)[0]
             C = np.where(chosen[:, None], C, other[:, None])
             feasible = np.where(chosen[:, None], feasible, True)
+        # keep at each point its distinct feasible candidates only (first of equal values wins:
+        # exact candidates come first), so the later steps are played as few times as possible
+        kinds_full = np.array(kinds + [-9] * (C.shape[1] - len(kinds)))
+        C, feasible, kinds_pt = _compact(C, feasible, kinds_full)
         # probes for unboundedness
         probe_cols = []
         if not v.discrete and (v.upper is None or v.lower is None):
@@ -720,8 +742,8 @@ class StepPlan:
         values.update(fixed_vals)
         for s, a in downvals.items():
             values[s] = a[rows, sel]
-        kinds_arr = np.array(kinds + [-9] * (m - len(kinds)))
-        own_code = np.where(chosen, kinds_arr[sel] + 7, 0)
+        kind_sel = kinds_pt[rows, sel]
+        own_code = np.where(chosen, kind_sel + 7, 0)
         dcode = down.code.reshape(m_all, n).T[rows, sel]
         code = _combine(own_code, dcode)
         dunb = down.unbounded.reshape(m_all, n).T[rows, sel]
@@ -735,10 +757,9 @@ class StepPlan:
                     rec.equilibria_payoffs.append({p: float(pay[p][j, 0]) for p in self.all_players})
                 rec.selected = js.index(sel[0]) if sel[0] in js else 0
                 rec.rule = rules[0]
-                if kinds[sel[0]] >= 0:
-                    rec.strategy = {x: self.candidates[kinds[sel[0]]][x]}
+                if kind_sel[0] >= 0:
+                    rec.strategy = {x: self.candidates[kind_sel[0]][x]}
             record.append(rec)
-        kind_sel = kinds_arr[sel]
         dbranch = None if down.branch is None else down.branch.reshape(m_all, n).T[rows, sel]
         branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
         branch = np.where(kind_sel >= 0, branch, -1)
@@ -954,6 +975,26 @@ class StepPlan:
 
 
 SAME_TOL = 1e-5  # profiles whose values all agree within SAME_TOL*(1+|v|) are one equilibrium
+
+
+def _compact(C: np.ndarray, feasible: np.ndarray, kinds: np.ndarray):
+    """Return (C, feasible, kinds) with each row's distinct feasible candidates first, in their
+    original order, and the columns no row needs dropped."""
+    n, m = C.shape
+    rows = np.arange(n)[:, None]
+    order = np.argsort(np.where(feasible, C, np.inf), axis=1, kind="stable")
+    sorted_c = C[rows, order]
+    same = np.zeros_like(feasible)
+    with np.errstate(invalid="ignore"):
+        same[:, 1:] = np.abs(sorted_c[:, 1:] - sorted_c[:, :-1]) <= 1e-12 * (1 + np.abs(sorted_c[:, :-1]))
+    dup_sorted = same & feasible[rows, order]
+    dup = np.zeros_like(feasible)
+    dup[rows, order] = dup_sorted
+    keep = feasible & ~dup
+    order2 = np.argsort(~keep, axis=1, kind="stable")
+    width = max(int(keep.sum(axis=1).max()), 1)
+    order2 = order2[:, :width]
+    return C[rows, order2], keep[rows, order2], np.broadcast_to(kinds, (n, m))[rows, order2]
 
 
 def _all_same(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

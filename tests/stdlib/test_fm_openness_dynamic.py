@@ -18,6 +18,11 @@ import pytest
 
 import gamedsl
 
+# The engine currently needs more than ten minutes per solve of this model (its second stage is
+# searched numerically over a nested numeric play; see docs/solver.md, Limits), so every test here
+# runs only with `pytest -m slow` until the solver is faster.
+pytestmark = pytest.mark.slow
+
 MODEL = "stdlib:fm_openness_dynamic"
 
 NUM_TOL = 1e-4  # engine error allowed on top of the card's rounding
