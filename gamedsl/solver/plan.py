@@ -899,14 +899,13 @@ class StepPlan:
         lo, hi = bounds
         if self.complete and v.player in self.deviations:
             exprs = [d[x] for d in self.deviations[v.player]]
-            devs = []
-            for j in range(m):
-                envj = dict(env)
-                for s, a in profiles.items():
-                    if s != x:
-                        envj[s] = a[:, j]
-                devs.append(np.stack(evaluate(exprs, envj, n), axis=1))  # (n, D)
-            D = np.stack(devs, axis=1)  # (n, m, D)
+            # all profiles at once: point i of profile j is row j*n + i
+            big = {s: np.tile(np.asarray(a, float), m) for s, a in env.items()}
+            for s, a in profiles.items():
+                if s != x:
+                    big[s] = a.T.reshape(-1)
+            flat = np.stack(evaluate(exprs, big, n * m), axis=1)  # (m*n, D)
+            D = flat.reshape(m, n, -1).transpose(1, 0, 2)  # (n, m, D)
         else:
             # numeric: a grid over the own domain (or the own finite set)
             if v.discrete:
