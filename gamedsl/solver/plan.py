@@ -985,7 +985,8 @@ def _compact(C: np.ndarray, feasible: np.ndarray, kinds: np.ndarray):
     sorted_c = C[rows, order]
     same = np.zeros_like(feasible)
     with np.errstate(invalid="ignore"):
-        same[:, 1:] = np.abs(sorted_c[:, 1:] - sorted_c[:, :-1]) <= 1e-12 * (1 + np.abs(sorted_c[:, :-1]))
+        # exact equality: the two ends of a bisection are distinct points on either side of a switch
+        same[:, 1:] = sorted_c[:, 1:] == sorted_c[:, :-1]
     dup_sorted = same & feasible[rows, order]
     dup = np.zeros_like(feasible)
     dup[rows, order] = dup_sorted
