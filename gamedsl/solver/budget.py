@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-DEFAULT_STAGE_BUDGET = 4.0  # seconds of symbolic work per stage before falling back to numeric
+DEFAULT_STAGE_BUDGET = 15.0  # seconds of symbolic work per stage before falling back to numeric
 
 
 class BudgetExceeded(Exception):
