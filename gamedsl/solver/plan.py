@@ -37,6 +37,7 @@ GOLDEN_STEPS = 44
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
 MAX_PIECE_COMBOS = 32
+DISCRETE_HISTORY_BUDGET = 3.0  # seconds, for steps whose history has no continuous choice
 PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
 PRUNE_SAMPLES = 256
 BR_ITERATIONS = 200
@@ -121,6 +122,9 @@ class StepPlan:
         self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
                                 if v.is_finite is not False] or [0.0])
         self.failure: str | None = None
+        if budget and not problem.symbolic and not self.continuous_history:
+            # the numeric search is complete and cheap here: do not wait long for sympy
+            budget = min(budget, DISCRETE_HISTORY_BUDGET)
         if not numeric_only:
             try:
                 with time_budget(budget):
