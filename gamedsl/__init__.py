@@ -12,5 +12,5 @@ from __future__ import annotations
 from gamedsl.api import Model, load
 from gamedsl.errors import SolveError, SpecError
 
-__all__ = ["Model", "load", "SpecError", "SolveError"]
+__all__ = ["Model", "SolveError", "SpecError", "load"]
 __version__ = "0.1.0"

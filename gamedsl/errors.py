@@ -7,8 +7,8 @@ no equilibrium that could be found or certified.  Both carry a `Span` so the CLI
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 EXIT_OK = 0
 EXIT_SPEC = 2

@@ -9,9 +9,9 @@ symbols and choice symbols.  `[C]` is `Piecewise((1, C), (0, True))`, `if C then
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import sympy
 

@@ -8,21 +8,21 @@ the first stage, verifies the result by a search over every player's deviations,
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import sympy
 
 from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
-from gamedsl.solution import EquilibriumPath, Solution, StageReport, Verification
+from gamedsl.solution import EquilibriumPath, Solution, StageReport
 from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET
 from gamedsl.solver.evaluate import evaluate
-from gamedsl.solver.plan import FEAS_TOL, StepPlan, StepRecord, Terminal
+from gamedsl.solver.plan import StepPlan, StepRecord, Terminal
 from gamedsl.solver.problem import Problem, build_problem
 from gamedsl.solver.verify import verify
 
-__all__ = ["solve", "build_plans", "SolveError"]
+__all__ = ["SolveError", "build_plans", "solve"]
 
 
 def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,

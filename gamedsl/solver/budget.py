@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 DEFAULT_STAGE_BUDGET = 15.0  # seconds of symbolic work per stage before falling back to numeric
 
@@ -15,7 +15,7 @@ class BudgetExceeded(Exception):
     """The symbolic step ran out of time."""
 
 
-def _handler(signum, frame):  # noqa: ARG001
+def _handler(signum, frame):
     raise BudgetExceeded()
 
 

@@ -11,7 +11,7 @@ the set only has to contain the maximiser.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import sympy
 from sympy.core.relational import Relational
@@ -205,8 +205,6 @@ def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | No
         return [sympy.cancel(-coeffs[1] / coeffs[0])]
     if deg == 2:
         a, b, c = coeffs
-        if a.free_symbols and not (b.free_symbols or c.free_symbols) and False:
-            return None
         disc = sympy.expand(b**2 - 4 * a * c)
         if disc.is_number and disc < 0:
             return []

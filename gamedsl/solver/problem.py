@@ -9,9 +9,10 @@ like stages but reports under the original stage name.
 from __future__ import annotations
 
 import difflib
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping
 
 import sympy
 
@@ -95,7 +96,7 @@ class Problem:
         return tuple(out)
 
 
-def exact(x: float | int | str | sympy.Expr) -> sympy.Expr:
+def exact(x: float | str | sympy.Expr) -> sympy.Expr:
     """Return an exact sympy number for a value given on the command line or in the API."""
     if isinstance(x, sympy.Basic):
         return x
@@ -108,7 +109,7 @@ def exact(x: float | int | str | sympy.Expr) -> sympy.Expr:
         return sympy.oo
     if f == float("-inf"):
         return -sympy.oo
-    if f != f:
+    if math.isnan(f):
         raise SpecError("a param value is not a number (nan)")
     frac = Fraction(repr(f)).limit_denominator(10**12) if abs(f) < 1e12 else Fraction(f)
     if float(frac) != f:
