@@ -102,7 +102,7 @@ def _check_outcome(problem: Problem, plans, outcome, path) -> None:
                 later_ok = plan.next.play({**env, **own_vals}, 1).ok[0] if own_vals else True
                 if later_ok:
                     span = plan.step.vars[0].choice.span if plan.step.vars else None
-                    kind = "pure-strategy " if any(len(plan.deciders) > 1 for _ in [0]) else ""
+                    kind = "pure-strategy " if len(plan.deciders) > 1 else ""
                     raise SolveError(
                         f"stage '{plan.step.name}' has no {kind}equilibrium at these param values",
                         span,
