@@ -221,7 +221,13 @@ def _play_points(task: tuple) -> dict[str, np.ndarray]:
     game = plans[0].problem.game
     n = len(next(iter(params.values())))
     env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
-    outcome = plans[0].play(env, n)
+    for p in plans:
+        p.probe = True  # unbounded payoffs are flagged per point
+    try:
+        outcome = plans[0].play(env, n)
+    finally:
+        for p in plans:
+            p.probe = False
     full = dict(env)
     full.update(outcome.values)
     out: dict[str, np.ndarray] = {}

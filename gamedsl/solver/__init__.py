@@ -63,11 +63,16 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
         if p.failure and "BudgetExceeded" in p.failure:
             warnings.append(f"stage '{p.step.name}': symbolic step ran past its time budget; "
                             "solved numerically")
-    first: list[StepRecord] = []
-    outcome = plans[0].play({}, 1, record=first)
-    path = {s: float(a[0]) for s, a in outcome.values.items()}
-    _check_outcome(problem, plans, outcome, path)
-    records = first + _records(problem, plans[1:], path)
+    # exact candidates first; the numeric safety net only when verification finds a gain
+    records, path = _play_path(problem, plans)
+    verification = verify(problem, plans, path)
+    if not verification.ok and any(p.complete for p in plans):
+        for p in plans:
+            p.safety_net = True
+        records2, path2 = _play_path(problem, plans)
+        verification2 = verify(problem, plans, path2)
+        if verification2.ok or verification2.max_gain < verification.max_gain:
+            records, path, verification = records2, path2, verification2
     if symbolic and sym_problem is not None:
         sym_first: list[StepRecord] = []
         env0 = {sym_problem.game.params[n].symbol: np.array([float(v)]) for n, v in sym_problem.values.items()}
@@ -76,7 +81,6 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
         for rec, srec in zip(records, sym_records):
             if srec.strategy and srec.method == "symbolic":
                 rec.strategy = srec.strategy
-    verification = verify(problem, plans, path)
     if not verification.ok:
         msg = (f"verification found a profitable deviation ({verification.worst}, gain "
                f"{verification.max_gain:.3g}): the equilibrium may be wrong")
@@ -86,11 +90,31 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
     return _solution(game, problem, plans, records, path, verification, warnings, select)
 
 
+def _play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
+    """Play the game from the first step; return the records of every step and the path.
+
+    The probes for unbounded payoffs run once per step, at the path history (a payoff unbounded
+    at some other history cannot change the path: every step keeps its best bounded candidate).
+    """
+    first: list[StepRecord] = []
+    plans[0].probe = True
+    try:
+        outcome = plans[0].play({}, 1, record=first)
+    finally:
+        plans[0].probe = False
+    path = {s: float(a[0]) for s, a in outcome.values.items()}
+    culprit = plans[0] if bool(outcome.unbounded[0]) else None
+    rest: list[StepRecord] = []
+    if culprit is None and bool(outcome.ok[0]) and all(np.isfinite(v) for v in path.values()):
+        rest, culprit = _records(problem, plans[1:], path, probe=True)
+    if culprit is not None:
+        raise SolveError(*_unbounded_culprit(culprit, path), "unbounded")
+    _check_outcome(problem, plans, outcome, path)
+    return first + rest, path
+
+
 def _check_outcome(problem: Problem, plans, outcome, path) -> None:
-    """Raise SolveError when the play has no equilibrium or an unbounded payoff."""
-    if bool(outcome.unbounded[0]):
-        culprit = _unbounded_culprit(problem, plans, path)
-        raise SolveError(culprit[0], culprit[1], culprit[2], "unbounded")
+    """Raise SolveError when the play has no equilibrium."""
     if not bool(outcome.ok[0]) or any(not np.isfinite(v) for v in path.values()):
         # find the first step on the path without an equilibrium
         env: dict = {}
@@ -115,20 +139,28 @@ def _check_outcome(problem: Problem, plans, outcome, path) -> None:
         raise SolveError("no equilibrium could be found", None, None, "no_equilibrium")
 
 
-def _unbounded_culprit(problem: Problem, plans, path):
-    for plan in plans:
-        for v in plan.step.vars:
-            if v.fixed is None and not v.discrete and (v.upper is None or v.lower is None):
-                direction = "above" if v.upper is None else "below"
-                return (f"payoff of {v.player} is unbounded above in {v.name}: add an "
-                        f"{'upper' if direction == 'above' else 'lower'} bound or a convex cost",
-                        v.choice.span, None)
+def _unbounded_culprit(plan, path):
+    """Return (message, span, hint) for the step whose payoff grew without bound on the path."""
+    for v in plan.step.vars:
+        if v.fixed is None and not v.discrete and (v.upper is None or v.lower is None):
+            if v.upper is None and v.lower is None:
+                what, fix = "unbounded", "bounds"
+            elif v.upper is None:
+                what, fix = "unbounded above", "an upper bound"
+            else:
+                what, fix = "unbounded below", "a lower bound"
+            return (f"payoff of {v.player} is {what} in {v.name}: add {fix} or a convex cost",
+                    v.choice.span, None)
     return ("a payoff is unbounded", None, None)
 
 
-def _records(problem: Problem, plans, path, env_params: bool = False) -> list[StepRecord]:
-    """Return what happened at every step on the path (one play per step at the path history)."""
+def _records(problem: Problem, plans, path, env_params: bool = False, probe: bool = False):
+    """Return what happened at every step on the path (one play per step at the path history).
+
+    With `probe`, return (records, the first plan whose payoff is unbounded at the path or None).
+    """
     records: list[StepRecord] = []
+    culprit = None
     env: dict = {}
     if env_params:
         env = {problem.game.params[n].symbol: np.array([float(v)]) for n, v in problem.values.items()}
@@ -137,11 +169,17 @@ def _records(problem: Problem, plans, path, env_params: bool = False) -> list[St
             if s not in env:
                 env[s] = np.array([path[s]])
         rec: list[StepRecord] = []
-        plan.play(env, 1, record=rec)
+        before, plan.probe = plan.probe, probe
+        try:
+            out = plan.play(env, 1, record=rec)
+        finally:
+            plan.probe = before
+        if probe and culprit is None and bool(out.unbounded[0]):
+            culprit = plan
         records.append(rec[0])
         for v in plan.step.vars:
             env[v.symbol] = np.array([path[v.symbol]])
-    return records
+    return (records, culprit) if probe else records
 
 
 def _value(v, x: float):

@@ -34,15 +34,23 @@ INNER_GRID_POINTS = 41  # grid when the step is solved numerically at many histo
 BISECTION_STEPS = 46
 MAX_SWITCHES_PER_CELL = 3
 GOLDEN_STEPS = 44
+ZOOM_POINTS = 33  # grid zoom (small batches): each level shrinks the interval 16-fold
+ZOOM_LEVELS = 9
+ZOOM_MAX_ROWS = 1024
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
 MAX_PIECE_COMBOS = 32
 DISCRETE_HISTORY_BUDGET = 3.0  # seconds, for steps whose history has no continuous choice
 PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
 PRUNE_SAMPLES = 256
+PRUNE_SECTIONS = 7  # points per segment and iteration between samples of different regimes
+PRUNE_ITERATIONS = 7  # each shrinks the segment 8-fold: 7 locate a boundary to 5e-7 of it
+PRUNE_ROUNDS = 3  # boundaries looked for between two such samples
 BR_ITERATIONS = 200
 BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
+DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
+DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
 _HASH_MOD = (1 << 61) - 1
 
 
@@ -64,7 +72,6 @@ class StepRecord:
     step: Step
     method: str
     equilibria: list[dict[sympy.Symbol, float]] = field(default_factory=list)
-    equilibria_payoffs: list[dict[str, float]] = field(default_factory=list)
     selected: int = 0
     rule: str = "unique"
     strategy: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
@@ -79,9 +86,60 @@ class Terminal:
     switches: list[sympy.Expr] = []
     complete = True
 
+    relevant: frozenset = frozenset()
+
     def play(self, env, n, record=None) -> Outcome:
         return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool),
                        np.zeros(n, dtype=np.int64))
+
+
+_OPAQUE = (sympy.Piecewise, Relational, sympy.Min, sympy.Max, sympy.Abs, sympy.Function,
+           sympy.logic.boolalg.BooleanFunction)
+
+
+def relevant_symbols(problem: Problem, steps: Sequence[Step]) -> frozenset:
+    """Return the symbols outside `steps` that can change how `steps` are played.
+
+    A symbol is irrelevant when it enters no bound, condition or fixed value of these steps and
+    every payoff only through a term that none of their variables touches (d payoff / d symbol
+    free of them): then it shifts every alternative's payoff by the same amount and no choice,
+    comparison or tie depends on it.  Symbols inside a piece, a min/max or a function are kept.
+    """
+    own = {v.symbol for s in steps for v in s.vars}
+    out: set = set()
+    for s in steps:
+        for v in s.vars:
+            for e in (v.lower, v.upper, v.condition, v.otherwise, v.fixed, *(v.elements or ())):
+                if e is not None:
+                    out |= e.free_symbols
+    for u in problem.payoffs.values():
+        outside = u.free_symbols - own - out
+        if not outside or not (u.free_symbols & own):
+            continue
+        opaque: set = set()
+        for node in sympy.preorder_traversal(u):
+            if isinstance(node, _OPAQUE):
+                opaque |= node.free_symbols
+        for sym in outside:
+            if sym in opaque or sympy.diff(u, sym).free_symbols & own:
+                out.add(sym)
+    return frozenset(out - own)
+
+
+def _moving_part(u: sympy.Expr, later: set) -> sympy.Expr:
+    """Return u without its additive terms that contain none of the `later` variables."""
+    if not isinstance(u, sympy.Add):
+        return u
+    kept = [t for t in u.args if t.free_symbols & later]
+    return sympy.Add(*kept) if len(kept) < len(u.args) else u
+
+
+def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (index of the first of each distinct row, inverse map) of a float matrix."""
+    k = np.ascontiguousarray(keys + 0.0)  # -0.0 and 0.0 alike
+    view = k.view(np.dtype((np.void, k.dtype.itemsize * k.shape[1]))).ravel()
+    _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
 
 
 def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -100,13 +158,17 @@ class StepPlan:
         self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)
         earlier = [v for s in problem.steps[: step.index] for v in s.vars]
         self.history = tuple(v.symbol for v in earlier)
+        self._var_of = {v.symbol: v for v in earlier}
         self.continuous_history = any(not v.discrete for v in earlier)
         self.deciders = step.players
         self.player_of = {v.symbol: v.player for v in step.vars}
         self.all_players = tuple(problem.decision_players)
         stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
         self.leader_groups = [g for g in reversed(stage_players)]
-        self.payoff_exprs = [problem.payoffs[p] for p in self.all_players]
+        later = {v.symbol for st in problem.steps[step.index:] for v in st.vars}
+        # payoffs without the terms no choice from here on touches: they are sunk, shift every
+        # alternative alike, and would only widen the relative tie tolerance
+        self.payoff_exprs = [_moving_part(problem.payoffs[p], later) for p in self.all_players]
         self.candidates: list[dict[sympy.Symbol, sympy.Expr]] = []
         self.origins: list | None = None
         self.partial: list | None = None  # exact candidates of an incomplete symbolic step
@@ -119,9 +181,16 @@ class StepPlan:
         self._branch_index: dict = {}
         self._branch_table = None
         self.switches: list[sympy.Expr] | None = None
+        self.relevant = relevant_symbols(problem, problem.steps[step.index:])
         self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
                                 if v.is_finite is not False] or [0.0])
         self.failure: str | None = None
+        # a grid beside complete exact candidates at small discrete histories: solve() turns it
+        # on when verification of the exact play finds a gain
+        self.safety_net = False
+        # probes far out in an unbounded domain flag an unbounded payoff: solve() probes each
+        # step once, at the path; the sweep's vectorised play probes at every point
+        self.probe = False
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
@@ -349,10 +418,78 @@ class StepPlan:
         every earlier step down and hides its switching points)."""
         env = self._sample_histories(PRUNE_SAMPLES)
         out = self.play(env, PRUNE_SAMPLES)
-        seen = sorted({int(b) for b in out.branch[out.ok] if b >= 0})
+        seen = {int(b) for b in out.branch[out.ok] if b >= 0}
+        seen |= self._branches_between(env, out)
+        seen = sorted(seen)
         if not seen:
             return
         self._set_branches([self.branches[i] for i in seen], [self._branch_keys[i] for i in seen])
+
+    def _branches_between(self, env: dict, out: Outcome) -> set:
+        """Return the branches played between neighbouring samples whose branches differ.
+
+        A regime narrower than the sample spacing, sandwiched between two sampled ones, is found
+        by searching the segment between the two samples (PRUNE_SECTIONS points per iteration, up
+        to PRUNE_ROUNDS boundaries each): every search ends next to a boundary, with a point of
+        each adjacent regime played.
+        """
+        continuous = [s for s in self.history if s in env and not self._discrete_symbol(s)]
+        if not continuous:
+            return set()
+        discrete = [s for s in self.history if s in env and self._discrete_symbol(s)]
+        n = len(out.branch)
+        order = np.lexsort([env[s] for s in reversed(continuous)] + [env[s] for s in reversed(discrete)])
+        i, j = order[:-1], order[1:]
+        same_slice = np.ones(len(i), bool)
+        for s in discrete:
+            same_slice &= env[s][i] == env[s][j]
+        br = np.where(out.ok, out.branch, -1)
+        pick = same_slice & (br[i] != br[j])
+        i, j = i[pick], j[pick]
+        if not len(i) or n == 0:
+            return set()
+        seen: set = set()
+        a = np.zeros(len(i))
+        b = np.ones(len(i))
+        br_a, br_b = br[i].copy(), br[j].copy()
+        end_b = br_b.copy()
+
+        def at(t: np.ndarray) -> np.ndarray:
+            reps = len(t) // len(i)
+            ii, jj = np.tile(i, reps), np.tile(j, reps)
+            point = {s: env[s][ii] + t * (env[s][jj] - env[s][ii]) if s in continuous else env[s][ii]
+                     for s in env}
+            o = self.play(point, len(t))
+            got = np.where(o.ok, o.branch, -1)
+            seen.update(int(x) for x in got if x >= 0)
+            return got
+
+        active = np.ones(len(i), bool)
+        k = PRUNE_SECTIONS
+        frac = np.arange(1, k + 1) / (k + 1)
+        rows = np.arange(len(i))
+        for _round in range(PRUNE_ROUNDS):
+            lo, hi, blo = a.copy(), np.ones(len(i)), br_a.copy()
+            for _ in range(PRUNE_ITERATIONS):
+                # k interior points per segment, one play for all; keep the first cell whose
+                # right end is in another regime than its left end
+                t = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
+                bt = at(t.T.reshape(-1)).reshape(k, len(i)).T
+                differs = bt != blo[:, None]
+                first = np.where(differs.any(axis=1), np.argmax(differs, axis=1), k)
+                new_lo = np.where(first > 0, t[rows, np.maximum(first - 1, 0)], lo)
+                new_hi = np.where(first < k, t[rows, np.minimum(first, k - 1)], hi)
+                lo, hi = new_lo, new_hi
+            bh = at(hi)
+            active &= (bh != end_b) & (hi < 1)
+            if not active.any():
+                break
+            a, br_a = hi, bh
+        return seen
+
+    def _discrete_symbol(self, s: sympy.Symbol) -> bool:
+        var = self._var_of.get(s)
+        return var is None or var.discrete or var.fixed is not None
 
     def _smooth_after(self) -> bool:
         """Return True when no later step has discrete or conditional choices or pieces."""
@@ -457,11 +594,38 @@ class StepPlan:
         big = {s: np.tile(np.asarray(a, float), m) for s, a in env.items()}
         for s, a in columns.items():
             big[s] = a.T.reshape(-1)
-        down = self.next.play(big, n * m)
+        down = self._play_next(big, n * m)
         full = dict(big)
         full.update(down.values)
         pay = self._payoffs_at(full, n * m)
         return down, {p: a.reshape(m, n) for p, a in pay.items()}, big
+
+    def _play_next(self, big: dict, size: int) -> Outcome:
+        """Play the later steps at `size` histories, once per distinct relevant history."""
+        if isinstance(self.next, Terminal) or size < DEDUP_MIN:
+            return self.next.play(big, size)
+        keys = [s for s in sorted(self.next.relevant, key=str) if s in big]
+        # representative of each group: the row whose irrelevant values are smallest (they shift
+        # payoffs by a constant, but the relative tie tolerance still grows with them)
+        rest = [np.abs(np.broadcast_to(np.asarray(a, float), (size,)))
+                for s, a in big.items() if s not in self.next.relevant]
+        order = np.argsort(np.nan_to_num(np.sum(rest, axis=0), nan=np.inf), kind="stable") \
+            if rest else np.arange(size)
+        if keys:
+            first, inverse = _unique_rows(np.stack([np.broadcast_to(np.asarray(big[s], float), (size,))[order]
+                                                    for s in keys], axis=1))
+            first = order[first]
+            inverse_orig = np.empty(size, dtype=np.int64)
+            inverse_orig[order] = inverse
+            inverse = inverse_orig
+        else:
+            first, inverse = order[:1], np.zeros(size, dtype=np.int64)
+        if len(first) > DEDUP_KEEP * size:
+            return self.next.play(big, size)
+        sub = {s: np.broadcast_to(np.asarray(a, float), (size,))[first] for s, a in big.items()}
+        d = self.next.play(sub, len(first))
+        return Outcome({s: a[inverse] for s, a in d.values.items()}, d.code[inverse], d.ok[inverse],
+                       d.unbounded[inverse], None if d.branch is None else d.branch[inverse])
 
     def _bounds(self, v: Var, env: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = evaluate([v.lower], env, n)[0] if v.lower is not None else np.full(n, -np.inf)
@@ -600,9 +764,34 @@ class StepPlan:
                 continue
             a = X[np.arange(n), np.maximum(j - 1, 0)]
             b = X[np.arange(n), np.minimum(j + 1, X.shape[1] - 1)]
-            best = self._golden(env, n, v, a, b, others)
+            best = self._refine(env, n, v, a, b, others)
             cols.append(np.where(valid, best, np.nan))
         return np.stack(cols, axis=1)
+
+    def _refine(self, env, n, v, a, b, others):
+        """Return the maximiser of v's player's payoff on [a, b] (per history).
+
+        Small batches zoom in on a grid (ZOOM_LEVELS vectorised plays instead of GOLDEN_STEPS
+        sequential ones: each play of the later steps costs about the same for 1 or 33 values);
+        large batches use golden-section search (fewer payoff evaluations in all).
+        """
+        if n * ZOOM_POINTS > ZOOM_MAX_ROWS:
+            return self._golden(env, n, v, a, b, others)
+        a = a.copy()
+        b = b.copy()
+        rows = np.arange(n)
+        t = np.linspace(0.0, 1.0, ZOOM_POINTS)[None, :]
+        best = (a + b) / 2
+        for _ in range(ZOOM_LEVELS):
+            xs = a[:, None] + t * (b - a)[:, None]
+            u, _ = self._objective(env, n, v, xs, others)
+            u = np.nan_to_num(u, nan=-np.inf)
+            j = np.argmax(u, axis=1)
+            found = np.isfinite(u[rows, j])
+            best = np.where(found, xs[rows, j], best)
+            a, b = (np.where(found, xs[rows, np.maximum(j - 1, 0)], a),
+                    np.where(found, xs[rows, np.minimum(j + 1, ZOOM_POINTS - 1)], b))
+        return best
 
     def _golden(self, env, n, v, a, b, others):
         """Return the maximiser of v's player's payoff on [a, b] by golden-section search."""
@@ -668,7 +857,8 @@ class StepPlan:
                 columns.append(col)
                 kinds.append(-4)
         # with complete exact candidates the grid is only a safety net, kept for small batches
-        use_grid = (not v.discrete) and (not self.complete or (not self.continuous_history and n <= 64))
+        use_grid = (not v.discrete) and (not self.complete or (
+            self.safety_net and not self.continuous_history and n <= 64))
         if use_grid and chosen.any():
             numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete,
                                             refine=not self.partial)
@@ -695,7 +885,7 @@ class StepPlan:
         C, feasible, kinds_pt = _compact(C, feasible, kinds_full)
         # probes for unboundedness
         probe_cols = []
-        if not v.discrete and (v.upper is None or v.lower is None):
+        if self.probe and not v.discrete and (v.upper is None or v.lower is None):
             base = np.where(np.isfinite(lo), lo, 0.0)
             top = np.where(np.isfinite(hi), hi, 0.0)
             for mult in (UNBOUNDED_PROBE, 10 * UNBOUNDED_PROBE):
@@ -758,7 +948,6 @@ class StepPlan:
                 js = self._distinct(0, list(np.nonzero(tied[0])[0]), C, downvals) if ok[0] else []
                 for j in js:
                     rec.equilibria.append({x: float(C[0, j])})
-                    rec.equilibria_payoffs.append({p: float(pay[p][j, 0]) for p in self.all_players})
                 rec.selected = js.index(sel[0]) if sel[0] in js else 0
                 rec.rule = rules[0]
                 if kind_sel[0] >= 0:
@@ -872,7 +1061,6 @@ class StepPlan:
                 rec.method = "skipped"
             for j in equilibria_at0:
                 rec.equilibria.append({v.symbol: float(profiles[v.symbol][0, j]) for v in active})
-                rec.equilibria_payoffs.append({p: float(pay[p][j, 0]) for p in self.all_players})
             rec.selected = equilibria_at0.index(sel[0]) if sel[0] in equilibria_at0 else 0
             rec.rule = rules[0]
             if not method_numeric:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gamedsl.solution import Verification
+from gamedsl.solver.evaluate import evaluate
 from gamedsl.solver.problem import Problem
 
 VERIFY_TOL = 1e-6  # a deviation gaining more than VERIFY_TOL*(1+|payoff|) fails verification
@@ -20,6 +21,10 @@ VERIFY_GRID = 201
 
 def verify(problem: Problem, plans, path: dict) -> Verification:
     """Return the verification of the equilibrium `path` (symbol -> value)."""
+    full_env = {s: np.array([x]) for s, x in path.items()}
+    players = list(problem.payoffs)
+    full_payoff = dict(zip(players, (float(a[0]) for a in evaluate(
+        [problem.payoffs[p] for p in players], full_env, 1))))
     max_gain = 0.0
     worst = None
     ok = True
@@ -29,8 +34,6 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
             if v.fixed is not None:
                 continue
             if v.condition is not None:
-                from gamedsl.solver.evaluate import evaluate
-
                 if evaluate([v.condition], env, 1)[0][0] <= 0.5:
                     continue
             others = {w.symbol: np.array([path[w.symbol]]) for w in plan.step.vars if w is not v}
@@ -45,7 +48,7 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
                 j = int(np.argmax(u))
                 a = grid[:, max(j - 1, 0)]
                 b = grid[:, min(j + 1, grid.shape[1] - 1)]
-                refined = plan._golden(env, 1, v, a, b, others)[:, None]
+                refined = plan._refine(env, 1, v, a, b, others)[:, None]
                 xs = np.concatenate([grid, refined, [[x0]]], axis=1)
                 xs = xs[:, np.isfinite(xs[0])]
                 xs = plan._snap(xs, lo, hi)
@@ -54,7 +57,7 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
             u = np.nan_to_num(u[0], nan=-np.inf)
             base = u[-1]
             gain = float(np.max(u) - base)
-            scale = 1.0 + abs(base)
+            scale = 1.0 + abs(full_payoff[v.player])
             rel = gain / scale
             if gain > max_gain:
                 max_gain = gain
