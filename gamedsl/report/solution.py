@@ -76,14 +76,18 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
         lines.append(f"NOT verified: {v.worst} gains {fmt_number(v.max_gain, 3)} by deviating")
     if solution.equilibria:
         lines.append("")
-        lines.append(f"{len(solution.equilibria)} equilibria found ({solution.equilibria[0].note}):")
+        notes = [e.note or "" for e in solution.equilibria]
+        per_row = len(set(notes)) > 1
+        heading = f"{len(solution.equilibria)} equilibria found"
+        lines.append(f"{heading}:" if per_row else f"{heading} ({notes[0]}):")
         names = list(solution.equilibria[0].equilibrium)
         players = list(solution.equilibria[0].payoffs)
         rows = []
-        for e in solution.equilibria:
+        for e, note in zip(solution.equilibria, notes):
             rows.append(["*" if e.selected else ""] + [fmt_number(e.equilibrium[n]) for n in names]
-                        + [fmt_number(e.payoffs[p]) for p in players])
-        lines += _table(rows, ["sel"] + names + [f"payoff({p})" for p in players])
+                        + [fmt_number(e.payoffs[p]) for p in players] + ([note] if per_row else []))
+        lines += _table(rows, ["sel"] + names + [f"payoff({p})" for p in players]
+                        + (["note"] if per_row else []))
     if symbolic or solution.strategies:
         if solution.strategies:
             lines.append("")

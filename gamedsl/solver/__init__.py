@@ -8,6 +8,7 @@ the first stage, verifies the result by a search over every player's deviations,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,7 +17,8 @@ import sympy
 from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
 from gamedsl.solution import EquilibriumPath, Solution, StageReport
-from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET
+from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded
+from gamedsl.solver.conditions import piece_conditions
 from gamedsl.solver.evaluate import evaluate
 from gamedsl.solver.plan import StepPlan, StepRecord, Terminal
 from gamedsl.solver.problem import Problem, build_problem
@@ -26,13 +28,19 @@ __all__ = ["SolveError", "build_plans", "solve"]
 
 
 def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
-                numeric_only: bool = False, select: str = "pareto") -> list:
-    """Return the step plans, first step first (each knows the plan of the step after it)."""
+                numeric_only: bool = False, select: str = "pareto",
+                force: Mapping[int, int] | None = None) -> list:
+    """Return the step plans, first step first (each knows the plan of the step after it).
+
+    `force` maps a step index to the rank (in domain order) of the equilibrium that step carries
+    wherever it has several (`--select all`); other steps follow the selection rule.
+    """
     plans: list = []
     nxt = Terminal()
     for step in reversed(problem.steps):
         nxt = StepPlan(problem, step, nxt, budget, numeric_only=numeric_only,
-                       select_mode="first" if select == "first" else "pareto")
+                       select_mode="first" if select == "first" else "pareto",
+                       force_rank=(force or {}).get(step.index))
         plans.append(nxt)
     return list(reversed(plans))
 
@@ -46,6 +54,7 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
     (or, with `strict`, certified).
     """
     warnings: list[str] = []
+    conditions: dict[str, str] = {}
     problem = build_problem(game, values, symbolic=False)
     sym_problem = None
     if symbolic:
@@ -78,16 +87,88 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
         env0 = {sym_problem.game.params[n].symbol: np.array([float(v)]) for n, v in sym_problem.values.items()}
         sym_plans[0].play(env0, 1, record=sym_first)
         sym_records = sym_first + _records(sym_problem, sym_plans[1:], path, env_params=True)
+        values = {sym_problem.game.params[n].symbol: float(v) for n, v in sym_problem.values.items()}
+        values.update(path)
+        by_step = {p.step.index: p for p in sym_plans}
         for rec, srec in zip(records, sym_records):
             if srec.strategy and srec.method == "symbolic":
                 rec.strategy = srec.strategy
+                try:
+                    conds = piece_conditions(by_step[srec.step.index], srec, values)
+                except (BudgetExceeded, RecursionError, TypeError, ValueError):
+                    conds = []
+                if conds:
+                    conditions[srec.step.vars[0].name] = " and ".join(conds)
     if not verification.ok:
         msg = (f"verification found a profitable deviation ({verification.worst}, gain "
                f"{verification.max_gain:.3g}): the equilibrium may be wrong")
         if strict:
             raise SolveError(msg, None, "the numeric search may have missed a candidate", "not_certified")
         warnings.append(msg)
-    return _solution(game, problem, plans, records, path, verification, warnings, select)
+    solution = _solution(game, problem, plans, records, path, verification, warnings, select)
+    if conditions:
+        solution = dataclasses.replace(solution, conditions=conditions)
+    if select == "all":
+        solution = _all_continuations(game, problem, records, path, solution, budget, numeric_only)
+    return solution
+
+
+MAX_CONTINUATIONS = 8  # --select all: equilibria of one stage re-solved at most
+
+
+def _all_continuations(game, problem, records, path, solution, budget, numeric_only):
+    """Return the solution with `equilibria` = one full SPE per continuation equilibrium.
+
+    For every step on the path with several equilibria, the game is solved again once per
+    equilibrium of that step: the step carries its k-th equilibrium (in domain order) wherever
+    it has several, and every earlier step re-optimises against that play.
+    """
+    var_of = {v.symbol: v for v in problem.all_vars}
+    paths: list[EquilibriumPath] = []
+    seen: list[dict] = []
+    notes: list[str] = []
+
+    def add(p_path, verification, note, selected):
+        eqm = {c.var: _value(var_of.get(c.symbol), p_path[c.symbol]) for c in game.choices}
+        for k, other in enumerate(seen):
+            if all(_same(eqm[n], other[n]) for n in eqm):
+                return
+        seen.append(eqm)
+        env = {s: np.array([x]) for s, x in p_path.items()}
+        paths.append(EquilibriumPath(
+            equilibrium=eqm, payoffs=_evaluate_map(problem, game.payoffs, env),
+            reports=_evaluate_map(problem, game.reports, env), selected=selected,
+            note=note if verification.ok else f"{note}; not verified (gain {verification.max_gain:.3g})"))
+
+    add(path, solution.verification, "selected by the rule", True)
+    for rec in records:
+        count = len(rec.equilibria)
+        if count <= 1:
+            continue
+        for rank in range(min(count, MAX_CONTINUATIONS)):
+            try:
+                plans = build_plans(problem, budget, numeric_only=numeric_only,
+                                    force={rec.step.index: rank})
+                _recs, alt_path = _play_path(problem, plans)
+            except SolveError as exc:
+                notes.append(f"stage '{rec.step.name}', equilibrium {rank + 1}: {exc.message}")
+                continue
+            add(alt_path, verify(problem, plans, alt_path),
+                f"stage {rec.step.name}: equilibrium {rank + 1} of {count} carried", False)
+    warnings = list(solution.warnings)
+    if len(paths) > 1:
+        warnings.append(f"--select all: {len(paths)} subgame-perfect equilibria (one per "
+                        "continuation equilibrium of the stages with several), listed in 'equilibria'")
+    warnings += notes
+    return dataclasses.replace(solution, equilibria=tuple(paths) if len(paths) > 1 else (),
+                               warnings=tuple(warnings))
+
+
+def _same(a, b) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= 1e-7 * (1 + abs(float(b)))
+    except (TypeError, ValueError):
+        return a == b
 
 
 def _play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:

@@ -76,6 +76,9 @@ class StepRecord:
     rule: str = "unique"
     strategy: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
     chosen: dict[sympy.Symbol, bool] = field(default_factory=dict)
+    # exact pieces (candidate index, later branch index): the one played and its closest rival
+    piece: tuple[int, int] | None = None
+    rival: tuple[int, int] | None = None
 
 
 class Terminal:
@@ -150,9 +153,11 @@ class StepPlan:
     """How one step is played, given how every later step is played."""
 
     def __init__(self, problem: Problem, step: Step, next_plan, budget: float | None,
-                 numeric_only: bool = False, select_mode: str = "pareto"):
+                 numeric_only: bool = False, select_mode: str = "pareto",
+                 force_rank: int | None = None):
         self.problem = problem
         self.select_mode = select_mode
+        self.force_rank = force_rank  # --select all: the equilibrium carried, by domain order
         self.step = step
         self.next = next_plan
         self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)
@@ -927,7 +932,8 @@ class StepPlan:
                 continue
             payoffs = {p: pay[p][:, i] for p in self.all_players}
             order = sorted(js, key=lambda j: (C[i, j] if not v.discrete else j, j)) if not v.discrete else js
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode)
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode,
+                                self.force_rank)
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = np.isfinite(best)
@@ -952,6 +958,16 @@ class StepPlan:
                 rec.rule = rules[0]
                 if kind_sel[0] >= 0:
                     rec.strategy = {x: self.candidates[kind_sel[0]][x]}
+                    dcol = (down.branch.reshape(m_all, n).T[0] if down.branch is not None
+                            else np.full(m_all, -1))
+                    rec.piece = (int(kind_sel[0]), int(dcol[sel[0]]))
+                    # the closest exact candidate with another value: the piece it would switch to
+                    others = [j for j in range(m) if np.isfinite(u[0, j]) and kinds_pt[0, j] >= 0
+                              and abs(C[0, j] - C[0, sel[0]]) > SAME_TOL * (1 + abs(C[0, sel[0]]))
+                              and dcol[j] >= 0]
+                    if others and rec.piece[1] >= 0:
+                        j = max(others, key=lambda j: u[0, j])
+                        rec.rival = (int(kinds_pt[0, j]), int(dcol[j]))
             record.append(rec)
         dbranch = None if down.branch is None else down.branch.reshape(m_all, n).T[rows, sel]
         branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
@@ -1043,7 +1059,8 @@ class StepPlan:
             payoffs = {p: pay[p][:, i] for p in self.all_players}
             order = sorted(js, key=lambda j: tuple(
                 (self._domain_rank(v, stacked[i, j, k]) for k, v in enumerate(active))))
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode)
+            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode,
+                                self.force_rank)
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = nash[rows, sel]

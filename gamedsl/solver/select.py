@@ -36,15 +36,22 @@ def select(
     leader_groups: Sequence[Sequence[str]],
     order: Sequence[int],
     mode: str = "pareto",
+    force_rank: int | None = None,
 ) -> Selected:
     """Return the candidate (an index into the payoff arrays) chosen by the selection rule.
 
     `payoffs[p][j]` is player p's payoff at candidate j; `leader_groups` lists the players of
     the earlier stages, nearest first; `order` ranks candidates in domain order.  `mode` "first" skips rules 1 and 2.
+    `force_rank` k (for `--select all`) takes the k-th candidate in domain order instead (the
+    last when there are fewer).
     """
     remaining = list(candidates)
     if len(remaining) == 1:
         return Selected(remaining[0], "unique")
+    if force_rank is not None:
+        rank = {j: r for r, j in enumerate(order)}
+        ranked = sorted(remaining, key=lambda j: rank.get(j, len(rank)))
+        return Selected(ranked[min(force_rank, len(ranked) - 1)], "forced")
     if mode == "first":
         rank = {j: r for r, j in enumerate(order)}
         return Selected(min(remaining, key=lambda j: rank.get(j, len(rank))), "first")
