@@ -116,7 +116,7 @@ def _render(cond, problem, subs) -> str | None:
         return str(cond)
     game = problem.game
     signed = _with_signs(problem)
-    d, held = _resolve((cond.lhs - cond.rhs).xreplace(signed), {signed.get(k, k): v for k, v in subs.items()})
+    d, _held = _resolve((cond.lhs - cond.rhs).xreplace(signed), {signed.get(k, k): v for k, v in subs.items()})
     op = cond.rel_op
     try:
         with time_budget(SIMPLIFY_BUDGET):

@@ -455,9 +455,7 @@ class StepPlan:
             return set()
         seen: set = set()
         a = np.zeros(len(i))
-        b = np.ones(len(i))
-        br_a, br_b = br[i].copy(), br[j].copy()
-        end_b = br_b.copy()
+        br_a, end_b = br[i].copy(), br[j].copy()
 
         def at(t: np.ndarray) -> np.ndarray:
             reps = len(t) // len(i)

@@ -33,9 +33,8 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
         for v in plan.step.vars:
             if v.fixed is not None:
                 continue
-            if v.condition is not None:
-                if evaluate([v.condition], env, 1)[0][0] <= 0.5:
-                    continue
+            if v.condition is not None and evaluate([v.condition], env, 1)[0][0] <= 0.5:
+                continue
             others = {w.symbol: np.array([path[w.symbol]]) for w in plan.step.vars if w is not v}
             x0 = path[v.symbol]
             if v.discrete:

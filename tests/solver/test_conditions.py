@@ -43,10 +43,10 @@ def test_comply_iff_the_penalty_is_high_enough(values):
     s = _threshold(**values)
     assert s.strategies["x"] == "theta"
     parts = _parts(s.conditions["x"])
-    (lhs, op, rhs), = [q for q in parts if q[0] == "p"]
+    (_lhs, op, rhs), = [q for q in parts if q[0] == "p"]
     assert op == ">="
     assert sympy.simplify(rhs - k * (theta - g / (2 * k)) ** 2) == 0
-    (lhs, op, rhs), = [q for q in parts if q[0] == "theta"]
+    (_lhs, op, rhs), = [q for q in parts if q[0] == "theta"]
     assert op == ">" and sympy.simplify(rhs - g / (2 * k)) == 0
 
 
@@ -54,7 +54,7 @@ def test_pay_below_the_switching_penalty():
     s = _threshold(p=0.05)  # switch at p = 0.09
     assert s.strategies["x"] == "g/(2*k)"
     parts = _parts(s.conditions["x"])
-    (lhs, op, rhs), = [q for q in parts if q[0] == "p"]
+    (_lhs, op, rhs), = [q for q in parts if q[0] == "p"]
     assert op == "<=" and sympy.simplify(rhs - k * (theta - g / (2 * k)) ** 2) == 0
 
 
