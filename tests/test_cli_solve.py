@@ -219,7 +219,30 @@ def test_unbounded_payoff_exits_3(tmp_path, capsys) -> None:
     path.write_text(UNBOUNDED, encoding="utf-8")
     code, _out, err = run(["solve", str(path)], capsys)
     assert code == EXIT_SOLVE
-    assert "unbounded" in err.lower()
+    assert f"{path}:4:13: error: payoff of F is unbounded above in qF: add an upper bound" in err
+    assert "^" in err
+
+
+FOLLOWER_UNBOUNDED_BELOW = """\
+game "Follower unbounded below"
+player L
+player F
+stage lead:
+  L chooses x in [0, 1]
+stage follow:
+  F chooses y <= x
+payoff L = x - x^2
+payoff F = -y
+"""
+
+
+def test_a_later_stage_unbounded_below_is_named(tmp_path, capsys) -> None:
+    # F gains without limit as y falls: the second stage is named, with the side to bound.
+    path = tmp_path / "below.game"
+    path.write_text(FOLLOWER_UNBOUNDED_BELOW, encoding="utf-8")
+    code, _out, err = run(["solve", str(path)], capsys)
+    assert code == EXIT_SOLVE
+    assert f"{path}:7:13: error: payoff of F is unbounded below in y: add a lower bound" in err
 
 
 def test_matching_pennies_exits_3(capsys) -> None:

@@ -86,7 +86,7 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
         sym_first: list[StepRecord] = []
         env0 = {sym_problem.game.params[n].symbol: np.array([float(v)]) for n, v in sym_problem.values.items()}
         sym_plans[0].play(env0, 1, record=sym_first)
-        sym_records = sym_first + _records(sym_problem, sym_plans[1:], path, env_params=True)
+        sym_records = sym_first + _records(sym_problem, sym_plans[1:], path, env_params=True)[0]
         values = {sym_problem.game.params[n].symbol: float(v) for n, v in sym_problem.values.items()}
         values.update(path)
         by_step = {p.step.index: p for p in sym_plans}
@@ -130,9 +130,8 @@ def _all_continuations(game, problem, records, path, solution, budget, numeric_o
 
     def add(p_path, verification, note, selected):
         eqm = {c.var: _value(var_of.get(c.symbol), p_path[c.symbol]) for c in game.choices}
-        for k, other in enumerate(seen):
-            if all(_same(eqm[n], other[n]) for n in eqm):
-                return
+        if any(all(abs(eqm[n] - other[n]) <= 1e-7 * (1 + abs(other[n])) for n in eqm) for other in seen):
+            return
         seen.append(eqm)
         env = {s: np.array([x]) for s, x in p_path.items()}
         paths.append(EquilibriumPath(
@@ -162,13 +161,6 @@ def _all_continuations(game, problem, records, path, solution, budget, numeric_o
     warnings += notes
     return dataclasses.replace(solution, equilibria=tuple(paths) if len(paths) > 1 else (),
                                warnings=tuple(warnings))
-
-
-def _same(a, b) -> bool:
-    try:
-        return abs(float(a) - float(b)) <= 1e-7 * (1 + abs(float(b)))
-    except (TypeError, ValueError):
-        return a == b
 
 
 def _play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
@@ -238,7 +230,8 @@ def _unbounded_culprit(plan, path):
 def _records(problem: Problem, plans, path, env_params: bool = False, probe: bool = False):
     """Return what happened at every step on the path (one play per step at the path history).
 
-    With `probe`, return (records, the first plan whose payoff is unbounded at the path or None).
+    Return (records, the first plan whose payoff is unbounded at the path, or None; only looked
+    for with `probe`).
     """
     records: list[StepRecord] = []
     culprit = None
@@ -260,7 +253,7 @@ def _records(problem: Problem, plans, path, env_params: bool = False, probe: boo
         records.append(rec[0])
         for v in plan.step.vars:
             env[v.symbol] = np.array([path[v.symbol]])
-    return (records, culprit) if probe else records
+    return records, culprit
 
 
 def _value(v, x: float):

@@ -54,9 +54,10 @@ def piece_conditions(plan, rec, values: dict[sympy.Symbol, float]) -> list[str]:
     for bound, op in ((v.lower, sympy.GreaterThan), (v.upper, sympy.LessThan)):
         if bound is not None and (chosen - bound).free_symbols:
             conds.append(op(chosen - bound, 0, evaluate=False))
+    signed = _with_signs(problem)
     out: list[str] = []
     for c in conds:
-        text = _render(c, problem, subs)
+        text = _render(c, problem.game, signed, subs)
         if text and text not in out:
             out.append(text)
     return out
@@ -107,15 +108,13 @@ def _resolve(expr, subs):
     return expr, held
 
 
-def _render(cond, problem, subs) -> str | None:
+def _render(cond, game, signed: dict, subs) -> str | None:
     """Return a condition as text, solved for a param where it is linear in one; None when it
     holds identically or is implied by a param's own domain."""
     if isinstance(cond, sympy.Not):
         cond = cond.args[0].negated if isinstance(cond.args[0], Relational) else cond
     if not isinstance(cond, Relational):
         return str(cond)
-    game = problem.game
-    signed = _with_signs(problem)
     d, _held = _resolve((cond.lhs - cond.rhs).xreplace(signed), {signed.get(k, k): v for k, v in subs.items()})
     op = cond.rel_op
     try:
@@ -154,8 +153,8 @@ def _render(cond, problem, subs) -> str | None:
             continue
         if _implied_by_domain(x, rel_op, rhs, game):
             return None
-        return f"{x} {rel_op} {_show(rhs)}"
-    return f"{_show(d)} {op} 0"
+        return f"{x} {rel_op} {rhs}"
+    return f"{d} {op} 0"
 
 
 def _with_signs(problem) -> dict:
@@ -197,7 +196,3 @@ def _implied_by_domain(s, op: str, rhs, game) -> bool:
         hi = float(dom.upper)
         return hi < r or (hi == r and (op == "<=" or dom.upper_strict))
     return False
-
-
-def _show(e) -> str:
-    return str(e)

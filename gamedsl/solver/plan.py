@@ -442,7 +442,6 @@ class StepPlan:
         if not continuous:
             return set()
         discrete = [s for s in self.history if s in env and self._discrete_symbol(s)]
-        n = len(out.branch)
         order = np.lexsort([env[s] for s in reversed(continuous)] + [env[s] for s in reversed(discrete)])
         i, j = order[:-1], order[1:]
         same_slice = np.ones(len(i), bool)
@@ -451,7 +450,7 @@ class StepPlan:
         br = np.where(out.ok, out.branch, -1)
         pick = same_slice & (br[i] != br[j])
         i, j = i[pick], j[pick]
-        if not len(i) or n == 0:
+        if not len(i):
             return set()
         seen: set = set()
         a = np.zeros(len(i))

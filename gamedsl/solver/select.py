@@ -48,13 +48,12 @@ def select(
     remaining = list(candidates)
     if len(remaining) == 1:
         return Selected(remaining[0], "unique")
+    rank = {j: r for r, j in enumerate(order)}
+    ranked = sorted(remaining, key=lambda j: rank.get(j, len(rank)))  # domain order
     if force_rank is not None:
-        rank = {j: r for r, j in enumerate(order)}
-        ranked = sorted(remaining, key=lambda j: rank.get(j, len(rank)))
         return Selected(ranked[min(force_rank, len(ranked) - 1)], "forced")
     if mode == "first":
-        rank = {j: r for r, j in enumerate(order)}
-        return Selected(min(remaining, key=lambda j: rank.get(j, len(rank))), "first")
+        return Selected(ranked[0], "first")
     # 1. Pareto: drop candidates that another one weakly dominates (strictly for someone)
     undominated = [
         j for j in remaining
@@ -81,9 +80,7 @@ def select(
             remaining = best
             break
     # 3. first in domain order
-    rank = {j: r for r, j in enumerate(order)}
-    first = min(remaining, key=lambda j: rank.get(j, len(rank)))
-    return Selected(first, "first")
+    return Selected(min(remaining, key=lambda j: rank.get(j, len(rank))), "first")
 
 
 def _dominates(k: int, j: int, payoffs: dict[str, np.ndarray], players: Sequence[str]) -> bool:

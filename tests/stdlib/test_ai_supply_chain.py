@@ -13,17 +13,14 @@ same (c, k).  The default run checks every finding at representative points; `-m
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 import pytest
-
-import gamedsl
+from stdlib_helpers import NUM_TOL, card_tol, eq, pay, rep, solver
 
 MODEL = "stdlib:ai_supply_chain"
 
-NUM_TOL = 1e-4  # engine error allowed on top of the card's rounding
 SIGN_TOL = 1e-7  # "exactly 0" effects (an idle policy): float noise only
 SEED = 2603_12630
 RANDOM_POINTS = 20
@@ -33,39 +30,10 @@ POLICIES = ("price_policy", "subsidy", "quality_policy")
 slow = pytest.mark.slow
 
 
-def card_tol(decimals: int) -> float:
-    """Return the tolerance for a card value given to `decimals` places."""
-    return 0.5 * 10.0**-decimals + NUM_TOL
-
-
 TOL4 = card_tol(4)
 
 
-@functools.cache
-def _model(scenario: str | None) -> gamedsl.Model:
-    return gamedsl.load(MODEL, scenario=scenario)
-
-
-@functools.cache
-def _solve(scenario: str | None, items: tuple[tuple[str, float], ...]):
-    return _model(scenario).solve(**dict(items))
-
-
-def solve(scenario: str | None = None, **values: float):
-    """Return the engine's Solution at these values (cached: findings share parameter points)."""
-    return _solve(scenario, tuple(sorted(values.items())))
-
-
-def eq(s, name: str) -> float:
-    return float(s.equilibrium[name])
-
-
-def pay(s, player: str) -> float:
-    return float(s.payoffs[player])
-
-
-def rep(s, name: str) -> float:
-    return float(s.reports[name])
+solve = solver(MODEL)
 
 
 def effect(policy: str, c: float, k: float) -> tuple[float, float, float]:

@@ -8,17 +8,16 @@ the hand derivations in those files' header comments, from the openness_regulati
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
+
+from stdlib_helpers import EXACT_TOL, eq, pay, rep, solve_spec
 
 import gamedsl
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SUBSIDY = SPECS / "openness_subsidy.game"
 AUDIT = SPECS / "openness_audit.game"
-
-EXACT_TOL = 1e-5  # the hand-derived values are exact
 
 STDLIB_TITLES = {
     "openness_regulation": "AI openness regulation (Qiu, Laufer, Kleinberg, Heidari 2025), reconstructed",
@@ -28,26 +27,9 @@ STDLIB_TITLES = {
 }
 
 
-@functools.cache
-def _solve(path: Path, scenario: str | None, items: tuple[tuple[str, float], ...]):
-    return gamedsl.load(str(path), scenario=scenario).solve(**dict(items))
-
-
 def solve(path: Path, scenario: str | None = None, **values: float):
     """Return the engine's Solution of the spec at `path` (cached)."""
-    return _solve(path, scenario, tuple(sorted(values.items())))
-
-
-def eq(s, name: str) -> float:
-    return float(s.equilibrium[name])
-
-
-def pay(s, player: str) -> float:
-    return float(s.payoffs[player])
-
-
-def rep(s, name: str) -> float:
-    return float(s.reports[name])
+    return solve_spec(str(path), scenario, **values)
 
 
 def close(actual: float, expected: float) -> bool:

@@ -14,19 +14,15 @@ Scenario `mandate` fixes omega = omega_bar; the findings compare scenarios at th
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
 import numpy as np
 import pytest
-
-import gamedsl
+from stdlib_helpers import EXACT_TOL, card_tol, eq, pay, rep, solver
 
 MODEL = "stdlib:fm_openness"
 
-NUM_TOL = 1e-4  # engine error allowed on top of the card's rounding
-EXACT_TOL = 1e-5  # values derived by hand in closed form
 ZERO_TOL = 1e-6  # effects that vanish identically (fee = 0 at omega = 1)
 SEED = 2024_0510
 RANDOM_POINTS = 20
@@ -35,44 +31,15 @@ RANDOM_POINTS_IN_DEFAULT_RUN = 3
 slow = pytest.mark.slow
 
 
-def card_tol(decimals: int) -> float:
-    """Return the tolerance for a card value given to `decimals` places."""
-    return 0.5 * 10.0**-decimals + NUM_TOL
-
-
 TOL2, TOL3 = card_tol(2), card_tol(3)
 
 
-@functools.cache
-def _model(scenario: str | None) -> gamedsl.Model:
-    return gamedsl.load(MODEL, scenario=scenario)
-
-
-@functools.cache
-def _solve(scenario: str | None, items: tuple[tuple[str, float], ...]):
-    return _model(scenario).solve(**dict(items))
-
-
-def solve(scenario: str | None = None, **values: float):
-    """Return the engine's Solution at these values (cached: findings share parameter points)."""
-    return _solve(scenario, tuple(sorted(values.items())))
+solve = solver(MODEL)
 
 
 def at(scenario: str, omega: float):
     """Return the solution of a scenario that fixes omega = omega_bar, at omega_bar = `omega`."""
     return solve(scenario, omega_bar=omega)
-
-
-def eq(s, name: str) -> float:
-    return float(s.equilibrium[name])
-
-
-def pay(s, player: str) -> float:
-    return float(s.payoffs[player])
-
-
-def rep(s, name: str) -> float:
-    return float(s.reports[name])
 
 
 # --- The baseline and the regimes of §2 -------------------------------------------------------------

@@ -11,12 +11,9 @@ full check sets and the phi grid of §2.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
-
-import gamedsl
+from stdlib_helpers import EXACT_TOL, card_tol, eq, pay, rep, solver
 
 # One solve takes 5-10 s (seven steps, the fee step's later play has ~150 switching
 # expressions): the default run checks each finding at one or two points (about ten solves);
@@ -24,8 +21,6 @@ import gamedsl
 
 MODEL = "stdlib:fm_openness_dynamic"
 
-NUM_TOL = 1e-4  # engine error allowed on top of the card's rounding
-EXACT_TOL = 1e-5  # values derived by hand in closed form
 SEED = 2510_15200
 RANDOM_POINTS = 20
 RANDOM_POINTS_IN_DEFAULT_RUN = 1
@@ -33,39 +28,10 @@ RANDOM_POINTS_IN_DEFAULT_RUN = 1
 slow = pytest.mark.slow
 
 
-def card_tol(decimals: int) -> float:
-    """Return the tolerance for a card value given to `decimals` places."""
-    return 0.5 * 10.0**-decimals + NUM_TOL
-
-
 TOL3, TOL4 = card_tol(3), card_tol(4)
 
 
-@functools.cache
-def _model(scenario: str | None) -> gamedsl.Model:
-    return gamedsl.load(MODEL, scenario=scenario)
-
-
-@functools.cache
-def _solve(scenario: str | None, items: tuple[tuple[str, float], ...]):
-    return _model(scenario).solve(**dict(items))
-
-
-def solve(scenario: str | None = None, **values: float):
-    """Return the engine's Solution at these values (cached: findings share parameter points)."""
-    return _solve(scenario, tuple(sorted(values.items())))
-
-
-def eq(s, name: str) -> float:
-    return float(s.equilibrium[name])
-
-
-def pay(s, player: str) -> float:
-    return float(s.payoffs[player])
-
-
-def rep(s, name: str) -> float:
-    return float(s.reports[name])
+solve = solver(MODEL)
 
 
 # --- §5 Expected engine answers (phi = 0.8 and other defaults) --------------------------------------

@@ -17,62 +17,23 @@ and grids.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
 import numpy as np
 import pytest
-
-import gamedsl
+from stdlib_helpers import EXACT_TOL, eq, pay, rep, solver
 
 MODEL = "stdlib:openness_regulation"
 
-# The card's values for this model are exact (closed forms of rational numbers); EXACT_TOL leaves
-# room for a numeric optimiser.  Values the card rounds are compared within half a unit of their
-# last decimal plus NUM_TOL.
-EXACT_TOL = 1e-5
-NUM_TOL = 1e-4
+# The card's values for this model are exact (closed forms of rational numbers); EXACT_TOL
+# (stdlib_helpers) leaves room for a numeric optimiser.
 SEED = 20250714
 RANDOM_POINTS = 20
 RANDOM_POINTS_IN_DEFAULT_RUN = 3
 
 slow = pytest.mark.slow
-
-
-def card_tol(decimals: int) -> float:
-    """Return the tolerance for a card value given to `decimals` places."""
-    return 0.5 * 10.0**-decimals + NUM_TOL
-
-
-@functools.cache
-def _model(scenario: str | None) -> gamedsl.Model:
-    return gamedsl.load(MODEL, scenario=scenario)
-
-
-@functools.cache
-def _solve(scenario: str | None, items: tuple[tuple[str, float], ...]):
-    return _model(scenario).solve(**dict(items))
-
-
-def solve(scenario: str | None = None, **values: float):
-    """Return the engine's Solution at these values (cached: findings share parameter points)."""
-    return _solve(scenario, tuple(sorted(values.items())))
-
-
-def eq(s, name: str) -> float:
-    """Return the equilibrium value of choice `name` as a float."""
-    return float(s.equilibrium[name])
-
-
-def pay(s, player: str) -> float:
-    """Return the equilibrium payoff of `player` as a float."""
-    return float(s.payoffs[player])
-
-
-def rep(s, name: str) -> float:
-    """Return report `name` at the equilibrium as a float."""
-    return float(s.reports[name])
+solve = solver(MODEL)
 
 
 def close(actual: float, expected: float, tol: float = EXACT_TOL) -> bool:
