@@ -15,8 +15,7 @@ class BudgetExceeded(Exception):
     """The symbolic step ran out of time."""
 
 
-def _handler(signum, frame):
-    raise BudgetExceeded()
+RETRY = 0.05  # seconds: an expiry raised where Python swallows it (a gc callback) comes again
 
 
 @contextmanager
@@ -24,21 +23,31 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     """Run the body and raise `BudgetExceeded` if it takes longer than `seconds`.
 
     Uses a real-time interval timer where possible (the main thread); elsewhere the body runs
-    without interruption (callers still check `Deadline` between steps).
+    without interruption (callers still check `Deadline` between steps).  After the budget the
+    timer repeats every RETRY seconds until the body is left: an exception raised inside a
+    garbage-collector callback or a finaliser is discarded by Python, and would otherwise let
+    the body run on past its budget.
     """
     if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGALRM, _handler)
-    old_delay, _ = signal.getitimer(signal.ITIMER_REAL)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    leaving = False
+
+    def handler(signum, frame):
+        if not leaving:
+            raise BudgetExceeded()
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
         yield
     finally:
+        leaving = True
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if old_delay:
-            signal.setitimer(signal.ITIMER_REAL, old_delay)
+            signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
 
 
 class Deadline:
