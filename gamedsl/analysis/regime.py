@@ -48,6 +48,39 @@ def _compact(e: sympy.Basic) -> str:
     return str(e).replace(" ", "")
 
 
+PACKED_TABLE = 1 << 20  # packed codes below this are tabulated (no sort)
+
+
+def _unique_codes(codes: list[np.ndarray], radices: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct rows of the code columns (each in range(radix)) and the row index of
+    every point, as `np.unique(..., axis=0, return_inverse=True)` does, without sorting rows."""
+    total = 1
+    for r in radices:
+        total *= max(r, 1)
+    if total >= 1 << 62:
+        uniq, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+        return uniq, np.asarray(inverse).reshape(-1)
+    packed = np.zeros(len(codes[0]), np.int64)
+    mult = 1
+    for c, r in zip(codes, radices):
+        packed += c * mult
+        mult *= max(r, 1)
+    if total <= PACKED_TABLE:
+        present = np.nonzero(np.bincount(packed, minlength=total))[0]
+        lookup = np.zeros(total, np.int64)
+        lookup[present] = np.arange(len(present))
+        inverse = lookup[packed]
+    else:
+        present, inverse = np.unique(packed, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+    rows = np.empty((len(present), len(codes)), np.int64)
+    rest = present.copy()
+    for j, r in enumerate(radices):
+        rows[:, j] = rest % max(r, 1)
+        rest //= max(r, 1)
+    return rows, inverse
+
+
 def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     """Return the regime name of each of n points (an object array of strings).
 
@@ -114,12 +147,11 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         out[:] = INTERIOR
         out[~finite] = NO_EQUILIBRIUM
         return out
-    codes = np.stack([p[0] for p in parts], axis=1)
-    uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
+    uniq, inverse = _unique_codes([p[0] for p in parts], [len(p[1]) for p in parts])
     names = []
     for row in uniq:
         labels = [parts[j][1][k] for j, k in enumerate(row) if parts[j][1][k]]
         names.append("; ".join(labels) if labels else INTERIOR)
-    out = np.array(names, dtype=object)[np.asarray(inverse).reshape(-1)]
+    out = np.array(names, dtype=object)[inverse]
     out[~finite] = NO_EQUILIBRIUM
     return out

@@ -25,18 +25,21 @@ import numpy as np
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
+from gamedsl.analysis.pieces import Pieces
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
 from gamedsl.solver.evaluate import evaluate
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
+PIECES_CHUNK = 131_072  # ... at most this many when the compiled pieces are evaluated
 SLOW_ITEMS_PER_WORKER = 4  # slow path: points are split into this many items per worker
 PLANS_CACHE = 16  # games whose symbolic plans are kept for the next sweep
 CHECK_POINTS = 3  # points re-solved one by one to confirm the fast path
 CHECK_SEED = 20240611
 CHECK_ABS_TOL = 1e-6  # fast and per-point values agree within ABS + REL*|value|
 CHECK_REL_TOL = 1e-6
+STATUS = ("", INVALID, NO_EQUILIBRIUM, UNBOUNDED)  # status codes of points (0: an equilibrium)
 
 
 # ---------------------------------------------------------------------------- the game
@@ -213,11 +216,9 @@ def _solve_points(task: tuple) -> list[tuple[str, Any]]:
     return out
 
 
-def _play_points(task: tuple) -> dict[str, np.ndarray]:
-    """Work item of the fast path: play the symbolic plans at a chunk of points; return the
-    value columns and the `ok`/`unbounded` masks."""
-    context, params = task
-    plans = ex.resolve(context)
+def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
+    """Play the step plans at the points `params` (name -> values); return the first step's
+    outcome and the value columns with the `__ok__`/`__unbounded__` masks."""
     game = plans[0].problem.game
     n = len(next(iter(params.values())))
     env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
@@ -241,7 +242,30 @@ def _play_points(task: tuple) -> dict[str, np.ndarray]:
         out[name] = a
     out["__ok__"] = np.asarray(outcome.ok, bool)
     out["__unbounded__"] = np.asarray(outcome.unbounded, bool)
-    return out
+    return outcome, out
+
+
+def pieces_of(plans: list) -> Pieces | None:
+    """Return the compiled pieces of fully closed-form plans (built once, kept on the plans), or
+    None when the first step has no complete list of pieces and switches."""
+    top = plans[0]
+    if not hasattr(top, "_sweep_pieces"):
+        try:
+            top._sweep_pieces = Pieces(top.problem.game, plans)
+        except ValueError:
+            top._sweep_pieces = None
+    return top._sweep_pieces
+
+
+def _play_points(task: tuple) -> dict[str, np.ndarray]:
+    """Work item of the fast path: the value columns and the `ok`/`unbounded` masks at a chunk of
+    points, from the compiled pieces where the game has them, else from a play of the plans."""
+    context, params = task
+    plans = ex.resolve(context)
+    pieces = pieces_of(plans)
+    if pieces is not None:
+        return pieces.evaluate(params, lambda sub: _play(plans, sub))
+    return _play(plans, params)[1]
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -258,7 +282,7 @@ def _slow(
     results = executor.map(_solve_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
     flat = list(itertools.chain.from_iterable(results))
     cols = {name: np.full(n, np.nan) for name, _ in _value_columns(game)}
-    status = np.full(n, "", dtype=object)
+    status = np.zeros(n, np.int8)
     messages = []
     for i, (kind, payload) in enumerate(flat):
         if kind == "ok":
@@ -266,7 +290,7 @@ def _slow(
                 if k in cols:
                     cols[k][i] = v
         else:
-            status[i] = kind
+            status[i] = STATUS.index(kind)
             messages.append(payload)
     return cols, status, messages
 
@@ -301,19 +325,27 @@ def _fast(
         return context
     n = len(next(iter(params.values()))) if params else 1
     # compile the numpy functions on a few points before forking workers (they inherit them)
-    _play_points((context, {k: v[:1] for k, v in params.items()}))
+    one = {k: v[:1] for k, v in params.items()}
+    warm = _play_points((context, one))
+    _regime(game, one, warm, np.zeros(1, np.int8))  # its numpy functions too
     compile_seconds = time.perf_counter() - t0
-    ranges = ex.chunks(n, FAST_CHUNK)
+    size = FAST_CHUNK
+    if pieces_of(ex.resolve(context)) is not None:
+        # closed forms cost little per point: larger items, at least a few per worker
+        size = int(np.clip(-(-n // (4 * executor.workers)), FAST_CHUNK, PIECES_CHUNK))
+    ranges = ex.chunks(n, size)
     tasks = [(context, {k: v[a:b] for k, v in params.items()}) for a, b in ranges]
     run = executor if len(tasks) > 1 else ex.SerialExecutor(quiet=True)
     parts = run.map(_play_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     ok = cols.pop("__ok__")
     unbounded = cols.pop("__unbounded__")
-    status = np.full(n, "", dtype=object)
-    status[~ok] = NO_EQUILIBRIUM
-    status[unbounded] = UNBOUNDED
-    cols = {k: np.where(status == "", v, np.nan) for k, v in cols.items()}
+    status = np.zeros(n, np.int8)
+    status[~ok] = STATUS.index(NO_EQUILIBRIUM)
+    status[unbounded] = STATUS.index(UNBOUNDED)
+    good = ok & ~unbounded
+    if not good.all():
+        cols = {k: np.where(good, v, np.nan) for k, v in cols.items()}
     return cols, status, compile_seconds
 
 
@@ -377,7 +409,7 @@ def sweep_points(
         notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
     value_cols = _value_columns(game)
     cols = {name: np.full(n, np.nan) for name, _ in value_cols}
-    status = np.full(n, INVALID, dtype=object)
+    status = np.full(n, STATUS.index(INVALID), np.int8)
     sub_params = {k: v[idx] for k, v in params.items()}
 
     def overrides(positions) -> list[dict[str, float]]:
@@ -386,7 +418,8 @@ def sweep_points(
         return [{k: cols[k][j] for k in given} for j in range(len(positions))]
 
     path = "slow"
-    compile_seconds = None
+    compile_seconds = check_seconds = None
+    pieces = None
     got = None
     if fast:
         got = _fast(game, sub_params, overrides([0])[0], executor, desc)
@@ -395,6 +428,7 @@ def sweep_points(
             got = None
     if got is not None:
         fcols, fstatus, compile_seconds = got
+        t_check = time.perf_counter()
         rng = np.random.default_rng(CHECK_SEED)
         check = np.sort(rng.choice(len(idx), size=min(CHECK_POINTS, len(idx)), replace=False))
         scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
@@ -402,8 +436,11 @@ def sweep_points(
         freg = _regime(game, sub, {k: v[check] for k, v in fcols.items()}, fstatus[check])
         sreg = _regime(game, sub, scols, sstatus)
         differs = _agree({k: v[check] for k, v in fcols.items()}, freg, scols, sreg)
+        check_seconds = time.perf_counter() - t_check
         if differs is None:
             path = "fast"
+            pieces = _PLANS.get(id(game))
+            pieces = pieces and not isinstance(pieces[1], str) and pieces_of(ex.resolve(pieces[1]))
             sub_cols, sub_status = fcols, fstatus
         else:
             notes.append(f"per-point solves: the closed forms disagree with solve ({differs})")
@@ -433,8 +470,14 @@ def sweep_points(
         "points": n,
         "warnings": notes,
     }
+    if path == "fast":
+        # how the points were evaluated: the compiled pieces selected by their switching
+        # conditions, or a vectorised play of the step plans at every point
+        meta["evaluation"] = "pieces" if pieces else "play"
     if compile_seconds is not None:
         meta["compile_seconds"] = compile_seconds
+    if check_seconds is not None:
+        meta["check_seconds"] = check_seconds
     return Table(data, kinds, meta)
 
 
@@ -445,8 +488,9 @@ def _regime(
     merged = dict(params)
     merged.update(cols)
     out = regimes(game, merged, n)
-    special = status != ""
-    out[special] = status[special]
+    special = status != 0
+    if special.any():
+        out[special] = np.array(STATUS, dtype=object)[status[special]]
     return out
 
 

@@ -15,7 +15,7 @@ from gamedsl.report.solution import fmt_number
 from gamedsl.writing import write_text
 
 # timings are kept in .meta but left out of files: the same input gives the same file
-VOLATILE_META = ("compile_seconds",)
+VOLATILE_META = ("compile_seconds", "check_seconds")
 
 
 class Table:

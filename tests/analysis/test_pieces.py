@@ -1,0 +1,132 @@
+"""The compiled pieces of a closed-form game: cells of constant switch signs, one piece each.
+
+The pieces must give what the step plans give when played at every point (the vectorised play
+`solve` itself uses), including points on regime boundaries and ties, and the hand-derived closed
+forms of the specs' headers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gamedsl.analysis import sweep as sw
+from gamedsl.analysis.sweep import sweep
+from gamedsl.checker import load_game
+from gamedsl.solver import build_plans, solve
+from gamedsl.solver.problem import build_problem
+
+from ._support import close, spec
+
+
+def _pieces(name: str):
+    game = load_game(spec(name))
+    plans = build_plans(build_problem(game, {}, symbolic=True))
+    pieces = sw.pieces_of(plans)
+    assert pieces is not None, f"{name}: no compiled pieces"
+    return game, plans, pieces
+
+
+def _params(game, vary: dict, fixed: dict | None = None) -> dict[str, np.ndarray]:
+    points = sw.grid(vary)
+    n = len(next(iter(points.values())))
+    params = sw._param_arrays(game, points, fixed or {}, n)
+    valid = sw._valid_points(game, params, n)
+    return {k: v[valid] for k, v in params.items()}
+
+
+def _evaluate(plans, pieces, params, calls: list | None = None):
+    def play(sub):
+        if calls is not None:
+            calls.append(len(next(iter(sub.values()))))
+        return sw._play(plans, sub)
+
+    return pieces.evaluate(params, play)
+
+
+@pytest.mark.parametrize(
+    ("name", "vary", "fixed"),
+    [
+        ("threshold_penalty", {"theta": np.linspace(0, 1, 21), "p": np.linspace(0, 0.3, 31)}, {}),
+        ("cournot_tax", {"a": np.linspace(2, 14, 13), "tmin": np.linspace(-8, 0, 17)}, {}),
+        ("cournot_capacity", {"a": np.linspace(2, 14, 13), "K": np.linspace(0.5, 4, 15)}, {}),
+        ("entry_deterrence", {"F": np.linspace(0, 12, 25), "c": np.linspace(0, 4, 9)}, {}),
+        ("ultimatum", {"alpha": np.concatenate([np.linspace(0, 2, 41), [1 / 8, 1 / 3]])}, {}),
+        ("centipede", {"big": [0.5, 1.0, 4.0, 8.0], "g": [0.5, 1.0, 1.5, 2.0, 3.0]}, None),
+        ("invest_coordination", {"r": np.linspace(0, 3, 13), "s": np.linspace(0, 3, 13)}, {}),
+    ],
+)
+def test_pieces_give_what_the_plans_play_everywhere(name, vary, fixed):
+    game, plans, pieces = _pieces(name)
+    vary = {k: v for k, v in vary.items() if k in game.params}
+    assert vary, name
+    params = _params(game, vary, fixed)
+    got = _evaluate(plans, pieces, params)
+    _, want = sw._play(plans, params)
+    for k, w in want.items():
+        g = np.asarray(got[k], float)
+        w = np.asarray(w, float)
+        same = (np.abs(g - w) <= 1e-7 * (1 + np.abs(w))) | (np.isnan(g) & np.isnan(w))
+        assert same.all(), (k, g[~same][:3], w[~same][:3])
+    assert len(pieces.cells) >= 1
+
+
+def test_threshold_penalty_matches_the_hand_derivation_across_the_switching_curve():
+    # header of specs/threshold_penalty.game: x0 = g/(2k); x = theta iff theta > x0 and
+    # p >= k*(theta - x0)^2, else x = x0 (g = k = 1: x0 = 0.5)
+    game, plans, pieces = _pieces("threshold_penalty")
+    theta, p = np.linspace(0, 1, 41), np.linspace(0, 0.3, 61)
+    params = _params(game, {"theta": theta, "p": p})
+    got = _evaluate(plans, pieces, params)
+    th, pp = params["theta"], params["p"]
+    switch = (th - 0.5) ** 2
+    want = np.where((th > 0.5) & (pp >= switch), th, 0.5)
+    clear = np.abs(pp - switch) > 1e-9  # at equality the firm is indifferent (either value)
+    np.testing.assert_allclose(got["x"][clear], want[clear], atol=1e-9)
+    np.testing.assert_allclose(got["penalty_paid"][clear], np.where(want < th, pp, 0)[clear])
+    # at the ties the pieces give what solve gives
+    for i in np.nonzero(~clear)[0][:3]:
+        s = solve(game, {"theta": float(th[i]), "p": float(pp[i])})
+        assert close(got["x"][i], s.equilibrium["x"])
+
+
+def test_ultimatum_offer_is_the_smallest_accepted_including_exact_ties():
+    # header of specs/ultimatum.game: offer = ceil(10*alpha/(1 + 2*alpha)); at equality the
+    # responder accepts (alpha = 1/8 gives exactly 1, alpha = 1/3 exactly 2)
+    game, plans, pieces = _pieces("ultimatum")
+    alpha = np.array([0, 0.05, 1 / 8, 0.2, 1 / 3, 0.5, 1.0, 2.5, 10.0])
+    got = _evaluate(plans, pieces, _params(game, {"alpha": alpha}))
+    want = [math.ceil(round(10 * a / (1 + 2 * a), 12)) for a in alpha]
+    np.testing.assert_allclose(got["offer"], want)
+    np.testing.assert_allclose(got["accept"], 1.0)
+
+
+def test_cells_are_learnt_once_and_reused_on_the_next_grid():
+    game, plans, pieces = _pieces("cournot_tax")
+    calls: list[int] = []
+    first = _params(game, {"a": np.linspace(2, 14, 7), "tmin": np.linspace(-8, 0, 9)})
+    _evaluate(plans, pieces, first, calls)
+    assert calls, "new cells are learnt by playing a few of their points"
+    learnt = len(pieces.cells)
+    assert sum(calls) <= 9 * learnt + 63  # a few points per cell, not every point
+    calls.clear()
+    # a finer grid inside the same region: the same cells; only points on a boundary (where the
+    # cap -(a - 1)/2 = tmin) are played ...
+    inner = _params(game, {"a": np.linspace(3, 13, 40), "tmin": np.linspace(-7.9, -0.1, 40)})
+    got = _evaluate(plans, pieces, inner, calls)
+    new_cells = len(pieces.cells) - learnt
+    assert sum(calls) <= 9 * new_cells + 0.01 * len(inner["a"]), calls
+    # ... and the hand closed form: t = max(-(a - c)/2, tmin), q = (a - c - t)/(3b) (c=1, b=1)
+    t = np.maximum(-(inner["a"] - 1) / 2, inner["tmin"])
+    np.testing.assert_allclose(got["t"], t, atol=1e-9)
+    np.testing.assert_allclose(got["q1"], (inner["a"] - 1 - t) / 3, atol=1e-9)
+
+
+def test_sweep_says_how_it_evaluated_the_points():
+    table = sweep(load_game(spec("cournot")), {"a": np.linspace(3, 15, 50)}, workers=1)
+    assert table.meta["path"] == "fast" and table.meta["evaluation"] == "pieces"
+    np.testing.assert_allclose(table.column("q1"), (table.column("a") - 1) / 3)
+    slow = sweep(load_game(spec("cournot")), {"a": [3.0, 4.0]}, workers=1, fast=False)
+    assert "evaluation" not in slow.meta
