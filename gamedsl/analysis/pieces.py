@@ -208,7 +208,7 @@ class Pieces:
             at = np.nonzero(played)[0]
             for a0 in range(0, len(at), PLAY_CHUNK):
                 part = at[a0 : a0 + PLAY_CHUNK]
-                outcome, out = play({k: np.asarray(v)[part] for k, v in params.items()})
+                _, out = play({k: np.asarray(v)[part] for k, v in params.items()})
                 for j, c in enumerate(self.columns):
                     cols[j, part] = out[c]
                 ok[part] = out["__ok__"]

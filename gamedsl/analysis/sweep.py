@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from gamedsl.analysis import executor as ex
-from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
 from gamedsl.analysis.pieces import Pieces
+from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
