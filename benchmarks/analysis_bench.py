@@ -8,8 +8,8 @@
              evaluation of the same closed form.
 2. million — a 10^6-point sweep after compile (compile time reported separately), 1 and all
              workers.
-3. numeric — a sweep of a 2-stage spec with no closed form (Hotelling: locations numeric) on 1
-             and 2 workers.
+3. numeric — a sweep of a 2-stage spec with no closed form (specs/cost_reduction.game: the R&D
+             stage is numeric, the market stage closed form) on 1 and 2 workers.
 4. regions — the 200x200 regime map of stdlib:openness_regulation over (theta, p).
 """
 
@@ -33,7 +33,7 @@ from gamedsl.checker import load_game
 from gamedsl.solver import solve
 
 COURNOT = str(ROOT / "specs" / "cournot.game")
-HOTELLING = str(ROOT / "specs" / "hotelling.game")
+COST_REDUCTION = str(ROOT / "specs" / "cost_reduction.game")
 
 
 def _line(label: str, seconds: float, points: int | None = None) -> None:
@@ -127,23 +127,30 @@ def bench_million(n: int = 1_000_000) -> None:
     _line("hand-written numpy of the closed form (best of 3)", hand, len(table))
 
 
-def bench_numeric(points: int = 8) -> None:
+def bench_numeric(points: int = 8000) -> None:
     print(
-        f"\n3. numeric sweep of specs/hotelling.game (locate stage has no closed form), "
-        f"{points} points of t"
+        f"\n3. numeric sweep of specs/cost_reduction.game (the R&D stage has no closed form), "
+        f"{points:,} points of r x c"
     )
-    vary = {"t": np.linspace(0.5, 2, points)}
-    results = {}
+    k = points // 8
+    vary = {"r": np.linspace(0.3, 3, k), "c": np.linspace(1, 4.5, 8)}
+    rates = {}
     for workers in (1, 2):
-        game = load_game(HOTELLING)  # a fresh game: nothing cached from the run before
+        game = load_game(COST_REDUCTION)  # a fresh game: nothing cached from the run before
         t = time.perf_counter()
         table = sweep(game, vary, workers=workers)
-        results[workers] = time.perf_counter() - t
-        assert table.meta["path"] == "slow", table.meta
-        _line(f"{workers} worker(s)", results[workers], len(table))
+        compile_s, check_s, eval_s = _split(table, time.perf_counter() - t)
+        assert table.meta["path"] == "fast" and table.meta["evaluation"] == "play", table.meta
+        _line(f"{workers} worker(s): compile (plans with the params as symbols)", compile_s)
+        _line(f"{workers} worker(s): check (3 solves)", check_s)
+        _line(f"{workers} worker(s): evaluation + table", eval_s, len(table))
+        rates[workers] = len(table) / eval_s
+    t = time.perf_counter()
+    for r in (0.5, 1.0, 2.0):
+        solve(load_game(COST_REDUCTION), {"r": r})
+    _line("one solve (mean of 3), for comparison", (time.perf_counter() - t) / 3, 1)
     print(
-        f"  speed-up on 2 workers: {results[1] / results[2]:.2f}x "
-        f"(machine has {os.cpu_count()} cores)"
+        f"  speed-up on 2 workers: {rates[2] / rates[1]:.2f}x (machine has {os.cpu_count()} cores)"
     )
 
 

@@ -33,6 +33,7 @@ from gamedsl.solver.evaluate import evaluate
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
 PIECES_CHUNK = 131_072  # ... at most this many when the compiled pieces are evaluated
+NUMERIC_CHUNK = 1024  # ... and when a step is solved numerically (measured: 512-4096 alike)
 SLOW_ITEMS_PER_WORKER = 4  # slow path: points are split into this many items per worker
 PLANS_CACHE = 16  # games whose symbolic plans are kept for the next sweep
 CHECK_POINTS = 3  # points re-solved one by one to confirm the fast path
@@ -224,11 +225,12 @@ def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str,
     env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
     for p in plans:
         p.probe = True  # unbounded payoffs are flagged per point
+        p.full_grid = True  # each point searched as solve() searches it
     try:
         outcome = plans[0].play(env, n)
     finally:
         for p in plans:
-            p.probe = False
+            p.probe = p.full_grid = False
     full = dict(env)
     full.update(outcome.values)
     out: dict[str, np.ndarray] = {}
@@ -297,9 +299,9 @@ def _slow(
 
 def _fast(
     game: Game, params: dict[str, np.ndarray], overrides0: dict, executor: ex.Executor, desc: str
-) -> tuple[dict[str, np.ndarray], np.ndarray, float] | str:
-    """Return (value columns, status, compile seconds) from the vectorised closed forms, or the
-    reason the fast path does not apply."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+    """Return (value columns, status, compile seconds) from the step plans built once with the
+    params as symbols and evaluated at all points (compiled pieces, or a vectorised play)."""
     from gamedsl.solver import build_plans
     from gamedsl.solver.problem import build_problem
 
@@ -310,29 +312,28 @@ def _fast(
     else:
         # the plans are symbolic in every param: built at one point, they serve every grid
         plans = build_plans(build_problem(game, overrides0, symbolic=True))
-        numeric = [p.step.name for p in plans if p.method == "numeric"]
-        if numeric:
-            context = f"no closed form in the params for stage {', '.join(dict.fromkeys(numeric))}"
-        else:
-            values = tuple(sorted((k, float(v)) for k, v in overrides0.items()))
-            context = ex.register(
-                ex.Context("plans", (game.path, game.scenario, values), f"id{id(game)}"), plans
-            )
+        values = tuple(sorted((k, float(v)) for k, v in overrides0.items()))
+        context = ex.register(
+            ex.Context("plans", (game.path, game.scenario, values), f"id{id(game)}"), plans
+        )
         while len(_PLANS) >= PLANS_CACHE:
             _PLANS.pop(next(iter(_PLANS)))
         _PLANS[id(game)] = (game, context)  # holding the game keeps its id from being reused
-    if isinstance(context, str):
-        return context
     n = len(next(iter(params.values()))) if params else 1
     # compile the numpy functions on a few points before forking workers (they inherit them)
     one = {k: v[:1] for k, v in params.items()}
     warm = _play_points((context, one))
     _regime(game, one, warm, np.zeros(1, np.int8))  # its numpy functions too
     compile_seconds = time.perf_counter() - t0
-    size = FAST_CHUNK
-    if pieces_of(ex.resolve(context)) is not None:
+    plans = ex.resolve(context)
+    if pieces_of(plans) is not None:
         # closed forms cost little per point: larger items, at least a few per worker
         size = int(np.clip(-(-n // (4 * executor.workers)), FAST_CHUNK, PIECES_CHUNK))
+    elif any(p.method == "numeric" for p in plans):
+        # a numeric step plays the later steps at hundreds of values per point
+        size = int(np.clip(-(-n // (4 * executor.workers)), 1, NUMERIC_CHUNK))
+    else:
+        size = FAST_CHUNK
     ranges = ex.chunks(n, size)
     tasks = [(context, {k: v[a:b] for k, v in params.items()}) for a, b in ranges]
     run = executor if len(tasks) > 1 else ex.SerialExecutor(quiet=True)
@@ -421,11 +422,8 @@ def sweep_points(
     compile_seconds = check_seconds = None
     pieces = None
     got = None
-    if fast:
+    if fast and len(idx) > CHECK_POINTS:  # else the checks would solve every point anyway
         got = _fast(game, sub_params, overrides([0])[0], executor, desc)
-        if isinstance(got, str):
-            notes.append(f"per-point solves: {got}")
-            got = None
     if got is not None:
         fcols, fstatus, compile_seconds = got
         t_check = time.perf_counter()
@@ -439,11 +437,10 @@ def sweep_points(
         check_seconds = time.perf_counter() - t_check
         if differs is None:
             path = "fast"
-            pieces = _PLANS.get(id(game))
-            pieces = pieces and not isinstance(pieces[1], str) and pieces_of(ex.resolve(pieces[1]))
+            pieces = pieces_of(ex.resolve(_PLANS[id(game)][1]))
             sub_cols, sub_status = fcols, fstatus
         else:
-            notes.append(f"per-point solves: the closed forms disagree with solve ({differs})")
+            notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
     if path == "slow":
         sub_cols, sub_status, messages = _slow(game, overrides(np.arange(len(idx))), executor, desc)
         if messages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import time
@@ -16,13 +17,27 @@ class BudgetExceeded(Exception):
 
 
 RETRY = 0.05  # seconds: an expiry raised where Python swallows it (a gc callback) comes again
+TIMER, SIGNAL = signal.ITIMER_PROF, signal.SIGPROF  # CPU time (user + system) of the process
+
+
+def _in_gc_callback(frame) -> bool:
+    """Return True when `frame` runs inside a garbage-collector callback (where an exception
+    would be discarded with a warning): the expiry then waits for the next RETRY tick."""
+    codes = {getattr(cb, "__code__", None) for cb in gc.callbacks} - {None}
+    while codes and frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
     """Run the body and raise `BudgetExceeded` if it takes longer than `seconds`.
 
-    Uses a real-time interval timer where possible (the main thread); elsewhere the body runs
+    The budget is CPU time of this process (an ITIMER_PROF interval timer, in the main thread):
+    on a loaded machine the same work gets the same budget, so whether a step ends symbolic or
+    numeric does not depend on what else runs.  Elsewhere (other threads) the body runs
     without interruption (callers still check `Deadline` between steps).  After the budget the
     timer repeats every RETRY seconds until the body is left: an exception raised inside a
     garbage-collector callback or a finaliser is discarded by Python, and would otherwise let
@@ -34,20 +49,20 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     leaving = False
 
     def handler(signum, frame):
-        if not leaving:
+        if not leaving and not _in_gc_callback(frame):
             raise BudgetExceeded()
 
-    previous = signal.signal(signal.SIGALRM, handler)
-    old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
-    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
+    previous = signal.signal(SIGNAL, handler)
+    old_delay, old_interval = signal.getitimer(TIMER)
+    signal.setitimer(TIMER, seconds, RETRY)
     try:
         yield
     finally:
         leaving = True
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(TIMER, 0)
+        signal.signal(SIGNAL, previous)
         if old_delay:
-            signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
+            signal.setitimer(TIMER, old_delay, old_interval)
 
 
 class Deadline:

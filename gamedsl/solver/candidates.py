@@ -162,6 +162,10 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     poly_roots = _polynomial_roots(num, x)
     if poly_roots is not None:
         return poly_roots
+    if not (num.free_symbols - {x}) and _transcendental_in(num, x):
+        # numbers only: a root in closed form (LambertW, ...) would only be evaluated again;
+        # sympy's transcendental solvers take seconds to say so, the numeric search far less
+        raise Incomplete(f"{num} = 0 is transcendental in {x}: solved numerically")
     try:
         sols = sympy.solve(num, x, dict=False, rational=False)
     except BudgetExceeded:
@@ -180,6 +184,17 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+_TRANSCENDENTAL = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.LambertW)
+
+
+def _transcendental_in(e: sympy.Expr, x: sympy.Symbol) -> bool:
+    """Return True when x appears inside exp, log, a trigonometric function or an exponent."""
+    for a in e.atoms(*_TRANSCENDENTAL):
+        if a.has(x):
+            return True
+    return any(p.exp.has(x) for p in e.atoms(sympy.Pow))
 
 
 def cands_replace_zero(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:

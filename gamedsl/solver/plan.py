@@ -40,7 +40,8 @@ ZOOM_MAX_ROWS = 1024
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
 MAX_PIECE_COMBOS = 32
-DISCRETE_HISTORY_BUDGET = 3.0  # seconds, for steps whose history has no continuous choice
+MAX_PROFILES = 4096  # finite simultaneous stages enumerated profile by profile without sympy
+DISCRETE_HISTORY_BUDGET = 0.5  # seconds, for steps whose history has no continuous choice
 PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
 PRUNE_SAMPLES = 256
 PRUNE_SECTIONS = 7  # points per segment and iteration between samples of different regimes
@@ -181,7 +182,7 @@ class StepPlan:
         self._origin: dict = {}
         self.deviations: dict[str, list[dict[sympy.Symbol, sympy.Expr]]] = {}
         self.complete = False
-        self.branches: list[dict] | None = None
+        self.branches: list[dict] | None = None  # (entries None at a first step at param values)
         self._branch_keys: list = []
         self._branch_index: dict = {}
         self._branch_table = None
@@ -196,6 +197,9 @@ class StepPlan:
         # probes far out in an unbounded domain flag an unbounded payoff: solve() probes each
         # step once, at the path; the sweep's vectorised play probes at every point
         self.probe = False
+        # the full grid at every history when no earlier choice is continuous: a sweep plays
+        # such steps at many param points, each of which solve() searches with the full grid
+        self.full_grid = False
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
@@ -266,10 +270,11 @@ class StepPlan:
         origin: dict = {}
         anywhere: set = set()
         for k, u in enumerate(self._branch_payoffs(v.player, given)):
-            for e in cands.stationary_points(u, x):
+            stationary = cands.stationary_points(u, x)
+            bps = cands.breakpoints(u, x)
+            for e in stationary:
                 origin.setdefault(e, set()).add(k)
                 points.append(e)
-            bps = cands.breakpoints(u, x)
             anywhere.update(bps)
             points += bps
         if self.next.switches is None:
@@ -513,19 +518,28 @@ class StepPlan:
         branches = []
         keys = []
         origins = getattr(self, "origins", None) or [None] * len(self.candidates)
+        # the first step at param values: no earlier step composes with its branches or needs
+        # its switches (they hold numbers only), so only their keys are kept
+        first_at_values = not self.history and not self.problem.symbolic
         for ci, c in enumerate(self.candidates):
             for bi, b in enumerate(self.next.branches):
                 if origins[ci] is not None and bi not in origins[ci]:
                     continue
                 keys.append((ci, bi))
-                merged = dict(c)
-                merged.update({k: cands.replace(e, c) for k, e in b.items()})
-                branches.append(merged)
+                if first_at_values:
+                    branches.append(None)
+                else:
+                    merged = dict(c)
+                    merged.update({k: cands.replace(e, c) for k, e in b.items()})
+                    branches.append(merged)
                 if len(branches) > MAX_BRANCHES:
                     self.branches = None
                     self.switches = None
                     return
         self._set_branches(branches, keys)
+        if first_at_values:
+            self.switches = []
+            return
         if len(branches) > PRUNE_ABOVE and self.continuous_history:
             self._prune_branches()
         branches = self.branches
@@ -705,7 +719,8 @@ class StepPlan:
 
         `light` keeps only the best grid point (a safety net beside complete symbolic candidates).
         """
-        points = points or (GRID_POINTS if n <= 8 else INNER_GRID_POINTS)
+        full = n <= 8 or (self.full_grid and not self.continuous_history)
+        points = points or (GRID_POINTS if full else INNER_GRID_POINTS)
         X = self._grid(lo, hi, points)
         U, code = self._objective(env, n, v, X, others)
         Uf = np.where(np.isfinite(U), U, -np.inf)
@@ -858,6 +873,11 @@ class StepPlan:
             for col in evaluate([c[x] for c in self.partial], env1, n):
                 columns.append(col)
                 kinds.append(-4)
+        elif v.discrete:
+            # the symbolic build failed (its budget, a later stage): the domain is enumerated
+            for col in evaluate(list(v.elements), env1, n):
+                columns.append(col)
+                kinds.append(-1)
         # with complete exact candidates the grid is only a safety net, kept for small batches
         use_grid = (not v.discrete) and (not self.complete or (
             self.safety_net and not self.continuous_history and n <= 64))
@@ -989,6 +1009,13 @@ class StepPlan:
             profiles = {v.symbol: np.stack(evaluate([c[v.symbol] for c in self.candidates], env1, n), axis=1)
                         for v in active}
             method_numeric = False
+        elif all(v.discrete for v in active) and math.prod(len(v.elements) for v in active) <= MAX_PROFILES:
+            # finite domains whose symbolic build failed (its budget): every profile is checked
+            values = {v.symbol: evaluate(list(v.elements), env1, n) for v in active}
+            combos = list(itertools.product(*[range(len(v.elements)) for v in active]))
+            profiles = {v.symbol: np.stack([values[v.symbol][c[i]] for c in combos], axis=1)
+                        for i, v in enumerate(active)}
+            method_numeric = False
         else:
             profiles = self._best_response_iteration(env1, n, active, chosen)
             method_numeric = True
@@ -1077,11 +1104,11 @@ class StepPlan:
                 rec.equilibria.append({v.symbol: float(profiles[v.symbol][0, j]) for v in active})
             rec.selected = equilibria_at0.index(sel[0]) if sel[0] in equilibria_at0 else 0
             rec.rule = rules[0]
-            if not method_numeric:
+            if self.complete:
                 rec.strategy = {v.symbol: self.candidates[sel_original[0]][v.symbol] for v in active}
             record.append(rec)
         dbranch = None if down.branch is None else down.branch.reshape(m, n).T[rows, sel]
-        branch = self._branch_of(sel_original, dbranch) if not method_numeric else np.full(n, -1, dtype=np.int64)
+        branch = self._branch_of(sel_original, dbranch) if self.complete else np.full(n, -1, dtype=np.int64)
         return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch)
 
     def _domain_rank(self, v: Var, value: float):

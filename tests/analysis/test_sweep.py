@@ -112,7 +112,7 @@ def test_table_outputs(tmp_path):
 
 
 def test_files_are_deterministic(tmp_path):
-    vary = {"a": [4.0, 7.0]}
+    vary = {"a": [4.0, 5.0, 6.0, 7.0]}  # more points than the fast path's checks
     first = sweep(spec("cournot"), vary, workers=1)
     again = sweep(spec("cournot"), vary, workers=1)
     assert "compile_seconds" in first.meta
@@ -124,3 +124,25 @@ def test_to_pandas():
     df = sweep(spec("cournot"), {"a": [4.0, 7.0]}, workers=1).to_pandas()
     assert isinstance(df, pd.DataFrame)
     assert list(df["q1"]) == pytest.approx([1.0, 2.0])
+
+
+def test_numeric_stage_is_searched_once_per_point_with_the_later_closed_forms_reused():
+    # specs/cost_reduction.game: the R&D stage has no closed form. Independent answer: x maximises
+    # (a + c - 2c e^-x)^2/(9b) - r x^2/2 on [0, 5] (scipy, bounded Brent), q1 = (a + c - 2c e^-x)/(3b)
+    from scipy.optimize import minimize_scalar
+
+    game = load_game(spec("cost_reduction"))
+    vary = {"r": [0.4, 1.0, 2.5], "c": [1.0, 4.0]}
+    table = sweep(game, vary, workers=1)
+    assert table.meta["path"] == "fast" and table.meta["evaluation"] == "play"
+    a, b = 10.0, 1.0
+    for row in table.rows:
+        c, r = row["c"], row["r"]
+
+        def neg(x, c=c, r=r):
+            return -((a + c - 2 * c * np.exp(-x)) ** 2 / (9 * b) - r * x**2 / 2)
+
+        x = minimize_scalar(neg, bounds=(0, 5), method="bounded", options={"xatol": 1e-10}).x
+        assert close(row["x"], x, abs_tol=1e-6), (row, x)
+        assert close(row["q1"], (a + c - 2 * c * np.exp(-x)) / (3 * b), abs_tol=1e-6)
+        assert close(row["F1"], -neg(x), abs_tol=1e-9)

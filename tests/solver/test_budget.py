@@ -39,3 +39,33 @@ def test_no_alarm_after_the_body():
     with time_budget(0.05):
         pass
     time.sleep(0.15)  # a stray alarm would raise here
+
+
+def test_no_expiry_is_raised_inside_a_gc_callback():
+    # a gc callback that runs past the budget: raising there would be discarded (with pytest's
+    # unraisable-exception warning); the expiry must come in the body instead
+    import gc
+
+    state = {"slow": True, "raised_inside": False}
+
+    def callback(phase, info):
+        if state["slow"] and phase == "start":
+            state["slow"] = False
+            end = time.monotonic() + 0.3
+            try:
+                while time.monotonic() < end:
+                    pass
+            except BudgetExceeded:
+                state["raised_inside"] = True
+
+    start = time.monotonic()
+    gc.callbacks.append(callback)
+    try:
+        with pytest.raises(BudgetExceeded), time_budget(0.1):
+            gc.collect()
+            while time.monotonic() - start < 5:
+                pass
+    finally:
+        gc.callbacks.remove(callback)
+    assert not state["raised_inside"]
+    assert time.monotonic() - start < 1.0
