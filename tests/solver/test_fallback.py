@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import gamedsl.solver.plan as plan
 from gamedsl.checker import load_game
-from gamedsl.solver import solve
+from gamedsl.solver import plan, solve
 from gamedsl.solver.budget import BudgetExceeded
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
