@@ -30,6 +30,7 @@ import numpy as np
 import sympy
 
 from gamedsl.game import Game
+from gamedsl.solver.evaluate import safe_names
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |params| + |switches| + |payoffs|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -42,7 +43,8 @@ Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
 
 
 def _lambdify(symbols: tuple, exprs: list[sympy.Expr]) -> Callable:
-    return sympy.lambdify(symbols, exprs, modules=["numpy"], dummify=True, cse=True)
+    return sympy.lambdify(symbols, exprs, modules=["numpy"], dummify=not safe_names(symbols),
+                          cse=True)
 
 
 def _as_columns(results: Any, k: int, n: int) -> np.ndarray:

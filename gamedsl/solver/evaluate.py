@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import builtins
+import keyword
+import math
 from functools import lru_cache
 
 import numpy as np
 import sympy
 
 
+_TAKEN = frozenset(dir(np)) | frozenset(dir(builtins)) | frozenset(dir(math)) | frozenset(keyword.kwlist)
+
+
+def safe_names(symbols: Sequence[sympy.Symbol]) -> bool:
+    """Return True when every symbol's name can be an argument of a lambdified function as it is
+    (an identifier that shadows nothing the generated code calls).  Then lambdify need not
+    replace the symbols by dummies, which walks the whole expression (seconds for big ones)."""
+    return all(s.name.isidentifier() and s.name not in _TAKEN and not s.name.startswith("_")
+               for s in symbols)
+
+
 @lru_cache(maxsize=20000)
 def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
     """Return a numpy function of `symbols` computing `exprs` (lambdify of sympy objects)."""
-    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=True)
+    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=not safe_names(symbols))
 
 
 @lru_cache(maxsize=20000)
