@@ -122,6 +122,10 @@ def bench_million(n: int = 1_000_000) -> None:
         _line(f"{workers} worker(s): compile", compile_s)
         _line(f"{workers} worker(s): check (3 solves)", check_s)
         _line(f"{workers} worker(s): evaluation + table", eval_s, len(table))
+        t = time.perf_counter()
+        again = sweep(game, vary, workers=workers)  # the compiled pieces and cells reused
+        _, _, eval2 = _split(again, time.perf_counter() - t)
+        _line(f"{workers} worker(s): the same sweep again: evaluation + table", eval2, len(table))
     a, b = table.column("a"), table.column("b")
     hand = _best(lambda: _hand_cournot(a, b), 3)
     _line("hand-written numpy of the closed form (best of 3)", hand, len(table))
