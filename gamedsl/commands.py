@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from gamedsl.report.solution import to_json, to_latex, to_text
-from gamedsl.writing import write_text
+from gamedsl.writing import emit
 
 
 def _load(args):
@@ -33,11 +31,7 @@ def solve(args) -> int:
         text = to_latex(solution, game)
     else:
         text = to_text(solution, game, symbolic=bool(getattr(args, "symbolic", False)))
-    out = getattr(args, "output", None)
-    if out:
-        write_text(out, text + "\n")
-    else:
-        sys.stdout.write(text + "\n")
+    emit(getattr(args, "output", None), text)
     return 0
 
 

@@ -82,7 +82,7 @@ class Solution:
                 }
                 for e in self.equilibria
             ],
-            "verification": {"ok": self.verification.ok, "max_gain": _number(self.verification.max_gain)},
+            "verification": {"ok": self.verification.ok, "max_gain": json_number(self.verification.max_gain)},
             "warnings": list(self.warnings),
         }
         if self.conditions:
@@ -128,7 +128,7 @@ class Solution:
         return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"
 
 
-def _number(x: Any) -> Any:
+def json_number(x: Any) -> Any:
     """Return a JSON-safe number: ints stay ints, floats stay floats, infinities become "inf"."""
     if isinstance(x, bool):
         return int(x)
@@ -147,11 +147,11 @@ def _number(x: Any) -> Any:
 
 def _shown(x: Any) -> str:
     """Return a number for a notebook table (6 significant digits, integers plainly)."""
-    v = _number(x)
+    v = json_number(x)
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
 
 
 def _numbers(m: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _number(v) for k, v in m.items()}
+    return {k: json_number(v) for k, v in m.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,3 +28,11 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write text (UTF-8) to `path` atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def emit(path: str | os.PathLike | None, text: str) -> None:
+    """Write a command's output: to `path` atomically when given, else to stdout."""
+    if path:
+        write_text(path, text + "\n")
+    else:
+        sys.stdout.write(text + "\n")

@@ -213,16 +213,6 @@ payoff F = qF
 """
 
 
-def test_unbounded_payoff_exits_3(tmp_path, capsys) -> None:
-    # payoff qF with only qF >= 0: no best reply exists (sup = inf).
-    path = tmp_path / "unbounded.game"
-    path.write_text(UNBOUNDED, encoding="utf-8")
-    code, _out, err = run(["solve", str(path)], capsys)
-    assert code == EXIT_SOLVE
-    assert f"{path}:4:13: error: payoff of F is unbounded above in qF: add an upper bound" in err
-    assert "^" in err
-
-
 FOLLOWER_UNBOUNDED_BELOW = """\
 game "Follower unbounded below"
 player L
@@ -236,13 +226,24 @@ payoff F = -y
 """
 
 
-def test_a_later_stage_unbounded_below_is_named(tmp_path, capsys) -> None:
-    # F gains without limit as y falls: the second stage is named, with the side to bound.
-    path = tmp_path / "below.game"
-    path.write_text(FOLLOWER_UNBOUNDED_BELOW, encoding="utf-8")
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        # payoff qF with only qF >= 0: no best reply exists (sup = inf)
+        (UNBOUNDED, "4:13: error: payoff of F is unbounded above in qF: add an upper bound"),
+        # F gains without limit as y falls: the second stage is named, with the side to bound
+        (FOLLOWER_UNBOUNDED_BELOW,
+         "7:13: error: payoff of F is unbounded below in y: add a lower bound"),
+    ],
+    ids=["above", "later-stage-below"],
+)
+def test_an_unbounded_payoff_exits_3_naming_the_side(tmp_path, capsys, source, message) -> None:
+    path = tmp_path / "unbounded.game"
+    path.write_text(source, encoding="utf-8")
     code, _out, err = run(["solve", str(path)], capsys)
     assert code == EXIT_SOLVE
-    assert f"{path}:7:13: error: payoff of F is unbounded below in y: add a lower bound" in err
+    assert f"{path}:{message}" in err
+    assert "^" in err
 
 
 def test_matching_pennies_exits_3(capsys) -> None:

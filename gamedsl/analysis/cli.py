@@ -14,7 +14,7 @@ import numpy as np
 
 from gamedsl.analysis import executor as ex
 from gamedsl.errors import SpecError
-from gamedsl.writing import write_text
+from gamedsl.writing import emit
 
 
 def _executor(args) -> ex.Executor:
@@ -168,9 +168,5 @@ def compare(args) -> int:
     text = (
         result.to_json() if fmt == "json" else result.latex() if fmt == "latex" else result.text()
     )
-    out = getattr(args, "output", None)
-    if out:
-        write_text(out, text + "\n")
-    else:
-        sys.stdout.write(text + "\n")
+    emit(getattr(args, "output", None), text)
     return 0

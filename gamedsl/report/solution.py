@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from gamedsl.game import Game
-from gamedsl.solution import Solution
+from gamedsl.solution import Solution, json_number
 
 
 def fmt_number(x: Any, digits: int = 6) -> str:
     """Return a number for a table: integers plainly, others with `digits` significant digits."""
-    if isinstance(x, bool):
-        return str(int(x))
-    if isinstance(x, int):
-        return str(x)
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if math.isnan(f):
-        return "nan"
-    if math.isinf(f):
-        return "inf" if f > 0 else "-inf"
+    f = json_number(x)  # ints, floats, or the text of nan, infinities and non-numbers
+    if not isinstance(f, float):
+        return str(f)
     if f == 0:
         return "0"
     if abs(f - round(f)) < 1e-12 * max(1, abs(f)) and abs(f) < 1e15:
@@ -88,13 +78,12 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
                         + [fmt_number(e.payoffs[p]) for p in players] + ([note] if per_row else []))
         lines += _table(rows, ["sel"] + names + [f"payoff({p})" for p in players]
                         + (["note"] if per_row else []))
-    if symbolic or solution.strategies:
-        if solution.strategies:
-            lines.append("")
-            lines.append("strategies (closed forms):" if symbolic else "strategies:")
-            for var, expr in solution.strategies.items():
-                cond = solution.conditions.get(var)
-                lines.append(f"  {var} = {expr}" + (f"    when {cond}" if cond else ""))
+    if solution.strategies:
+        lines.append("")
+        lines.append("strategies (closed forms):" if symbolic else "strategies:")
+        for var, expr in solution.strategies.items():
+            cond = solution.conditions.get(var)
+            lines.append(f"  {var} = {expr}" + (f"    when {cond}" if cond else ""))
     if solution.warnings:
         lines.append("")
         for w in solution.warnings:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import builtins
 import keyword
 import math
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 import sympy
-
 
 _TAKEN = frozenset(dir(np)) | frozenset(dir(builtins)) | frozenset(dir(math)) | frozenset(keyword.kwlist)
 
