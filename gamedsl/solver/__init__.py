@@ -42,7 +42,11 @@ def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
                        select_mode="first" if select == "first" else "pareto",
                        force_rank=(force or {}).get(step.index))
         plans.append(nxt)
-    return list(reversed(plans))
+    plans.reverse()
+    for before, p in zip([None, *plans], plans):
+        p.prev = before
+        p.compile_ok = True
+    return plans
 
 
 def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: bool = False,

@@ -6,6 +6,7 @@ import gc
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,12 +21,16 @@ RETRY = 0.05  # seconds: an expiry raised where Python swallows it (a gc callbac
 TIMER, SIGNAL = signal.ITIMER_PROF, signal.SIGPROF  # CPU time (user + system) of the process
 
 
+_WEAKREF_FILE = weakref.__file__
+
+
 def _in_gc_callback(frame) -> bool:
-    """Return True when `frame` runs inside a garbage-collector callback (where an exception
-    would be discarded with a warning): the expiry then waits for the next RETRY tick."""
+    """Return True when `frame` runs inside a garbage-collector callback or a weakref finaliser
+    (where an exception would be discarded with a warning): the expiry then waits for the next
+    RETRY tick."""
     codes = {getattr(cb, "__code__", None) for cb in gc.callbacks} - {None}
-    while codes and frame is not None:
-        if frame.f_code in codes:
+    while frame is not None:
+        if frame.f_code in codes or frame.f_code.co_filename == _WEAKREF_FILE:
             return True
         frame = frame.f_back
     return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sympy.core.relational import Relational
 
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
+from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
@@ -50,6 +52,8 @@ PRUNE_ROUNDS = 3  # boundaries looked for between two such samples
 BR_ITERATIONS = 200
 BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
+COMPILE_AFTER = 0.3  # seconds of exact plays of a closed-form step before it is compiled (about
+#                      what compiling a large one costs: the cheap steps of small games never are)
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
 _HASH_MOD = (1 << 61) - 1
@@ -91,6 +95,9 @@ class Terminal:
     complete = True
 
     relevant: frozenset = frozenset()
+
+    def cell_codes(self, env, n):
+        return None
 
     def play(self, env, n, record=None) -> Outcome:
         return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool),
@@ -200,6 +207,12 @@ class StepPlan:
         # the full grid at every history when no earlier choice is continuous: a sweep plays
         # such steps at many param points, each of which solve() searches with the full grid
         self.full_grid = False
+        # compiled play (`compiled.py`) only once every plan is built (build_plans sets it):
+        # while building, the histories sampled differ in every dimension and cells rarely repeat
+        self.compile_ok = False
+        self.prev = None  # the plan of the step before (set by build_plans)
+        self._compiled = None  # CompiledPlay, False (cannot be), None (not yet)
+        self._raw_seconds = 0.0  # spent in exact plays asked for by play()
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
@@ -740,6 +753,15 @@ class StepPlan:
             sub_env = {s: np.asarray(arr, float)[idx_i] if np.ndim(arr) else arr for s, arr in env.items()}
             sub_others = {s: np.asarray(arr, float)[idx_i] for s, arr in (others or {}).items()}
             k = len(idx_i)
+            regime = self._cell_regime(v, sub_env, sub_others, k)
+            if regime is not None:
+                ca, c_right = regime(left_end), regime(right_end)
+                if np.any(ca == c_right):  # a change the cells do not show: bisect the play
+                    regime = None
+                    ca, c_right = code[idx_i, idx_j].copy(), code[idx_i, idx_j + 1].copy()
+            if regime is None:
+                def regime(x):
+                    return self._objective(sub_env, k, v, x[:, None], sub_others)[1][:, 0]
             found = []
             active = np.ones(k, bool)
             a = left_end
@@ -747,16 +769,15 @@ class StepPlan:
                 b = right_end.copy()
                 for _ in range(BISECTION_STEPS):
                     mid = (a + b) / 2
-                    _, cm = self._objective(sub_env, k, v, mid[:, None], sub_others)
-                    left = cm[:, 0] == ca
+                    left = regime(mid) == ca
                     a = np.where(left, mid, a)
                     b = np.where(left, b, mid)
                 found.append((np.where(active, a, np.nan), np.where(active, b, np.nan)))
-                _, cb = self._objective(sub_env, k, v, b[:, None], sub_others)
-                active &= (cb[:, 0] != c_right) & (b < right_end)
+                cb = regime(b)
+                active &= (cb != c_right) & (b < right_end)
                 if not active.any():
                     break
-                a, ca = b.copy(), cb[:, 0].copy()
+                a, ca = b.copy(), cb.copy()
             per_point = np.bincount(idx_i, minlength=n)
             extra = np.full((n, 2 * len(found) * int(np.max(per_point))), np.nan)
             fill = np.zeros(n, dtype=int)
@@ -784,6 +805,17 @@ class StepPlan:
             best = self._refine(env, n, v, a, b, others)
             cols.append(np.where(valid, best, np.nan))
         return np.stack(cols, axis=1)
+
+    def _cell_regime(self, v: Var, env: dict, others: dict, n: int):
+        """Return a function of v's values (n,) giving a code that changes wherever the later
+        play can change — the cells of the compiled next step's switches, no play needed — or
+        None (the next step is not compiled, or v's player's payoff has pieces of its own)."""
+        if self.problem.payoffs[v.player].atoms(Relational):
+            return None
+        base = {**env, **{s: np.asarray(a, float) for s, a in others.items()}}
+        if self.next.cell_codes(base | {v.symbol: np.zeros(n)}, n) is None:
+            return None
+        return lambda x: self.next.cell_codes(base | {v.symbol: x}, n)
 
     def _refine(self, env, n, v, a, b, others):
         """Return the maximiser of v's player's payoff on [a, b] (per history).
@@ -836,7 +868,57 @@ class StepPlan:
         return (a + b) / 2
 
     def play(self, env: dict, n: int, record: list | None = None) -> Outcome:
-        """Return the play of this step and all later steps at n histories."""
+        """Return the play of this step and all later steps at n histories.
+
+        A closed-form step played often is compiled (`compiled.py`): its histories are played by
+        the cells of its switches, exactly only where a cell is new or a switch is near zero.
+        """
+        if record is None and not self.safety_net:
+            compiled = self._compiled_play()
+            if compiled is not None:
+                out = compiled.play(env, n)
+                if out is not None:
+                    return out
+        start = time.perf_counter()
+        try:
+            return self._play_raw(env, n, record)
+        finally:
+            self._raw_seconds += time.perf_counter() - start
+
+    def _compiled_play(self):
+        """Return the compiled play once exact plays of this step have taken COMPILE_AFTER
+        seconds (None: not compiled, or cannot be)."""
+        if self._compiled is not None:
+            if self._compiled and not self._compiled.worthwhile:
+                self._compiled = False
+            return self._compiled or None
+        if self._raw_seconds < COMPILE_AFTER or not self._compilable():
+            return None
+        # one compiled step per chain: the earliest that can be (the later ones then see only
+        # its new cells and ties); a later one once that one gave up
+        prev = self.prev
+        while prev is not None:
+            if prev._compiled or (prev._compiled is None and prev._compilable()):
+                return None
+            prev = prev.prev
+        try:
+            self._compiled = CompiledPlay(self)
+        except (BudgetExceeded, RecursionError, TypeError, ValueError, SyntaxError):
+            self._compiled = False
+        return self._compiled or None
+
+    def _compilable(self) -> bool:
+        return bool(self.complete and self.switches is not None and self.branches is not None
+                    and self.compile_ok and all(b is not None for b in self.branches))
+
+    def cell_codes(self, env: dict, n: int) -> np.ndarray | None:
+        """Return the cells of this step's switches at the histories when it is compiled (a code
+        per history that changes wherever its play can change), else None."""
+        compiled = self._compiled_play()
+        return None if compiled is None else compiled.cell_codes(env, n)
+
+    def _play_raw(self, env: dict, n: int, record: list | None = None) -> Outcome:
+        """Return the play of this step and all later steps at n histories (every candidate)."""
         if len(self.deciders) <= 1:
             return self._play_single(env, n, record)
         return self._play_simultaneous(env, n, record)

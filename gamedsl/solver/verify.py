@@ -39,21 +39,25 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
             x0 = path[v.symbol]
             if v.discrete:
                 xs = np.array([[float(e) for e in v.elements] + [x0]])
+                u_grid = np.zeros(0)
             else:
                 lo, hi = plan._bounds(v, {**env, **others}, 1)
-                grid = plan._grid(lo, hi, VERIFY_GRID)
+                grid = plan._snap(plan._grid(lo, hi, VERIFY_GRID), lo, hi)
                 u, _ = plan._objective(env, 1, v, grid, others)
                 u = np.nan_to_num(u[0], nan=-np.inf)
                 j = int(np.argmax(u))
                 a = grid[:, max(j - 1, 0)]
                 b = grid[:, min(j + 1, grid.shape[1] - 1)]
+                # the grid's payoffs are kept (outside the domain: -inf); the refined point and
+                # the equilibrium value are played
+                usable = np.isfinite(grid[0]) & plan._feasible(v, grid, lo, hi)[0]
+                u_grid = np.where(usable, u, -np.inf)
                 refined = plan._refine(env, 1, v, a, b, others)[:, None]
-                xs = np.concatenate([grid, refined, [[x0]]], axis=1)
-                xs = xs[:, np.isfinite(xs[0])]
-                xs = plan._snap(xs, lo, hi)
-                xs = xs[:, plan._feasible(v, xs, lo, hi)[0]]
+                xs = plan._snap(np.concatenate([refined, [[x0]]], axis=1), lo, hi)
+                if not (np.isfinite(xs[0, 0]) and plan._feasible(v, xs[:, :1], lo, hi)[0, 0]):
+                    xs = xs[:, 1:]
             u, _ = plan._objective(env, 1, v, xs, others)
-            u = np.nan_to_num(u[0], nan=-np.inf)
+            u = np.concatenate([u_grid, np.nan_to_num(u[0], nan=-np.inf)])
             base = u[-1]
             gain = float(np.max(u) - base)
             scale = 1.0 + abs(full_payoff[v.player])

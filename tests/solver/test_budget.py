@@ -69,3 +69,31 @@ def test_no_expiry_is_raised_inside_a_gc_callback():
         gc.callbacks.remove(callback)
     assert not state["raised_inside"]
     assert time.monotonic() - start < 1.0
+
+
+def test_no_expiry_is_raised_inside_a_weakref_finaliser():
+    # the same for a weakref.finalize callback (sympy's caches run them): the expiry waits
+    import weakref
+
+    class Thing:
+        pass
+
+    state = {"raised_inside": False}
+
+    def finaliser():
+        end = time.monotonic() + 0.3
+        try:
+            while time.monotonic() < end:
+                pass
+        except BudgetExceeded:
+            state["raised_inside"] = True
+
+    start = time.monotonic()
+    with pytest.raises(BudgetExceeded), time_budget(0.1):
+        thing = Thing()
+        weakref.finalize(thing, finaliser)
+        del thing  # the finaliser runs here, past the budget
+        while time.monotonic() - start < 5:
+            pass
+    assert not state["raised_inside"]
+    assert time.monotonic() - start < 1.0

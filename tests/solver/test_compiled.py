@@ -1,0 +1,82 @@
+"""The compiled play of a closed-form step (cells of its switches, closed forms per cell) plays
+every history as the exact play does: same choices, same equilibrium flags, same branch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gamedsl.checker import load_game
+from gamedsl.solver import build_plans, solve
+from gamedsl.solver import plan as plan_module
+from gamedsl.solver.compiled import CompiledPlay
+from gamedsl.solver.problem import build_problem
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+NAMES = ["stackelberg", "entry_deterrence", "cournot_capacity", "two_part_tariff", "rd_cournot",
+         "delegation", "vertical_quality", "invest_coordination", "threshold_penalty",
+         "stackelberg_two_followers", "double_marginalisation", "cost_reduction"]
+
+
+def _histories(plan, n: int) -> dict:
+    """Random histories from the domains, and a fine line through them (cells repeat there)."""
+    env = plan._sample_histories(n)
+    line = {s: np.repeat(a[:1], n) for s, a in env.items()}
+    cont = [s for s in plan.history if not plan._discrete_symbol(s)]
+    if cont:
+        s = cont[0]
+        lo, hi = float(np.min(env[s])), float(np.max(env[s]))
+        line[s] = np.linspace(lo, hi, n)
+    return {s: np.concatenate([env[s], line[s]]) for s in env}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_compiled_play_equals_the_exact_play(name):
+    game = load_game(str(SPECS / f"{name}.game"))
+    plans = build_plans(build_problem(game, {}, symbolic=False))
+    compiled_any = False
+    for p in plans:
+        if not p._compilable():
+            continue
+        compiled = CompiledPlay(p)
+        env = _histories(p, 120)
+        n = len(next(iter(env.values()))) if env else 1
+        want = p._play_raw(env, n)
+        for _ in range(2):  # the first play learns the cells, the second uses them
+            got = compiled.play(env, n)
+            assert got is not None
+            np.testing.assert_array_equal(got.ok, want.ok)
+            np.testing.assert_array_equal(got.branch[want.ok], want.branch[want.ok])
+            for s, a in want.values.items():
+                np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9,
+                                           err_msg=f"{p.step.name}: {s}")
+        assert compiled.cells[False], "no cell was learnt"
+        compiled_any = True
+    assert compiled_any or all(not p.complete or not p.history for p in plans)
+
+
+def test_numeric_first_step_is_solved_the_same_with_and_without_compiled_plays(monkeypatch):
+    # cost_reduction: the R&D stage has no closed form (searched numerically: a grid, bisection
+    # at regime changes, refinement) over a Cournot stage in closed form, which is compiled
+    # (here at once; solve compiles a step once its exact plays have cost COMPILE_AFTER seconds)
+    game = load_game(str(SPECS / "cost_reduction.game"))
+    points = [{}, {"a": 14}, {"c": 3.5}]
+    calls = []
+    play = CompiledPlay.play
+
+    def counted(self, env, n):
+        calls.append(n)
+        return play(self, env, n)
+
+    monkeypatch.setattr(CompiledPlay, "play", counted)
+    monkeypatch.setattr(plan_module, "COMPILE_AFTER", 0.0)  # compiled at once (a cheap stage)
+    fast = [solve(game, v) for v in points]
+    assert len(calls) >= 3 * 10, "the Cournot stage was not played compiled"
+    monkeypatch.setattr(plan_module.StepPlan, "_compilable", lambda self: False)
+    slow = [solve(game, v) for v in points]
+    for f, s in zip(fast, slow):
+        assert f.verification.ok and s.verification.ok
+        for k, v in s.equilibrium.items():
+            assert float(f.equilibrium[k]) == pytest.approx(float(v), rel=1e-7, abs=1e-9), k
