@@ -35,6 +35,7 @@ GRID_POINTS = 161  # grid over a continuous domain when the history is small
 INNER_GRID_POINTS = 41  # grid when the step is solved numerically at many histories
 BISECTION_STEPS = 46
 MAX_SWITCHES_PER_CELL = 3
+MAX_CELL_CHANGES = 12  # ... when bisecting the cells of a compiled later step
 GOLDEN_STEPS = 44
 ZOOM_POINTS = 33  # grid zoom (small batches): each level shrinks the interval 16-fold
 ZOOM_LEVELS = 9
@@ -759,13 +760,16 @@ class StepPlan:
                 if np.any(ca == c_right):  # a change the cells do not show: bisect the play
                     regime = None
                     ca, c_right = code[idx_i, idx_j].copy(), code[idx_i, idx_j + 1].copy()
+            regime_is_play = regime is None
             if regime is None:
                 def regime(x):
                     return self._objective(sub_env, k, v, x[:, None], sub_others)[1][:, 0]
             found = []
             active = np.ones(k, bool)
             a = left_end
-            for _round in range(MAX_SWITCHES_PER_CELL):
+            # bisecting cells is cheap, and a cell may hold sign changes that change no play
+            rounds = MAX_SWITCHES_PER_CELL if regime_is_play else MAX_CELL_CHANGES
+            for _round in range(rounds):
                 b = right_end.copy()
                 for _ in range(BISECTION_STEPS):
                     mid = (a + b) / 2
@@ -789,10 +793,12 @@ class StepPlan:
             cols.extend(extra.T)
         if not refine:
             return np.stack(cols, axis=1)
-        # refine local maxima where the regime does not change
+        # refine local maxima of the grid with the same regime on at least one side (a maximum
+        # next to a switch may still be interior: between the switch and the next grid point);
+        # a grid point whose both neighbours are in other regimes is covered by the bisections
         interior = np.zeros_like(Uf, dtype=bool)
         interior[:, 1:-1] = (Uf[:, 1:-1] >= Uf[:, :-2]) & (Uf[:, 1:-1] >= Uf[:, 2:]) & \
-            (code[:, 1:-1] == code[:, :-2]) & (code[:, 1:-1] == code[:, 2:]) & np.isfinite(Uf[:, 1:-1])
+            ((code[:, 1:-1] == code[:, :-2]) | (code[:, 1:-1] == code[:, 2:])) & np.isfinite(Uf[:, 1:-1])
         ranked = np.where(interior, Uf, -np.inf)
         top = np.argsort(-ranked, axis=1)[:, :3]
         for r in range(top.shape[1]):
