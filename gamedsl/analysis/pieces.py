@@ -30,32 +30,15 @@ import numpy as np
 import sympy
 
 from gamedsl.game import Game
-from gamedsl.solver.evaluate import safe_names
+from gamedsl.solver.compiled import AGREE_TOL, CELL_PROBES, NEAR_TOL, TIED_PROBES, ZERO_TOL
+from gamedsl.solver.compiled import as_columns as _as_columns
+from gamedsl.solver.compiled import codes as _packed_codes
+from gamedsl.solver.compiled import lambdify as _lambdify
 
-NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |params| + |switches| + |payoffs|) of zero:
-ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
-CELL_PROBES = 3  # points of a new cell at which the step plans are played (first, middle, last)
-TIED_PROBES = 9  # ... of a cell where a switch is zero: the tie rules see more than signs
-AGREE_TOL = 1e-7  # the piece's closed forms and the play agree within AGREE_TOL*(1+|value|)
+# NEAR_TOL, ZERO_TOL, CELL_PROBES, TIED_PROBES, AGREE_TOL: as for the compiled plays of steps
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)
 
 Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
-
-
-def _lambdify(symbols: tuple, exprs: list[sympy.Expr]) -> Callable:
-    return sympy.lambdify(symbols, exprs, modules=["numpy"], dummify=not safe_names(symbols),
-                          cse=True)
-
-
-def _as_columns(results: Any, k: int, n: int) -> np.ndarray:
-    """Return the k results of a lambdified function as a float (k, n) array."""
-    out = np.empty((k, n))
-    for j, r in enumerate(results):
-        a = np.asarray(r)
-        if np.iscomplexobj(a):
-            a = np.where(np.abs(a.imag) < 1e-12, a.real, np.nan)
-        out[j] = a
-    return out
 
 
 class Pieces:
@@ -222,16 +205,8 @@ class Pieces:
 
     @staticmethod
     def _codes(packed: np.ndarray) -> np.ndarray:
-        """Return an int64 per point from its packed signs: exact up to 64 switches, a hash
-        (checked against the cell's first point) beyond."""
-        n = packed.shape[1]
-        codes = np.zeros(n, np.uint64)
-        for j in range(len(packed)):
-            if j < 8:
-                codes |= packed[j].astype(np.uint64) << np.uint64(8 * j)
-            else:  # fold further bytes in (multiply-xor hash)
-                codes = (codes * np.uint64(0x100000001B3)) ^ packed[j].astype(np.uint64)
-        return codes.view(np.int64)
+        """Return an int64 per point from its packed signs (exact up to 8 bytes, a hash beyond)."""
+        return _packed_codes(packed)
 
     def _learn(self, cells: list[tuple[bytes, np.ndarray]], params, play: Play) -> None:
         """Play the step plans at up to CELL_PROBES (TIED_PROBES) points of each new cell (key, its
