@@ -30,12 +30,18 @@ import numpy as np
 import sympy
 
 from gamedsl.game import Game
-from gamedsl.solver.compiled import AGREE_TOL, CELL_PROBES, NEAR_TOL, TIED_PROBES, ZERO_TOL
+from gamedsl.solver.compiled import (
+    AGREE_TOL,
+    NEAR_TOL,
+    group,
+    pack,
+    probe_rows,
+    states,
+)
 from gamedsl.solver.compiled import as_columns as _as_columns
-from gamedsl.solver.compiled import codes as _packed_codes
 from gamedsl.solver.compiled import lambdify as _lambdify
 
-# NEAR_TOL, ZERO_TOL, CELL_PROBES, TIED_PROBES, AGREE_TOL: as for the compiled plays of steps
+# the tolerances (NEAR_TOL, AGREE_TOL, ...), states, cells and probes: as for compiled step plays
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)
 
 Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
@@ -108,57 +114,27 @@ class Pieces:
         if self._switch_fn is not None:
             with np.errstate(all="ignore"):
                 S = _as_columns(self._switch_fn(*args), len(self.switches), n)
-                absS = np.abs(S)
                 if not self._checked.all():
-                    self._drop_zeros(~(absS > NEAR_TOL * scale))  # nan counts as small
-                live = ~self._zero
-                if not live.all():
-                    S, absS = S[live], absS[live]
+                    self._drop_zeros(~(np.abs(S) > NEAR_TOL * scale))  # nan counts as small
+                S = S[~self._zero]
                 if len(S):
-                    scale = scale + np.fmax.reduce(absS, axis=0)
-                    # a switch zero to rounding (on a boundary, or zero on a whole region, as
-                    # Abs(a - c) - (a - c) where a > c) is a sign of its own: the cell's third
-                    # state; within NEAR_TOL of zero otherwise, the point is played
-                    # an undefined switch (nan: a candidate that does not exist there, as the
-                    # root of a negative number) is a state too: both bits set
-                    undefined = np.isnan(S)
-                    zero = (absS <= ZERO_TOL * scale) | undefined
-                    closest = np.min(np.where(zero, np.inf, absS), axis=0)
-                    positive = (S > 0) | undefined
-                else:
-                    zero = positive = np.zeros((0, n), bool)
-                    closest = np.full(n, np.inf)
-                near = ~(closest > NEAR_TOL * scale)
-            # the cell of each point: its signs packed (positive; zero), one column per point
-            packed = np.concatenate([np.packbits(positive, axis=0, bitorder="little"),
-                                     np.packbits(zero, axis=0, bitorder="little")])
-            codes = self._codes(packed)
+                    scale = scale + np.fmax.reduce(np.abs(S), axis=0)
+            # the cell of each point: its switches' states (`compiled.states`); within NEAR_TOL
+            # of a zero otherwise, the point is played
+            positive, zero, closest = states(S, scale)
+            near = ~(closest > NEAR_TOL * scale)
+            packed = pack(positive, zero)
         else:
             closest = None
             near = np.zeros(n, bool)
             packed = np.zeros((0, n), np.uint8)
-            codes = np.zeros(n, np.int64)
         piece = np.full(n, -1, dtype=np.int64)
         ok = np.zeros(n, bool)
         unbounded = np.zeros(n, bool)
         played = near  # points whose values come from a play of the step plans
-        far = np.nonzero(~near)[0] if near.any() else np.arange(n)
-        if len(far):
-            fc = codes[far] if len(far) < n else codes
-            if np.all(fc == fc[0]):
-                groups = [far]
-                keys = [packed[:, far[0]].tobytes()]
-            else:
-                uniq, first, inverse = np.unique(fc, return_index=True, return_inverse=True)
-                inverse = inverse.reshape(-1)
-                if len(packed) > 8:  # hashed codes: a point whose signs differ from its cell's is played
-                    rep = far[first][inverse]
-                    differ = np.any(packed[:, far] != packed[:, rep], axis=0)
-                    played[far[differ]] = True
-                order = np.argsort(inverse, kind="stable")
-                bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
-                groups = [far[order[bounds[g] : bounds[g + 1]]] for g in range(len(uniq))]
-                keys = [packed[:, far[first[g]]].tobytes() for g in range(len(uniq))]
+        keys, groups, differ = group(packed, np.nonzero(~near)[0])
+        played[differ] = True  # a hash collision: its signs differ from its cell's
+        if keys:
             new = [g for g, key in enumerate(keys) if key not in self.cells]
             if new:
                 self._learn([(keys[g], groups[g]) for g in new], params, play)
@@ -203,11 +179,6 @@ class Pieces:
         result["__unbounded__"] = unbounded
         return result
 
-    @staticmethod
-    def _codes(packed: np.ndarray) -> np.ndarray:
-        """Return an int64 per point from its packed signs (exact up to 8 bytes, a hash beyond)."""
-        return _packed_codes(packed)
-
     def _learn(self, cells: list[tuple[bytes, np.ndarray]], params, play: Play) -> None:
         """Play the step plans at up to CELL_PROBES (TIED_PROBES) points of each new cell (key, its
         points), spread over its points; keep its piece when they agree on it and on its closed
@@ -215,10 +186,8 @@ class Pieces:
         picks = []
         owner = []
         for g, (key, members) in enumerate(cells):
-            tied = any(key[len(key) // 2 :])  # the second half of the key: the zero switches
-            k = TIED_PROBES if tied else CELL_PROBES
-            idx = sorted(set(members[np.linspace(0, len(members) - 1, k).round().astype(int)]))
-            picks.extend(idx)
+            idx = probe_rows(key, members, int(np.count_nonzero(~self._zero)))
+            picks.extend(idx.tolist())
             owner.extend([g] * len(idx))
         picks = np.asarray(picks)
         owner = np.asarray(owner)

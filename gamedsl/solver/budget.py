@@ -24,7 +24,7 @@ TIMER, SIGNAL = signal.ITIMER_PROF, signal.SIGPROF  # CPU time (user + system) o
 _WEAKREF_FILE = weakref.__file__
 
 
-def _in_gc_callback(frame) -> bool:
+def _in_discarding_callback(frame) -> bool:
     """Return True when `frame` runs inside a garbage-collector callback or a weakref finaliser
     (where an exception would be discarded with a warning): the expiry then waits for the next
     RETRY tick."""
@@ -54,7 +54,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     leaving = False
 
     def handler(signum, frame):
-        if not leaving and not _in_gc_callback(frame):
+        if not leaving and not _in_discarding_callback(frame):
             raise BudgetExceeded()
 
     previous = signal.signal(SIGNAL, handler)

@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
-from gamedsl.solver.evaluate import safe_names
+from gamedsl.solver.evaluate import NUMPY_REJECTS, safe_names
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |inputs| + |switches| + |values|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -196,7 +196,10 @@ class CompiledPlay:
         if fn is None:
             return None
         with np.errstate(all="ignore"):
-            return as_columns(fn(*args), len(self.vars) + len(self._payoffs), n)
+            try:
+                return as_columns(fn(*args), len(self.vars) + len(self._payoffs), n)
+            except NUMPY_REJECTS:  # played exactly instead
+                return None
 
     # ------------------------------------------------------------------ cells
     def _args(self, env: dict, n: int) -> list[np.ndarray] | None:
@@ -208,8 +211,9 @@ class CompiledPlay:
             args.append(np.broadcast_to(np.asarray(a, float), (n,)))
         return args
 
-    def _cells(self, args: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (packed cells (bytes, n), closest |switch|, scale) at the points."""
+    def _cells(self, args: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Return (packed cells (bytes, n), closest |switch|, scale) at the points (None: numpy
+        rejected a switch there; the histories are then played exactly)."""
         scale = 1.0 + (np.max(np.abs(np.stack(args)), axis=0) if args else np.zeros(n))
         scale = np.nan_to_num(scale, nan=np.inf)
         k = len(self.switches)
@@ -222,27 +226,33 @@ class CompiledPlay:
                 S = np.empty((k, n))
                 for a in range(0, n, step):
                     part = [x[a : a + step] for x in args]
-                    S[:, a : a + step] = as_columns(self._switch_fn(*part), k, len(part[0]) if part else n)
+                    try:
+                        S[:, a : a + step] = as_columns(self._switch_fn(*part), k, len(part[0]) if part else n)
+                    except NUMPY_REJECTS:
+                        return None
                 scale = scale + np.fmax.reduce(np.abs(S), axis=0)
             positive, zero, closest = states(S, scale)
         extra = [args[self.inputs.index(s)] for s in self.discrete]
         return pack(positive, zero, extra), closest, scale
 
     def cell_codes(self, env: dict, n: int) -> np.ndarray | None:
-        """Return an int64 per history that changes with its cell (None: inputs missing)."""
+        """Return an int64 per history that changes with its cell (None: inputs missing, or
+        numpy rejected a switch)."""
         args = self._args(env, n)
         if args is None:
             return None
-        packed, _, _ = self._cells(args, n)
-        return codes(packed)
+        cells = self._cells(args, n)
+        return None if cells is None else codes(cells[0])
 
     # ------------------------------------------------------------------ play
     def play(self, env: dict, n: int):
-        """Return the plan's Outcome at the n histories of env, or None (inputs missing)."""
+        """Return the plan's Outcome at the n histories of env, or None (inputs missing, or numpy
+        rejected a switch: the caller plays them exactly)."""
         args = self._args(env, n)
-        if args is None:
+        found = None if args is None else self._cells(args, n)
+        if found is None:
             return None
-        packed, closest, scale = self._cells(args, n)
+        packed, closest, scale = found
         cells = self.cells[bool(self.plan.probe)]
         near = ~(closest > NEAR_TOL * scale)
         far = np.nonzero(~near)[0]

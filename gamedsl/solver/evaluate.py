@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
+NUMPY_REJECTS = (ZeroDivisionError, OverflowError, ValueError, TypeError)  # raised by generated code
 _TAKEN = frozenset(dir(np)) | frozenset(dir(builtins)) | frozenset(dir(math)) | frozenset(keyword.kwlist)
 
 
@@ -50,7 +51,7 @@ def evaluate(exprs: Sequence[sympy.Basic], env: Mapping[sympy.Symbol, np.ndarray
     with np.errstate(all="ignore"):
         try:
             results = fn(*args)
-        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        except NUMPY_REJECTS:
             return [_pointwise(e, needed, args, n) for e in exprs]
     out = []
     for r in results:
@@ -88,7 +89,7 @@ def _pointwise(expr: sympy.Basic, symbols, args, n: int) -> np.ndarray:
                 v = fn(*[a if np.ndim(a) == 0 else a[i] for a in args])[0]
             v = complex(v)
             out[i] = v.real if abs(v.imag) < 1e-12 else np.nan
-        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        except NUMPY_REJECTS:
             pass
     return out
 

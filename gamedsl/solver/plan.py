@@ -97,9 +97,6 @@ class Terminal:
 
     relevant: frozenset = frozenset()
 
-    def cell_codes(self, env, n):
-        return None
-
     def play(self, env, n, record=None) -> Outcome:
         return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool),
                        np.zeros(n, dtype=np.int64))
@@ -756,10 +753,12 @@ class StepPlan:
             k = len(idx_i)
             regime = self._cell_regime(v, sub_env, sub_others, k)
             if regime is not None:
-                ca, c_right = regime(left_end), regime(right_end)
-                if np.any(ca == c_right):  # a change the cells do not show: bisect the play
+                cell_a, cell_b = regime(left_end), regime(right_end)
+                # inputs missing, or a change the cells do not show: bisect the play
+                if cell_a is None or np.any(cell_a == cell_b):
                     regime = None
-                    ca, c_right = code[idx_i, idx_j].copy(), code[idx_i, idx_j + 1].copy()
+                else:
+                    ca, c_right = cell_a, cell_b
             regime_is_play = regime is None
             if regime is None:
                 def regime(x):
@@ -816,12 +815,13 @@ class StepPlan:
         """Return a function of v's values (n,) giving a code that changes wherever the later
         play can change — the cells of the compiled next step's switches, no play needed — or
         None (the next step is not compiled, or v's player's payoff has pieces of its own)."""
-        if self.problem.payoffs[v.player].atoms(Relational):
+        if self.problem.payoffs[v.player].atoms(Relational) or isinstance(self.next, Terminal):
+            return None
+        compiled = self.next._compiled_play()
+        if compiled is None:
             return None
         base = {**env, **{s: np.asarray(a, float) for s, a in others.items()}}
-        if self.next.cell_codes(base | {v.symbol: np.zeros(n)}, n) is None:
-            return None
-        return lambda x: self.next.cell_codes(base | {v.symbol: x}, n)
+        return lambda x: compiled.cell_codes(base | {v.symbol: x}, n)
 
     def _refine(self, env, n, v, a, b, others):
         """Return the maximiser of v's player's payoff on [a, b] (per history).
@@ -916,12 +916,6 @@ class StepPlan:
     def _compilable(self) -> bool:
         return bool(self.complete and self.switches is not None and self.branches is not None
                     and self.compile_ok and all(b is not None for b in self.branches))
-
-    def cell_codes(self, env: dict, n: int) -> np.ndarray | None:
-        """Return the cells of this step's switches at the histories when it is compiled (a code
-        per history that changes wherever its play can change), else None."""
-        compiled = self._compiled_play()
-        return None if compiled is None else compiled.cell_codes(env, n)
 
     def _play_raw(self, env: dict, n: int, record: list | None = None) -> Outcome:
         """Return the play of this step and all later steps at n histories (every candidate)."""

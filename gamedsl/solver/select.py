@@ -80,7 +80,8 @@ def select(
             remaining = best
             break
     # 3. first in domain order
-    return Selected(min(remaining, key=lambda j: rank.get(j, len(rank))), "first")
+    left = set(remaining)
+    return Selected(next(j for j in ranked if j in left), "first")
 
 
 def _dominates(k: int, j: int, payoffs: dict[str, np.ndarray], players: Sequence[str]) -> bool:

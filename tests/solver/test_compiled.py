@@ -15,9 +15,11 @@ from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.problem import build_problem
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-NAMES = ["stackelberg", "entry_deterrence", "cournot_capacity", "two_part_tariff", "rd_cournot",
-         "delegation", "vertical_quality", "invest_coordination", "threshold_penalty",
-         "stackelberg_two_followers", "double_marginalisation", "cost_reduction"]
+# each has at least one step in closed form after an earlier choice (a compilable step)
+NAMES = ["stackelberg", "entry_deterrence", "cournot_tax", "two_part_tariff", "rd_cournot",
+         "delegation", "vertical_quality", "invest_coordination", "openness_subsidy",
+         "stackelberg_two_followers", "double_marginalisation", "cost_reduction", "ultimatum",
+         "principal_agent"]
 
 
 def _histories(plan, n: int) -> dict:
@@ -36,25 +38,25 @@ def _histories(plan, n: int) -> dict:
 def test_compiled_play_equals_the_exact_play(name):
     game = load_game(str(SPECS / f"{name}.game"))
     plans = build_plans(build_problem(game, {}, symbolic=False))
-    compiled_any = False
+    compiled = 0
     for p in plans:
         if not p._compilable():
             continue
-        compiled = CompiledPlay(p)
+        play = CompiledPlay(p)
         env = _histories(p, 120)
         n = len(next(iter(env.values()))) if env else 1
         want = p._play_raw(env, n)
         for _ in range(2):  # the first play learns the cells, the second uses them
-            got = compiled.play(env, n)
+            got = play.play(env, n)
             assert got is not None
             np.testing.assert_array_equal(got.ok, want.ok)
             np.testing.assert_array_equal(got.branch[want.ok], want.branch[want.ok])
             for s, a in want.values.items():
                 np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9,
                                            err_msg=f"{p.step.name}: {s}")
-        assert compiled.cells[False], "no cell was learnt"
-        compiled_any = True
-    assert compiled_any or all(not p.complete or not p.history for p in plans)
+        assert any(c is not None for c in play.cells[False].values()), "no cell was learnt"
+        compiled += 1
+    assert compiled, "no step of the spec was compiled"
 
 
 def test_numeric_first_step_is_solved_the_same_with_and_without_compiled_plays(monkeypatch):
