@@ -23,20 +23,24 @@ plans one by one as in `solve`, since the tie rules there look at more than sign
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import sympy
 
+from gamedsl.analysis.signs import domain_substitutions, on_domain
 from gamedsl.game import Game
 from gamedsl.solver.compiled import (
     AGREE_TOL,
     NEAR_TOL,
+    ZERO_TOL,
+    closeness,
+    factor_switches,
     group,
     pack,
     probe_rows,
-    states,
 )
 from gamedsl.solver.compiled import as_columns as _as_columns
 from gamedsl.solver.compiled import lambdify as _lambdify
@@ -45,6 +49,29 @@ from gamedsl.solver.compiled import lambdify as _lambdify
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)
 
 Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
+
+
+def _abs_max(arrays) -> float:
+    """Return the largest |value| in the arrays, ignoring nan (0 for none; inf where infinite)."""
+    out = 0.0
+    for a in arrays:
+        if not len(a):
+            continue
+        hi, lo = float(np.max(a)), float(np.min(a))
+        if math.isnan(hi) or math.isnan(lo):  # a nan: the slower reductions that skip it
+            with np.errstate(invalid="ignore"):
+                if np.isnan(a).all():
+                    continue
+                hi, lo = float(np.nanmax(a)), float(np.nanmin(a))
+        out = max(out, abs(hi), abs(lo))
+    return out
+
+
+def _constant_sign(f: sympy.Expr, subs: list) -> bool:
+    """Return True when sympy shows that f is strictly positive or strictly negative for every
+    param value the domains and assumptions allow (no simplification: f is a factor already)."""
+    g = on_domain(f, subs)
+    return bool(g.is_positive) or bool(g.is_negative)
 
 
 class Pieces:
@@ -62,13 +89,17 @@ class Pieces:
             raise ValueError("a switching expression depends on more than the params")
         self.branches = top.branches
         self.switches = list(top.switches)
-        self._switch_fn = _lambdify(self.symbols, self.switches) if self.switches else None
+        # the switches' factors; one of constant sign on the domain decides nothing
+        subs = domain_substitutions(game)
+        self.factors = factor_switches(self.switches, lambda f: _constant_sign(f, subs))
+        self.cell_rows = np.nonzero(self.factors.in_cells)[0]
+        self._switch_fn = _lambdify(self.symbols, list(self.factors.exprs)) if self.factors.exprs else None
         self.columns = [c.var for c in game.choices] + list(game.payoffs) + list(game.reports)
         self.payoff_names = list(game.payoffs)
         self._fns: dict[int, Callable] = {}
         self.cells: dict[bytes, tuple[int, bool, bool]] = {}  # cell -> (piece, ok, unbounded)
-        self._zero = np.zeros(len(self.switches), bool)  # identically zero switches
-        self._checked = np.zeros(len(self.switches), bool)
+        self._zero = np.zeros(len(self.cell_rows), bool)  # identically zero cell factors
+        self._checked = np.zeros(len(self.cell_rows), bool)
 
     def _drop_zeros(self, small: np.ndarray) -> None:
         """Mark the switches that are zero at every point and identically zero symbolically (a
@@ -76,7 +107,7 @@ class Pieces:
         selects nothing."""
         for i in np.nonzero(small.all(axis=1) & ~self._checked)[0]:
             self._checked[i] = True
-            s = self.switches[i]
+            s = self.factors.exprs[self.cell_rows[i]]
             try:
                 zero = sympy.cancel(sympy.expand(s)) == 0
             except (TypeError, ValueError, sympy.PolynomialError):  # pragma: no cover - defensive
@@ -101,7 +132,82 @@ class Pieces:
         with np.errstate(all="ignore"):
             return _as_columns(self._fn(b)(*args), len(self.columns), n)
 
+    def _value_list(self, b: int, args: list[np.ndarray], n: int) -> list[np.ndarray]:
+        """Return piece b's columns as a list of n-arrays without copying them into one block
+        (a column may be the same array as another: copy before writing into it)."""
+        with np.errstate(all="ignore"):
+            out = []
+            for r in self._fn(b)(*args):
+                if type(r) is np.ndarray and r.dtype == np.float64 and r.shape == (n,):
+                    out.append(r)
+                    continue
+                a = np.asarray(r)
+                if np.iscomplexobj(a):
+                    a = np.where(np.abs(a.imag) < 1e-12, a.real, np.nan)
+                out.append(np.broadcast_to(a.astype(float, copy=False), (n,)))
+            return out
+
     # ------------------------------------------------------------------ evaluation
+    @staticmethod
+    def _scale(args: list[np.ndarray], F: np.ndarray | None, at: np.ndarray) -> np.ndarray:
+        """Return the size of the points `at`: 1 + their largest |param| and |factor|."""
+        scale = np.ones(len(at))
+        with np.errstate(invalid="ignore"):
+            for a in args:
+                scale = np.fmax(scale, 1.0 + np.abs(a[at]))
+            if F is not None and len(F):
+                scale = scale + np.fmax.reduce(np.abs(F[:, at]), axis=0)
+        return scale
+
+    def _near(
+        self,
+        F: np.ndarray,
+        args: list[np.ndarray],
+        bound: float,
+        extra: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Return the points where a switch is within NEAR_TOL * (scale + extra) of zero
+        (`compiled.closeness`); `bound` is at least scale + extra at every point, so that only
+        the points where some factor is within that bound's tolerance are measured one by one."""
+        n = F.shape[1]
+        fac = self.factors
+        cand = np.zeros(n, bool)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for i in np.nonzero((fac.coeff > 0) | fac.divides)[0]:
+                thr = ZERO_TOL * bound  # a zero divisor
+                if fac.coeff[i] > 0:
+                    thr = max(thr, (NEAR_TOL * bound / fac.coeff[i]) ** (1.0 / int(fac.degree[i])))
+                cand |= (F[i] <= thr) & (F[i] >= -thr)  # nan: no measure
+        near = np.zeros(n, bool)
+        if cand.any():
+            at = np.nonzero(cand)[0]
+            scale = self._scale(args, F, at)
+            if extra is not None:
+                scale = scale + extra(at)
+            near[at] = closeness(F[:, at], fac, scale) <= NEAR_TOL * scale
+        return near
+
+    def _cells_of(self, F: np.ndarray, args: list[np.ndarray], bound: float) -> np.ndarray:
+        """Return the points' cells, packed (`compiled.states` and `pack` of the cell factors;
+        a point's scale is only computed where a factor is within ZERO_TOL of the bound)."""
+        n = F.shape[1]
+        C = F[self.cell_rows]
+        with np.errstate(invalid="ignore"):
+            if not self._checked.all():
+                self._drop_zeros(~(np.abs(C) > NEAR_TOL * bound))  # nan counts as small
+            C = C[~self._zero]
+            if not len(C):
+                return np.zeros((0, n), np.uint8)
+            absC = np.abs(C)
+            undefined = np.isnan(C)
+            zero = absC <= ZERO_TOL * bound
+            at = np.nonzero(zero.any(axis=0))[0]
+            if len(at):
+                zero[:, at] &= absC[:, at] <= ZERO_TOL * self._scale(args, F, at)
+            positive = ((C > 0) & ~zero) | undefined  # as `compiled.states`
+            zero |= undefined
+        return pack(positive, zero)
+
     def evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
         """Return the value columns and the `__ok__`/`__unbounded__` masks at the points.
 
@@ -110,71 +216,83 @@ class Pieces:
         """
         args = [np.asarray(params[name], float) for name in self.names]
         n = len(args[0]) if args else 1
-        scale = 1.0 + (np.max(np.abs(np.stack(args)), axis=0) if len(args) > 1 else np.abs(args[0]))
         if self._switch_fn is not None:
             with np.errstate(all="ignore"):
-                S = _as_columns(self._switch_fn(*args), len(self.switches), n)
-                if not self._checked.all():
-                    self._drop_zeros(~(np.abs(S) > NEAR_TOL * scale))  # nan counts as small
-                S = S[~self._zero]
-                if len(S):
-                    scale = scale + np.fmax.reduce(np.abs(S), axis=0)
-            # the cell of each point: its switches' states (`compiled.states`); within NEAR_TOL
-            # of a zero otherwise, the point is played
-            positive, zero, closest = states(S, scale)
-            near = ~(closest > NEAR_TOL * scale)
-            packed = pack(positive, zero)
+                F = _as_columns(self._switch_fn(*args), len(self.factors.exprs), n)
         else:
-            closest = None
-            near = np.zeros(n, bool)
-            packed = np.zeros((0, n), np.uint8)
+            F = np.zeros((0, n))
+        # an upper bound of every point's scale (1 + |params| + |factors|): the tolerances are
+        # first applied with it, then point by point where they might hold
+        bound = 1.0 + _abs_max(args) + _abs_max(F)
+        # the cell of each point
+        packed = self._cells_of(F, args, bound)
         piece = np.full(n, -1, dtype=np.int64)
         ok = np.zeros(n, bool)
         unbounded = np.zeros(n, bool)
-        played = near  # points whose values come from a play of the step plans
-        keys, groups, differ = group(packed, np.nonzero(~near)[0])
-        played[differ] = True  # a hash collision: its signs differ from its cell's
-        if keys:
-            new = [g for g, key in enumerate(keys) if key not in self.cells]
-            if new:
-                self._learn([(keys[g], groups[g]) for g in new], params, play)
-            for key, members in zip(keys, groups):
-                b, good, unb = self.cells.get(key, (-1, False, False))
-                if b < 0:
-                    played[members] = True
-                    continue
-                piece[members] = b
-                if good:
-                    ok[members] = True
-                if unb:
-                    unbounded[members] = True
-        use = (piece >= 0) & ~played
-        all_use = bool(use.all())
-        present = np.unique(piece[use]) if not all_use else (
-            piece[:1] if np.all(piece == piece[0]) else np.unique(piece))
-        if len(present) == 1 and all_use:
-            cols = self.values(int(present[0]), args)
+        played = np.zeros(n, bool)  # points whose values come from a play of the step plans
+        if not len(packed):  # no cell factor: one cell, every point in it
+            keys, groups = [b""], [np.arange(n)]
         else:
-            cols = np.full((len(self.columns), n), np.nan)
-            for b in present:
+            keys, groups, differ = group(packed, np.arange(n))
+            played[differ] = True  # a hash collision: its signs differ from its cell's
+        new = [g for g, key in enumerate(keys) if key not in self.cells]
+        if new:
+            # learnt away from ties: where a switch is within NEAR_TOL of zero, the point is
+            # played (all points near a switch are played below in any case)
+            near = self._near(F, args, bound)
+            learn = [(keys[g], groups[g][~near[groups[g]]]) for g in new]
+            learn = [(key, members) for key, members in learn if len(members)]
+            if learn:
+                self._learn(learn, params, play)
+        for key, members in zip(keys, groups):
+            b, good, unb = self.cells.get(key, (-1, False, False))
+            if b < 0:
+                played[members] = True
+                continue
+            if len(members) == n:  # every point
+                piece.fill(b)
+                ok.fill(good)
+                unbounded.fill(unb)
+                continue
+            piece[members] = b
+            if good:
+                ok[members] = True
+            if unb:
+                unbounded[members] = True
+        use = (piece >= 0) & ~played
+        if len(keys) == 1 and len(groups[0]) == n and bool(use.all()):
+            # one piece everywhere (the common case on a small grid): its columns as they come
+            cols = self._value_list(int(piece[0]), args, n)
+        else:
+            cols = [np.full(n, np.nan) for _ in self.columns]
+            for b in np.unique(piece[use]):
                 at = np.nonzero(use & (piece == b))[0]
-                cols[:, at] = self.values(int(b), [a[at] for a in args])
-        # ties measured against the payoffs too: the plans' tie tolerance is relative to them
-        if closest is not None and self.payoff_names:
+                for j, v in enumerate(self._value_list(int(b), [a[at] for a in args], len(at))):
+                    cols[j][at] = v
+        # points where a switch is within NEAR_TOL of zero (ties, boundaries) are played; the
+        # tolerance is relative to the payoffs too, as the plans' tie tolerance is
+        if len(F):
             k = len(self.columns) - len(self.payoff_names) - len(self.game.reports)
-            with np.errstate(invalid="ignore"):
-                pay = np.fmax.reduce(np.abs(cols[k : k + len(self.payoff_names)]), axis=0)
-                played |= closest <= NEAR_TOL * (scale + np.nan_to_num(pay, nan=0.0))
+            pays = cols[k : k + len(self.payoff_names)]
+
+            def pay(at: np.ndarray) -> np.ndarray:
+                if not pays:
+                    return np.zeros(len(at))
+                with np.errstate(invalid="ignore"):
+                    return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
+
+            played |= self._near(F, args, bound + _abs_max(pays), pay)
         if played.any():
+            cols = [np.array(c) for c in cols]  # writable and distinct
             at = np.nonzero(played)[0]
             for a0 in range(0, len(at), PLAY_CHUNK):
                 part = at[a0 : a0 + PLAY_CHUNK]
                 _, out = play({k: np.asarray(v)[part] for k, v in params.items()})
                 for j, c in enumerate(self.columns):
-                    cols[j, part] = out[c]
+                    cols[j][part] = out[c]
                 ok[part] = out["__ok__"]
                 unbounded[part] = out["__unbounded__"]
-        result = {c: cols[j] for j, c in enumerate(self.columns)}
+        result = dict(zip(self.columns, cols))
         result["__ok__"] = ok
         result["__unbounded__"] = unbounded
         return result

@@ -31,8 +31,23 @@ def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.abs(x - y) <= REGIME_TOL * (1 + np.abs(y))
 
 
+_ATOMS: dict[int, tuple[Game, list[Relational]]] = {}  # id(game) -> (game, its switch atoms)
+
+
 def _switch_atoms(game: Game) -> list[Relational]:
-    """Return the conditions inside payoffs that involve a choice (sorted by their text)."""
+    """Return the conditions inside payoffs that involve a choice (sorted by their text); kept
+    for the last few games (a sweep names regimes several times)."""
+    got = _ATOMS.get(id(game))
+    if got is not None and got[0] is game:
+        return got[1]
+    atoms = _find_switch_atoms(game)
+    while len(_ATOMS) >= 16:
+        _ATOMS.pop(next(iter(_ATOMS)))
+    _ATOMS[id(game)] = (game, atoms)  # holding the game keeps its id from being reused
+    return atoms
+
+
+def _find_switch_atoms(game: Game) -> list[Relational]:
     choice_syms = {c.symbol for c in game.choices}
     atoms: set[Relational] = set()
     for e in game.payoffs.values():
@@ -94,6 +109,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         env[c.symbol] = np.asarray(columns[c.var], float)
     parts: list[tuple[np.ndarray, list[str]]] = []  # (code per point, label per code)
     present: dict[sympy.Symbol, np.ndarray] = {}  # the value is chosen or fixed (not skipped)
+    every: dict[sympy.Symbol, bool] = {}  # ... chosen at every point
     for c in game.choices:
         x = env[c.symbol]
         if c.fixed is not None:
@@ -103,6 +119,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         else:
             chosen = np.ones(n, bool)
         present[c.symbol] = chosen | (c.fixed is not None)
+        every[c.symbol] = c.fixed is None and c.condition is None
         d = c.domain
         if d is None:
             continue
@@ -122,8 +139,14 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         ):
             if bound is None or strict or bound in (sympy.oo, -sympy.oo):
                 continue
-            b = evaluate([bound], env, n)[0]
-            binds = chosen & np.isfinite(b) & _close(x, b)
+            if bound.is_number:  # a scalar: numpy broadcasts it
+                b = float(bound)
+                binds = _close(x, b)
+                if not every[c.symbol]:
+                    binds &= chosen
+            else:
+                b = evaluate([bound], env, n)[0]
+                binds = chosen & np.isfinite(b) & _close(x, b)
             label = f"{c.var}{op}{(text or _compact(bound)).replace(' ', '')} binds"
             parts.append((binds.astype(np.int64), ["", label]))
     for atom in _switch_atoms(game):
@@ -147,11 +170,24 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         out[:] = INTERIOR
         out[~finite] = NO_EQUILIBRIUM
         return out
-    uniq, inverse = _unique_codes([p[0] for p in parts], [len(p[1]) for p in parts])
+    # parts with one code at every point name every point alike: only the others are told apart
+    fixed = {j: int(p[0][0]) for j, p in enumerate(parts) if p[0].min() == p[0].max()}
+    varying = [j for j in range(len(parts)) if j not in fixed]
+    if varying:
+        uniq, inverse = _unique_codes([parts[j][0] for j in varying], [len(parts[j][1]) for j in varying])
+    else:
+        uniq, inverse = np.zeros((1, 0), np.int64), None
     names = []
     for row in uniq:
-        labels = [parts[j][1][k] for j, k in enumerate(row) if parts[j][1][k]]
+        code = dict(fixed)
+        code.update(zip(varying, row.tolist()))
+        labels = [parts[j][1][code[j]] for j in range(len(parts)) if parts[j][1][code[j]]]
         names.append("; ".join(labels) if labels else INTERIOR)
-    out = np.array(names, dtype=object)[inverse]
-    out[~finite] = NO_EQUILIBRIUM
+    if inverse is None:
+        out = np.empty(n, dtype=object)
+        out[:] = names[0]
+    else:
+        out = np.array(names, dtype=object)[inverse]
+    if not finite.all():
+        out[~finite] = NO_EQUILIBRIUM
     return out

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import sympy
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.pieces import Pieces
@@ -32,7 +33,7 @@ from gamedsl.game import Game
 from gamedsl.solver.evaluate import evaluate
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
-PIECES_CHUNK = 131_072  # ... at most this many when the compiled pieces are evaluated
+PIECES_CHUNK = 1 << 20  # ... at most this many when the compiled pieces are evaluated
 NUMERIC_CHUNK = 1024  # ... and when a step is solved numerically (measured: 512-4096 alike)
 SLOW_ITEMS_PER_WORKER = 4  # slow path: points are split into this many items per worker
 PLANS_CACHE = 16  # games whose symbolic plans are kept for the next sweep
@@ -125,7 +126,7 @@ def _param_arrays(
         check_param(game, name, "--set")
     out: dict[str, np.ndarray] = {}
     for name, v in points.items():
-        out[name] = np.asarray(v, dtype=float).reshape(-1)
+        out[name] = np.array(v, dtype=float).reshape(-1)  # a copy: the table keeps it
     for name, v in fixed.items():
         if name not in out:
             out[name] = np.full(n, float(v))
@@ -161,9 +162,9 @@ def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.nd
     with np.errstate(invalid="ignore"):
         for name, p in game.params.items():
             v = params[name]
-            ok &= ~np.isnan(v)
             d = p.domain
             if d is None:
+                ok &= ~np.isnan(v)
                 continue
             if d.elements is not None:
                 els = evaluate(list(d.elements), env, n)
@@ -173,15 +174,34 @@ def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.nd
                 lo, hi = evaluate(list(d.int_range), env, n)
                 ok &= (v == np.round(v)) & (v >= np.ceil(lo)) & (v <= np.floor(hi))
                 continue
+            if d.lower is None and d.upper is None:
+                ok &= ~np.isnan(v)
             if d.lower is not None:
-                lo = evaluate([d.lower], env, n)[0]
+                lo = _at_points(d.lower, env, n)
                 ok &= (v > lo) if d.lower_strict else (v >= lo)
             if d.upper is not None:
-                hi = evaluate([d.upper], env, n)[0]
+                hi = _at_points(d.upper, env, n)
                 ok &= (v < hi) if d.upper_strict else (v <= hi)
         for a in game.assumptions:
-            ok &= evaluate([a.condition], env, n)[0] > 0.5
+            c = a.condition
+            if isinstance(c, (sympy.Gt, sympy.Ge, sympy.Lt, sympy.Le)):
+                lhs, rhs = _at_points(c.lhs, env, n), _at_points(c.rhs, env, n)
+                op = {sympy.Gt: np.greater, sympy.Ge: np.greater_equal,
+                      sympy.Lt: np.less, sympy.Le: np.less_equal}[type(c)]
+                ok &= op(lhs, rhs)
+            else:
+                ok &= evaluate([c], env, n)[0] > 0.5
     return ok
+
+
+def _at_points(e: sympy.Expr, env: Mapping, n: int) -> float | np.ndarray:
+    """Return e at the points: a float when it is a number (numpy broadcasts it), a symbol's
+    array as it is, else its evaluation."""
+    if e.is_number:
+        return float(e)
+    if e in env:
+        return env[e]
+    return evaluate([e], env, n)[0]
 
 
 # ---------------------------------------------------------------------------- work items
@@ -307,7 +327,8 @@ def _fast(
 
     t0 = time.perf_counter()
     cached = _PLANS.get(id(game))
-    if cached is not None and cached[0] is game:
+    fresh = not (cached is not None and cached[0] is game)
+    if not fresh:
         context = cached[1]
     else:
         # the plans are symbolic in every param: built at one point, they serve every grid
@@ -320,15 +341,18 @@ def _fast(
             _PLANS.pop(next(iter(_PLANS)))
         _PLANS[id(game)] = (game, context)  # holding the game keeps its id from being reused
     n = len(next(iter(params.values()))) if params else 1
-    # compile the numpy functions on a few points before forking workers (they inherit them)
-    one = {k: v[:1] for k, v in params.items()}
-    warm = _play_points((context, one))
-    _regime(game, one, warm, np.zeros(1, np.int8))  # its numpy functions too
+    if fresh or executor.workers > 1:
+        # compile the numpy functions on a point before forking workers (they inherit them)
+        one = {k: v[:1] for k, v in params.items()}
+        warm = _play_points((context, one))
+        _regime(game, one, warm, np.zeros(1, np.int8))  # its numpy functions too
     compile_seconds = time.perf_counter() - t0
     plans = ex.resolve(context)
     if pieces_of(plans) is not None:
-        # closed forms cost little per point: larger items, at least a few per worker
-        size = int(np.clip(-(-n // (4 * executor.workers)), FAST_CHUNK, PIECES_CHUNK))
+        # closed forms cost little per point: larger items, at least a few per worker (one
+        # worker: as few items as can be, since each adds its own calls and a copy)
+        per = n if executor.workers == 1 else -(-n // (4 * executor.workers))
+        size = int(np.clip(per, FAST_CHUNK, PIECES_CHUNK))
     elif any(p.method == "numeric" for p in plans):
         # a numeric step plays the later steps at hundreds of values per point
         size = int(np.clip(-(-n // (4 * executor.workers)), 1, NUMERIC_CHUNK))
@@ -338,7 +362,10 @@ def _fast(
     tasks = [(context, {k: v[a:b] for k, v in params.items()}) for a, b in ranges]
     run = executor if len(tasks) > 1 else ex.SerialExecutor(quiet=True)
     parts = run.map(_play_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if len(parts) == 1:
+        cols = dict(parts[0])
+    else:
+        cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     ok = cols.pop("__ok__")
     unbounded = cols.pop("__unbounded__")
     status = np.zeros(n, np.int8)
@@ -409,9 +436,8 @@ def sweep_points(
             why = e.message
         notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
     value_cols = _value_columns(game)
-    cols = {name: np.full(n, np.nan) for name, _ in value_cols}
-    status = np.full(n, STATUS.index(INVALID), np.int8)
-    sub_params = {k: v[idx] for k, v in params.items()}
+    every = len(idx) == n  # every point valid: no gather and scatter of the columns
+    sub_params = params if every else {k: v[idx] for k, v in params.items()}
 
     def overrides(positions) -> list[dict[str, float]]:
         """Return the --set values of the valid points at these positions (for `solve`)."""
@@ -445,9 +471,15 @@ def sweep_points(
         sub_cols, sub_status, messages = _slow(game, overrides(np.arange(len(idx))), executor, desc)
         if messages:
             notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
-    for k, column in cols.items():
-        column[idx] = sub_cols[k]
-    status[idx] = sub_status
+    if every:
+        cols = {name: np.asarray(sub_cols[name], float) for name, _ in value_cols}
+        status = np.asarray(sub_status, np.int8)
+    else:
+        cols = {name: np.full(n, np.nan) for name, _ in value_cols}
+        for k, column in cols.items():
+            column[idx] = sub_cols[k]
+        status = np.full(n, STATUS.index(INVALID), np.int8)
+        status[idx] = sub_status
     regime = _regime(game, params, cols, status)
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
@@ -475,7 +507,8 @@ def sweep_points(
         meta["compile_seconds"] = compile_seconds
     if check_seconds is not None:
         meta["check_seconds"] = check_seconds
-    return Table(data, kinds, meta)
+    # the columns are this function's own arrays (the params copied from the caller's)
+    return Table(data, kinds, meta, copy=False)
 
 
 def _regime(

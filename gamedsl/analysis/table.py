@@ -32,8 +32,11 @@ class Table:
         data: Mapping[str, Any],
         kinds: Mapping[str, str] | None = None,
         meta: Mapping[str, Any] | None = None,
+        *,
+        copy: bool = True,
     ):
-        self._data = {name: _as_array(v) for name, v in data.items()}
+        # copy=False: the caller hands its arrays over (it keeps no reference that it writes to)
+        self._data = {name: _as_array(v, copy) for name, v in data.items()}
         lengths = {len(v) for v in self._data.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")
@@ -251,10 +254,12 @@ def _json_safe(x: Any) -> Any:
     return str(x)
 
 
-def _as_array(v: Any) -> np.ndarray:
+def _as_array(v: Any, copy: bool = True) -> np.ndarray:
     """Return a column as a float array, or an object array when it holds text."""
     if isinstance(v, np.ndarray) and v.dtype != object:
-        return v.astype(float)
+        return v.astype(float, copy=copy)
+    if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) and isinstance(v[0], str):
+        return v.copy() if copy else v  # text (an object array, as below)
     values = list(v)
     if any(isinstance(x, str) for x in values):
         return np.array(values, dtype=object)

@@ -24,6 +24,7 @@ the level of a whole game over its params.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,143 @@ GIVE_UP_SHARE = 0.5  # ... the share played exactly (new cells, ties) is above t
 LEARN_SHARE = 0.5  # when the probes of new cells exceed this share of a batch, all of it is
 #                     played exactly (and the new cells learnt from that play)
 CHUNK = 4_000_000  # switch values (switches x histories) evaluated at once
+FACTOR_BUDGET = 1.0  # seconds of sympy to factor the switches of one compiled game or step
+
+
+@dataclass(frozen=True)
+class SwitchFactors:
+    """The factors whose signs decide the signs of a list of switches.
+
+    The sign of a switch is the product of its factors' signs, and it is zero or undefined where
+    one of them is: cells of the factors' states are as fine as cells of the switches' (so one
+    branch per cell still holds) and often far fewer expressions are evaluated: common factors
+    are evaluated once, and a factor whose sign is the same everywhere (`constant`) decides
+    nothing.  Such a factor is still evaluated when it can bring a switch near zero (a tie, played
+    exactly): a switch c * f1**e1 * f2**e2 ... / (g1**k1 ...) is within tol of zero only where
+    c * |fi|**(e1 + e2 + ...) <= tol for some numerator factor fi.  So each factor carries the
+    (c, degree) of a switch it is in (the one that makes it near first), and its *measure*
+    c * |f|**degree is compared with NEAR_TOL * scale as a switch's |value| is; a factor that
+    only divides never brings a switch to zero (coefficient 0: no measure).  Where a factor that
+    divides a switch is zero, that switch is undefined in a way its sign pattern does not tell
+    (inf, or nan from inf - inf, depending on how it is written): such points count as near.
+    """
+
+    exprs: tuple[sympy.Expr, ...]  # the factors to evaluate
+    in_cells: np.ndarray  # bool per factor: its state is part of the cell
+    coeff: np.ndarray  # float per factor: c of its measure (0: never near)
+    degree: np.ndarray  # int per factor: the degree of its measure
+    divides: np.ndarray  # bool per factor: it divides a switch
+
+    @classmethod
+    def identity(cls, switches: Sequence[sympy.Expr]) -> SwitchFactors:
+        """Each switch its own factor (what a failed factorisation falls back to)."""
+        k = len(switches)
+        return cls(tuple(switches), np.ones(k, bool), np.ones(k), np.ones(k, np.int64),
+                   np.zeros(k, bool))
+
+
+def _canonical(f: sympy.Expr) -> tuple[float, sympy.Expr]:
+    """Return (|content|, primitive part) of a factor, the part's sign fixed (f and -f alike)."""
+    content, prim = f.as_content_primitive()
+    if prim.could_extract_minus_sign():  # true for exactly one of prim, -prim
+        prim = -prim
+    return float(abs(content)), prim
+
+
+def _factors(e: sympy.Expr) -> tuple[float, list[tuple[sympy.Expr, int]]] | None:
+    """Return (|coefficient|, [(factor, power: > 0 in the numerator, < 0 in the denominator)])
+    of e, or None when e is a number (its sign never changes)."""
+    e = sympy.factor(sympy.together(e))
+    if e.is_number:
+        return None
+    num, den = e.as_numer_denom()
+    coeff = 1.0
+    parts: list[tuple[sympy.Expr, int]] = []
+    for side, sign in ((num, 1), (den, -1)):
+        for f in sympy.Mul.make_args(side):
+            power = 1
+            if f.is_Pow and f.exp.is_number and f.exp.is_real:
+                # an integer power has its base's zeros; a root's base has the root's zeros and
+                # its negative values where the root is undefined
+                power = max(1, int(abs(f.exp))) if f.exp.is_Integer else 1
+                f = f.base
+            if f.is_number:
+                if not f.is_real:
+                    return None  # nan, zoo: an undefined switch stays undefined
+                coeff *= float(abs(f)) ** (power * sign)
+                continue
+            content, f = _canonical(f)
+            coeff *= content ** (power * sign)
+            parts.append((f, sign * power))
+    return coeff, parts
+
+
+def factor_switches(
+    switches: Sequence[sympy.Expr],
+    constant: Callable[[sympy.Expr], bool] | None = None,
+    budget: float = FACTOR_BUDGET,
+) -> SwitchFactors:
+    """Return the factors of `switches` (see `SwitchFactors`); `constant(f)` says that f has the
+    same strict sign at every point that will be evaluated.  Each switch is its own factor when
+    sympy cannot factor them all within `budget` seconds."""
+    measure: dict[sympy.Expr, tuple[float, int]] = {}  # factor -> (c, degree) of its measure
+    divides: set[sympy.Expr] = set()
+    try:
+        with time_budget(budget):
+            for s in switches:
+                found = _factors(sympy.sympify(s))
+                if found is None:  # a number: its sign never changes
+                    continue
+                c, parts = found
+                degree = sum(p for _, p in parts if p > 0)
+                for f, p in parts:
+                    if p < 0:
+                        divides.add(f)
+                    mine = (c, degree) if p > 0 and c > 0 else (0.0, 1)
+                    old = measure.get(f)
+                    # keep the measure that reaches NEAR_TOL first (the larger threshold)
+                    if old is None or _threshold(*mine) > _threshold(*old):
+                        measure[f] = mine
+            exprs = list(measure)
+            cells = [not (constant is not None and constant(f)) for f in exprs]
+    except (BudgetExceeded, RecursionError, TypeError, ValueError, ZeroDivisionError,
+            OverflowError, sympy.PolynomialError):
+        return SwitchFactors.identity(switches)
+    # a factor of constant sign that only divides is never zero: it is not evaluated at all
+    keep = [i for i, f in enumerate(exprs) if cells[i] or measure[f][0] > 0]
+    return SwitchFactors(
+        tuple(exprs[i] for i in keep),
+        np.array([cells[i] for i in keep], bool),
+        np.array([measure[exprs[i]][0] for i in keep], float),
+        np.array([measure[exprs[i]][1] for i in keep], np.int64),
+        np.array([exprs[i] in divides for i in keep], bool),
+    )
+
+
+def _threshold(c: float, degree: int) -> float:
+    """Return |f| at which c * |f|**degree reaches NEAR_TOL (0: never)."""
+    return (NEAR_TOL / c) ** (1.0 / degree) if c > 0 else 0.0
+
+
+def closeness(F: np.ndarray, factors: SwitchFactors, scale: np.ndarray) -> np.ndarray:
+    """Return each point's smallest factor measure (c * |f|**degree) over the factors that are
+    neither zero to rounding nor undefined (inf where none is), and 0 where a factor that divides
+    is zero: a switch is near zero where this is within NEAR_TOL * scale, as a switch's |value|
+    would be."""
+    out = np.full(F.shape[1], np.inf)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i in np.nonzero((factors.coeff > 0) | factors.divides)[0]:
+            a = np.abs(F[i])
+            zero = ~(a > ZERO_TOL * scale)  # or nan
+            if factors.coeff[i] > 0:
+                c, d = factors.coeff[i], int(factors.degree[i])
+                m = a if d == 1 else a**d
+                if c != 1.0:
+                    m = m * c
+                np.minimum(out, np.where(zero, np.inf, m), out=out)  # zero or nan: no measure
+            if factors.divides[i]:
+                out[zero & ~np.isnan(a)] = 0.0
+    return out
 
 
 def lambdify(symbols: Sequence[sympy.Symbol], exprs: list) -> Callable:
@@ -74,7 +212,7 @@ def states(S: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
         undefined = np.isnan(S)
         zero = (absS <= ZERO_TOL * scale) | undefined
         closest = np.min(np.where(zero, np.inf, absS), axis=0) if len(S) else np.full(S.shape[1], np.inf)
-        positive = (S > 0) | undefined
+        positive = ((S > 0) & ~zero) | undefined  # a zero's rounding sign is no part of it
     return positive, zero, closest
 
 

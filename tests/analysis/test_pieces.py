@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+import sympy
 
 from gamedsl.analysis import sweep as sw
 from gamedsl.analysis.sweep import sweep
@@ -130,3 +131,45 @@ def test_sweep_says_how_it_evaluated_the_points():
     np.testing.assert_allclose(table.column("q1"), (table.column("a") - 1) / 3)
     slow = sweep(load_game(spec("cournot")), {"a": [3.0, 4.0]}, workers=1, fast=False)
     assert "evaluation" not in slow.meta
+
+
+def test_switches_reduce_to_factors_and_those_of_constant_sign_select_nothing():
+    # Cournot's ten switches are all (a - c)^k / b up to constants: b > 0 (domain) and a > c
+    # (assume) fix their signs, so there is one cell; cournot_tax's cap binds where
+    # -(a - c)/2 = tmin: a - c + 2*tmin is a cell factor
+    _, _, pieces = _pieces("cournot")
+    a, c = (pieces.game.params[n].symbol for n in ("a", "c"))
+    assert [sympy.expand(e**2) for e in pieces.factors.exprs] == [sympy.expand((a - c) ** 2)]
+    assert not pieces.factors.in_cells.any()
+    _, _, tax = _pieces("cournot_tax")
+    tmin = tax.game.params["tmin"].symbol
+    cell = [e for e, inc in zip(tax.factors.exprs, tax.factors.in_cells) if inc]
+    assert any(sympy.expand(e**2 - (a - c + 2 * tmin) ** 2) == 0 for e in cell), cell
+
+
+def test_points_next_to_the_edge_of_a_constant_factor_are_still_played():
+    # a - c > 0 selects nothing, but at a = c + tiny every switch is near zero (a tie between
+    # producing nothing and producing (a - c)/(3b)): those points are played as solve plays them
+    game, plans, pieces = _pieces("cournot")
+    _evaluate(plans, pieces, _params(game, {"a": np.linspace(2, 10, 9)}))  # the cell learnt
+    a = np.array([1 + 1e-9, 1 + 1e-5, 1.5, 4.0, 10.0])
+    params = _params(game, {"a": a})
+    calls: list[int] = []
+    got = _evaluate(plans, pieces, params, calls)
+    assert calls == [2]  # the two points next to a = c, and only those
+    for i, ai in enumerate(a):
+        s = solve(game, {"a": float(ai)})
+        assert close(got["q1"][i], s.equilibrium["q1"]), (ai, got["q1"][i], s.equilibrium["q1"])
+        assert close(got["F1"][i], s.payoffs["F1"])
+
+
+def test_the_table_keeps_its_own_copy_of_the_points():
+    game = load_game(spec("cournot"))
+    a = np.linspace(3, 15, 20)
+    table = sw.sweep_points(game, {"a": a})
+    a[:] = 0.0  # the caller's array changes afterwards: the table does not
+    np.testing.assert_allclose(table.column("a"), np.linspace(3, 15, 20))
+    np.testing.assert_allclose(table.column("q1"), (np.linspace(3, 15, 20) - 1) / 3)
+    q = table.column("q1")
+    q[:] = -1.0  # nor through a column it gave out
+    np.testing.assert_allclose(table.column("q2"), (np.linspace(3, 15, 20) - 1) / 3)
