@@ -171,7 +171,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         out[~finite] = NO_EQUILIBRIUM
         return out
     # parts with one code at every point name every point alike: only the others are told apart
-    fixed = {j: int(p[0][0]) for j, p in enumerate(parts) if p[0].min() == p[0].max()}
+    fixed = {j: int(p[0][0]) for j, p in enumerate(parts) if n and p[0].min() == p[0].max()}
     varying = [j for j in range(len(parts)) if j not in fixed]
     if varying:
         uniq, inverse = _unique_codes([parts[j][0] for j in varying], [len(parts[j][1]) for j in varying])
