@@ -41,6 +41,7 @@ from gamedsl.solver.compiled import (
     group,
     pack,
     probe_rows,
+    signs,
 )
 from gamedsl.solver.compiled import as_columns as _as_columns
 from gamedsl.solver.compiled import lambdify as _lambdify
@@ -126,12 +127,6 @@ class Pieces:
             fn = self._fns[b] = _lambdify(self.symbols, exprs)
         return fn
 
-    def values(self, b: int, args: list[np.ndarray]) -> np.ndarray:
-        """Return piece b's columns (choices, payoffs, reports) at the points: (columns, n)."""
-        n = len(args[0]) if args else 1
-        with np.errstate(all="ignore"):
-            return _as_columns(self._fn(b)(*args), len(self.columns), n)
-
     def _value_list(self, b: int, args: list[np.ndarray], n: int) -> list[np.ndarray]:
         """Return piece b's columns as a list of n-arrays without copying them into one block
         (a column may be the same array as another: copy before writing into it)."""
@@ -188,8 +183,9 @@ class Pieces:
         return near
 
     def _cells_of(self, F: np.ndarray, args: list[np.ndarray], bound: float) -> np.ndarray:
-        """Return the points' cells, packed (`compiled.states` and `pack` of the cell factors;
-        a point's scale is only computed where a factor is within ZERO_TOL of the bound)."""
+        """Return the points' cells, packed (`compiled.signs` and `pack` of the cell factors, as
+        `compiled.states`; a point's scale is only computed where a factor is within ZERO_TOL of
+        the bound)."""
         n = F.shape[1]
         C = F[self.cell_rows]
         with np.errstate(invalid="ignore"):
@@ -199,14 +195,11 @@ class Pieces:
             if not len(C):
                 return np.zeros((0, n), np.uint8)
             absC = np.abs(C)
-            undefined = np.isnan(C)
-            zero = absC <= ZERO_TOL * bound
-            at = np.nonzero(zero.any(axis=0))[0]
+            small = absC <= ZERO_TOL * bound
+            at = np.nonzero(small.any(axis=0))[0]
             if len(at):
-                zero[:, at] &= absC[:, at] <= ZERO_TOL * self._scale(args, F, at)
-            positive = ((C > 0) & ~zero) | undefined  # as `compiled.states`
-            zero |= undefined
-        return pack(positive, zero)
+                small[:, at] &= absC[:, at] <= ZERO_TOL * self._scale(args, F, at)
+        return pack(*signs(C, small))
 
     def evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
         """Return the value columns and the `__ok__`/`__unbounded__` masks at the points.
@@ -324,7 +317,7 @@ class Pieces:
             b = bs.pop()
             good = oks.pop()
             if good:
-                mine = self.values(b, [a[rows] for a in args])
+                mine = np.stack(self._value_list(b, [a[rows] for a in args], len(rows)))
                 theirs = np.stack([np.asarray(out[c], float)[rows] for c in self.columns])
                 same = np.abs(mine - theirs) <= AGREE_TOL * (1 + np.abs(theirs))
                 same |= np.isnan(mine) & np.isnan(theirs)

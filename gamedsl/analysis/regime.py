@@ -16,7 +16,7 @@ from sympy.core.relational import Relational
 
 from gamedsl.game import Game
 from gamedsl.report.solution import fmt_number
-from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.evaluate import at_points, evaluate
 
 REGIME_TOL = 1e-7  # a value within REGIME_TOL*(1+|bound|) of a bound binds (as in the solver)
 INTERIOR = "interior"
@@ -139,14 +139,10 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         ):
             if bound is None or strict or bound in (sympy.oo, -sympy.oo):
                 continue
-            if bound.is_number:  # a scalar: numpy broadcasts it
-                b = float(bound)
-                binds = _close(x, b)
-                if not every[c.symbol]:
-                    binds &= chosen
-            else:
-                b = evaluate([bound], env, n)[0]
-                binds = chosen & np.isfinite(b) & _close(x, b)
+            b = at_points(bound, env, n)  # a number stays a scalar
+            binds = _close(x, b) & np.isfinite(b)
+            if not every[c.symbol]:
+                binds &= chosen
             label = f"{c.var}{op}{(text or _compact(bound)).replace(' ', '')} binds"
             parts.append((binds.astype(np.int64), ["", label]))
     for atom in _switch_atoms(game):

@@ -15,8 +15,6 @@ import sympy
 from gamedsl.game import Game
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 
-SIMPLIFY_BUDGET = 2.0  # seconds of sympy simplification per sign
-
 
 def domain_substitutions(game: Game) -> list[tuple[sympy.Symbol, sympy.Expr]]:
     """Return substitutions param -> expression with sign assumptions that cover the domains and
@@ -100,7 +98,7 @@ def on_domain(e: sympy.Expr, subs: list[tuple[sympy.Symbol, sympy.Expr]]) -> sym
 
 
 def sign_everywhere(
-    d: sympy.Expr, subs: list[tuple[sympy.Symbol, sympy.Expr]], budget: float = SIMPLIFY_BUDGET
+    d: sympy.Expr, subs: list[tuple[sympy.Symbol, sympy.Expr]], budget: float
 ) -> str | None:
     """Return the sign of d for all param values in the domains ("zero", "positive", "negative",
     "nonnegative", "nonpositive"), when sympy can tell within `budget` seconds; else None."""

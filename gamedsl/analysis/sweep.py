@@ -30,7 +30,7 @@ from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SolveError, SpecError
 from gamedsl.game import Game
-from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.evaluate import at_points, evaluate
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
 PIECES_CHUNK = 1 << 20  # ... at most this many when the compiled pieces are evaluated
@@ -177,31 +177,21 @@ def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.nd
             if d.lower is None and d.upper is None:
                 ok &= ~np.isnan(v)
             if d.lower is not None:
-                lo = _at_points(d.lower, env, n)
+                lo = at_points(d.lower, env, n)
                 ok &= (v > lo) if d.lower_strict else (v >= lo)
             if d.upper is not None:
-                hi = _at_points(d.upper, env, n)
+                hi = at_points(d.upper, env, n)
                 ok &= (v < hi) if d.upper_strict else (v <= hi)
         for a in game.assumptions:
             c = a.condition
             if isinstance(c, (sympy.Gt, sympy.Ge, sympy.Lt, sympy.Le)):
-                lhs, rhs = _at_points(c.lhs, env, n), _at_points(c.rhs, env, n)
+                lhs, rhs = at_points(c.lhs, env, n), at_points(c.rhs, env, n)
                 op = {sympy.Gt: np.greater, sympy.Ge: np.greater_equal,
                       sympy.Lt: np.less, sympy.Le: np.less_equal}[type(c)]
                 ok &= op(lhs, rhs)
             else:
                 ok &= evaluate([c], env, n)[0] > 0.5
     return ok
-
-
-def _at_points(e: sympy.Expr, env: Mapping, n: int) -> float | np.ndarray:
-    """Return e at the points: a float when it is a number (numpy broadcasts it), a symbol's
-    array as it is, else its evaluation."""
-    if e.is_number:
-        return float(e)
-    if e in env:
-        return env[e]
-    return evaluate([e], env, n)[0]
 
 
 # ---------------------------------------------------------------------------- work items

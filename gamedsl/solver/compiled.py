@@ -209,11 +209,20 @@ def states(S: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     """
     with np.errstate(invalid="ignore"):
         absS = np.abs(S)
-        undefined = np.isnan(S)
-        zero = (absS <= ZERO_TOL * scale) | undefined
+        positive, zero = signs(S, absS <= ZERO_TOL * scale)
         closest = np.min(np.where(zero, np.inf, absS), axis=0) if len(S) else np.full(S.shape[1], np.inf)
-        positive = ((S > 0) & ~zero) | undefined  # a zero's rounding sign is no part of it
     return positive, zero, closest
+
+
+def signs(S: np.ndarray, small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (positive, zero) bits of switch values S whose zeros to rounding are `small`:
+    an undefined value (nan) has both bits set; a zero has no sign (its rounding sign would
+    split cells for nothing)."""
+    with np.errstate(invalid="ignore"):
+        undefined = np.isnan(S)
+        zero = small | undefined
+        positive = ((S > 0) & ~zero) | undefined
+    return positive, zero
 
 
 def pack(positive: np.ndarray, zero: np.ndarray, extra: Sequence[np.ndarray] = ()) -> np.ndarray:

@@ -68,6 +68,16 @@ def evaluate(exprs: Sequence[sympy.Basic], env: Mapping[sympy.Symbol, np.ndarray
     return out
 
 
+def at_points(e: sympy.Expr, env: Mapping[sympy.Symbol, np.ndarray], n: int) -> float | np.ndarray:
+    """Return e at the n points of `env`: a float when e is a number (numpy broadcasts it), a
+    symbol's array as it is, else `evaluate`'s array."""
+    if e.is_number:
+        return float(e)
+    if e in env:
+        return env[e]
+    return evaluate([e], env, n)[0]
+
+
 def as_expr(x) -> sympy.Basic:
     """Return x as a sympy object (x is already one, or a Python number or bool we produced)."""
     if isinstance(x, sympy.Basic):
