@@ -53,11 +53,18 @@ Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
 
 
 def _abs_max(arrays) -> float:
-    """Return the largest |value| in the arrays, ignoring nan (0 for none; inf where infinite)."""
+    """Return the largest |value| in the arrays (or numbers), ignoring nan (0 for none; inf where
+    infinite).  An array met twice (one column serving two names) is reduced once."""
     out = 0.0
+    seen: list = []  # the arrays themselves (an id alone could be reused by a freed one)
     for a in arrays:
-        if not len(a):
+        if type(a) is float:
+            if not math.isnan(a):
+                out = max(out, abs(a))
             continue
+        if not a.size or any(a is b for b in seen):
+            continue
+        seen.append(a)
         hi, lo = float(np.max(a)), float(np.min(a))
         if math.isnan(hi) or math.isnan(lo):  # a nan: the slower reductions that skip it
             with np.errstate(invalid="ignore"):
@@ -66,6 +73,33 @@ def _abs_max(arrays) -> float:
                 hi, lo = float(np.nanmax(a)), float(np.nanmin(a))
         out = max(out, abs(hi), abs(lo))
     return out
+
+
+def is_constant(a: np.ndarray) -> bool:
+    """Return True for an array of one value repeated by stride 0 (`np.broadcast_to`), as the
+    sweep passes the params it does not vary: constant by construction, no need to look."""
+    return a.ndim == 1 and len(a) > 0 and a.strides[0] == 0
+
+
+def _argument(a: np.ndarray) -> np.ndarray | float:
+    """Return a param's values as the compiled functions take them: a constant (`is_constant`)
+    as one number, so that numpy computes the parts that depend on constants only once."""
+    return float(a[0]) if is_constant(a) else a
+
+
+def _nonnegative(d) -> bool:
+    """Return True when a param domain holds no negative value (a lower bound or elements that
+    are numbers >= 0)."""
+    if d is None:
+        return False
+    if d.elements is not None:
+        return all(e.is_number and e >= 0 for e in d.elements)
+    bound = d.int_range[0] if d.int_range is not None else d.lower
+    return bound is not None and bool(bound.is_number) and bool(bound >= 0)
+
+
+def _at(a: np.ndarray | float, rows: np.ndarray) -> np.ndarray | float:
+    return a if type(a) is float else a[rows]
 
 
 def _constant_sign(f: sympy.Expr, subs: list) -> bool:
@@ -101,6 +135,11 @@ class Pieces:
         self.cells: dict[bytes, tuple[int, bool, bool]] = {}  # cell -> (piece, ok, unbounded)
         self._zero = np.zeros(len(self.cell_rows), bool)  # identically zero cell factors
         self._checked = np.zeros(len(self.cell_rows), bool)
+        # params that are >= 0 on their domain (the sweep evaluates valid points only): their
+        # largest |value| is their largest value, one reduction instead of two
+        self._nonneg = [_nonnegative(game.params[n].domain) for n in self.names]
+        # the factors that can bring a switch near zero: measured ones and divisors
+        self._measured = np.nonzero((self.factors.coeff > 0) | self.factors.divides)[0].tolist()
 
     def _drop_zeros(self, small: np.ndarray) -> None:
         """Mark the switches that are zero at every point and identically zero symbolically (a
@@ -129,138 +168,181 @@ class Pieces:
 
     def _value_list(self, b: int, args: list[np.ndarray], n: int) -> list[np.ndarray]:
         """Return piece b's columns as a list of n-arrays without copying them into one block
-        (a column may be the same array as another: copy before writing into it)."""
-        with np.errstate(all="ignore"):
-            out = []
-            for r in self._fn(b)(*args):
-                if type(r) is np.ndarray and r.dtype == np.float64 and r.shape == (n,):
-                    out.append(r)
-                    continue
-                a = np.asarray(r)
-                if np.iscomplexobj(a):
-                    a = np.where(np.abs(a.imag) < 1e-12, a.real, np.nan)
-                out.append(np.broadcast_to(a.astype(float, copy=False), (n,)))
-            return out
+        (a column may be the same array as another: copy before writing into it).  Called with
+        numpy's errors ignored (`evaluate`)."""
+        out = []
+        for r in self._fn(b)(*args):
+            if type(r) is np.ndarray and r.dtype == np.float64 and r.shape == (n,):
+                out.append(r)
+                continue
+            a = np.asarray(r)
+            if np.iscomplexobj(a):
+                a = np.where(np.abs(a.imag) < 1e-12, a.real, np.nan)
+            out.append(np.broadcast_to(a.astype(float, copy=False), (n,)))
+        return out
 
     # ------------------------------------------------------------------ evaluation
+    # (the helpers below run inside `evaluate`, with numpy's errors ignored)
     @staticmethod
-    def _scale(args: list[np.ndarray], F: np.ndarray | None, at: np.ndarray) -> np.ndarray:
+    def _scale(args: list, F: np.ndarray | None, at: np.ndarray) -> np.ndarray:
         """Return the size of the points `at`: 1 + their largest |param| and |factor|."""
         scale = np.ones(len(at))
-        with np.errstate(invalid="ignore"):
-            for a in args:
-                scale = np.fmax(scale, 1.0 + np.abs(a[at]))
-            if F is not None and len(F):
-                scale = scale + np.fmax.reduce(np.abs(F[:, at]), axis=0)
+        for a in args:
+            scale = np.fmax(scale, 1.0 + np.abs(_at(a, at)))
+        if F is not None and len(F):
+            scale = scale + np.fmax.reduce(np.abs(F[:, at]), axis=0)
         return scale
 
     def _near(
         self,
         F: np.ndarray,
-        args: list[np.ndarray],
+        ranges: tuple[np.ndarray, np.ndarray],
+        args: list,
         bound: float,
         extra: Callable[[np.ndarray], np.ndarray] | None = None,
-    ) -> np.ndarray:
+    ) -> np.ndarray | None:
         """Return the points where a switch is within NEAR_TOL * (scale + extra) of zero
-        (`compiled.closeness`); `bound` is at least scale + extra at every point, so that only
-        the points where some factor is within that bound's tolerance are measured one by one."""
+        (`compiled.closeness`), None for none.  `bound` is at least scale + extra at every point:
+        a factor whose range (`ranges`: each factor's min and max over the points, nan where it
+        has a nan) keeps beyond that bound's threshold brings no point near; where it does not,
+        the points within the threshold are measured one by one."""
         n = F.shape[1]
         fac = self.factors
-        cand = np.zeros(n, bool)
-        with np.errstate(invalid="ignore", over="ignore"):
-            for i in np.nonzero((fac.coeff > 0) | fac.divides)[0]:
-                thr = ZERO_TOL * bound  # a zero divisor
-                if fac.coeff[i] > 0:
-                    thr = max(thr, (NEAR_TOL * bound / fac.coeff[i]) ** (1.0 / int(fac.degree[i])))
-                cand |= (F[i] <= thr) & (F[i] >= -thr)  # nan: no measure
+        lo, hi = ranges
+        cand = None
+        for i in self._measured:
+            thr = ZERO_TOL * bound  # a zero divisor
+            if fac.coeff[i] > 0:
+                thr = max(thr, (NEAR_TOL * bound / fac.coeff[i]) ** (1.0 / int(fac.degree[i])))
+            if lo[i] > thr or hi[i] < -thr:  # every point beyond it (a nan range: unknown)
+                continue
+            c = (F[i] <= thr) & (F[i] >= -thr)  # nan: no measure
+            cand = c if cand is None else (cand | c)
+        if cand is None or not cand.any():
+            return None
         near = np.zeros(n, bool)
-        if cand.any():
-            at = np.nonzero(cand)[0]
-            scale = self._scale(args, F, at)
-            if extra is not None:
-                scale = scale + extra(at)
-            near[at] = closeness(F[:, at], fac, scale) <= NEAR_TOL * scale
+        at = np.nonzero(cand)[0]
+        scale = self._scale(args, F, at)
+        if extra is not None:
+            scale = scale + extra(at)
+        near[at] = closeness(F[:, at], fac, scale) <= NEAR_TOL * scale
         return near
 
-    def _cells_of(self, F: np.ndarray, args: list[np.ndarray], bound: float) -> np.ndarray:
+    def _cells_of(self, F: np.ndarray, args: list, bound: float) -> np.ndarray:
         """Return the points' cells, packed (`compiled.signs` and `pack` of the cell factors, as
         `compiled.states`; a point's scale is only computed where a factor is within ZERO_TOL of
         the bound)."""
         n = F.shape[1]
+        if not len(self.cell_rows):
+            return np.zeros((0, n), np.uint8)
         C = F[self.cell_rows]
-        with np.errstate(invalid="ignore"):
-            if not self._checked.all():
-                self._drop_zeros(~(np.abs(C) > NEAR_TOL * bound))  # nan counts as small
-            C = C[~self._zero]
-            if not len(C):
-                return np.zeros((0, n), np.uint8)
-            absC = np.abs(C)
-            small = absC <= ZERO_TOL * bound
-            at = np.nonzero(small.any(axis=0))[0]
-            if len(at):
-                small[:, at] &= absC[:, at] <= ZERO_TOL * self._scale(args, F, at)
+        if not self._checked.all():
+            self._drop_zeros(~(np.abs(C) > NEAR_TOL * bound))  # nan counts as small
+        C = C[~self._zero]
+        if not len(C):
+            return np.zeros((0, n), np.uint8)
+        absC = np.abs(C)
+        small = absC <= ZERO_TOL * bound
+        at = np.nonzero(small.any(axis=0))[0]
+        if len(at):
+            small[:, at] &= absC[:, at] <= ZERO_TOL * self._scale(args, F, at)
         return pack(*signs(C, small))
+
+    def _args_max(self, args: list) -> float:
+        """Return the largest |param| over the points (valid points: in their domains)."""
+        out = 0.0
+        for a, nonneg in zip(args, self._nonneg):
+            if nonneg and type(a) is not float and a.size:
+                hi = float(np.max(a))
+                out = max(out, hi if not math.isnan(hi) else _abs_max([a]))
+            else:
+                out = max(out, _abs_max([a]))
+        return out
+
+    def _factor_values(self, args: list, n: int) -> tuple[np.ndarray, tuple, float]:
+        """Return the factors at the points (k, n), their ranges (min and max of each, nan where
+        it has a nan) and the largest |factor| (ignoring nan)."""
+        if self._switch_fn is None:
+            return np.zeros((0, n)), (np.zeros(0), np.zeros(0)), 0.0
+        F = _as_columns(self._switch_fn(*args), len(self.factors.exprs), n)
+        lo, hi = F.min(axis=1), F.max(axis=1)
+        top = 0.0
+        for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+            if math.isnan(a) or math.isnan(b):
+                top = max(top, _abs_max([F[i]]))
+            else:
+                top = max(top, -a, b)
+        return F, (lo, hi), top
 
     def evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
         """Return the value columns and the `__ok__`/`__unbounded__` masks at the points.
 
         `play(params_subset)` plays the step plans at a subset of the points and returns
-        (outcome of the first step, value columns as `_play_points` gives them).
+        (outcome of the first step, value columns as `_play_points` gives them).  A param whose
+        array has stride 0 (constant) is passed to the compiled functions as one number.
         """
-        args = [np.asarray(params[name], float) for name in self.names]
-        n = len(args[0]) if args else 1
-        if self._switch_fn is not None:
-            with np.errstate(all="ignore"):
-                F = _as_columns(self._switch_fn(*args), len(self.factors.exprs), n)
-        else:
-            F = np.zeros((0, n))
+        # numpy's floating-point errors are data here (nan, inf): ignored once for every step
+        with np.errstate(all="ignore"):
+            return self._evaluate(params, play)
+
+    def _evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
+        arrays = [np.asarray(params[name], float) for name in self.names]
+        n = len(arrays[0]) if arrays else 1
+        args = [_argument(a) for a in arrays]
+        F, ranges, top = self._factor_values(args, n)
         # an upper bound of every point's scale (1 + |params| + |factors|): the tolerances are
         # first applied with it, then point by point where they might hold
-        bound = 1.0 + _abs_max(args) + _abs_max(F)
+        bound = 1.0 + self._args_max(args) + top
         # the cell of each point
         packed = self._cells_of(F, args, bound)
-        piece = np.full(n, -1, dtype=np.int64)
-        ok = np.zeros(n, bool)
-        unbounded = np.zeros(n, bool)
-        played = np.zeros(n, bool)  # points whose values come from a play of the step plans
         if not len(packed):  # no cell factor: one cell, every point in it
-            keys, groups = [b""], [np.arange(n)]
+            keys, groups, differ = [b""], [None], None
         else:
             keys, groups, differ = group(packed, np.arange(n))
-            played[differ] = True  # a hash collision: its signs differ from its cell's
         new = [g for g, key in enumerate(keys) if key not in self.cells]
         if new:
             # learnt away from ties: where a switch is within NEAR_TOL of zero, the point is
             # played (all points near a switch are played below in any case)
-            near = self._near(F, args, bound)
-            learn = [(keys[g], groups[g][~near[groups[g]]]) for g in new]
-            learn = [(key, members) for key, members in learn if len(members)]
+            near = self._near(F, ranges, args, bound)
+            learn = []
+            for g in new:
+                members = np.arange(n) if groups[g] is None else groups[g]
+                if near is not None:
+                    members = members[~near[members]]
+                if len(members):
+                    learn.append((keys[g], members))
             if learn:
                 self._learn(learn, params, play)
-        for key, members in zip(keys, groups):
-            b, good, unb = self.cells.get(key, (-1, False, False))
-            if b < 0:
-                played[members] = True
-                continue
-            if len(members) == n:  # every point
-                piece.fill(b)
-                ok.fill(good)
-                unbounded.fill(unb)
-                continue
-            piece[members] = b
-            if good:
-                ok[members] = True
-            if unb:
-                unbounded[members] = True
-        use = (piece >= 0) & ~played
-        if len(keys) == 1 and len(groups[0]) == n and bool(use.all()):
-            # one piece everywhere (the common case on a small grid): its columns as they come
-            cols = self._value_list(int(piece[0]), args, n)
+        one = len(keys) == 1 and (groups[0] is None or len(groups[0]) == n)
+        if one and (differ is None or not len(differ)) and self.cells.get(keys[0], (-1,))[0] >= 0:
+            # one known cell everywhere (the common case on a small grid): its piece's columns
+            # as they come, no gather
+            b, good, unb = self.cells[keys[0]]
+            cols = self._value_list(b, args, n)
+            ok = np.broadcast_to(good, (n,))  # read-only views: copied below before writing
+            unbounded = np.broadcast_to(unb, (n,))
+            played = None
         else:
+            piece = np.full(n, -1, dtype=np.int64)
+            ok = np.zeros(n, bool)
+            unbounded = np.zeros(n, bool)
+            played = np.zeros(n, bool)  # points whose values come from a play of the step plans
+            if differ is not None:
+                played[differ] = True  # a hash collision: its signs differ from its cell's
+            for key, members in zip(keys, groups):
+                members = slice(None) if members is None else members
+                b, good, unb = self.cells.get(key, (-1, False, False))
+                if b < 0:
+                    played[members] = True
+                    continue
+                piece[members] = b
+                ok[members] = good
+                unbounded[members] = unb
+            use = (piece >= 0) & ~played
             cols = [np.full(n, np.nan) for _ in self.columns]
             for b in np.unique(piece[use]):
                 at = np.nonzero(use & (piece == b))[0]
-                for j, v in enumerate(self._value_list(int(b), [a[at] for a in args], len(at))):
+                for j, v in enumerate(self._value_list(int(b), [_at(a, at) for a in args], len(at))):
                     cols[j][at] = v
         # points where a switch is within NEAR_TOL of zero (ties, boundaries) are played; the
         # tolerance is relative to the payoffs too, as the plans' tie tolerance is
@@ -271,12 +353,14 @@ class Pieces:
             def pay(at: np.ndarray) -> np.ndarray:
                 if not pays:
                     return np.zeros(len(at))
-                with np.errstate(invalid="ignore"):
-                    return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
+                return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
 
-            played |= self._near(F, args, bound + _abs_max(pays), pay)
-        if played.any():
+            near = self._near(F, ranges, args, bound + _abs_max(pays), pay)
+            if near is not None:
+                played = near if played is None else (played | near)
+        if played is not None and played.any():
             cols = [np.array(c) for c in cols]  # writable and distinct
+            ok, unbounded = np.array(ok), np.array(unbounded)
             at = np.nonzero(played)[0]
             for a0 in range(0, len(at), PLAY_CHUNK):
                 part = at[a0 : a0 + PLAY_CHUNK]

@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from gamedsl.analysis import executor as ex
-from gamedsl.analysis.pieces import Pieces
+from gamedsl.analysis.pieces import Pieces, is_constant
 from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SolveError, SpecError
@@ -119,7 +119,11 @@ def check_param(game: Game, name: str, option: str) -> None:
 def _param_arrays(
     game: Game, points: Mapping[str, np.ndarray], fixed: Mapping[str, float], n: int
 ) -> dict[str, np.ndarray]:
-    """Return every param's n values: varied, fixed, or its default (evaluated per point)."""
+    """Return every param's n values: varied, fixed, or its default (evaluated per point).
+
+    A param that does not vary over the points (fixed, or a default of such params only) is one
+    value repeated by stride 0 (`pieces.is_constant`): read-only, and the compiled pieces take it
+    as a number."""
     for name in points:
         check_param(game, name, "--vary")
     for name in fixed:
@@ -129,7 +133,7 @@ def _param_arrays(
         out[name] = np.array(v, dtype=float).reshape(-1)  # a copy: the table keeps it
     for name, v in fixed.items():
         if name not in out:
-            out[name] = np.full(n, float(v))
+            out[name] = np.broadcast_to(np.float64(v), (n,))
     by_symbol = {p.symbol: name for name, p in game.params.items()}
     pending = [name for name in game.params if name not in out]
     while pending:
@@ -143,8 +147,12 @@ def _param_arrays(
                 )
             deps = [by_symbol[s] for s in default.free_symbols if s in by_symbol]
             if all(d in out for d in deps):
-                env = {game.params[d].symbol: out[d] for d in deps}
-                out[name] = evaluate([default], env, n)[0]
+                if all(is_constant(out[d]) for d in deps):
+                    env = {game.params[d].symbol: out[d][:1] for d in deps}
+                    out[name] = np.broadcast_to(evaluate([default], env, 1)[0][0], (n,))
+                else:
+                    env = {game.params[d].symbol: out[d] for d in deps}
+                    out[name] = evaluate([default], env, n)[0]
                 pending.remove(name)
                 progressed = True
         if not progressed:
@@ -153,6 +161,11 @@ def _param_arrays(
                 game.params[pending[0]].span,
             )
     return {name: out[name] for name in game.params}
+
+
+def _take(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return a param's values at `rows` (a constant stays one by stride 0)."""
+    return np.broadcast_to(a[:1], (len(rows),)) if is_constant(a) else a[rows]
 
 
 def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.ndarray:
@@ -427,7 +440,7 @@ def sweep_points(
         notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
     value_cols = _value_columns(game)
     every = len(idx) == n  # every point valid: no gather and scatter of the columns
-    sub_params = params if every else {k: v[idx] for k, v in params.items()}
+    sub_params = params if every else {k: _take(v, idx) for k, v in params.items()}
 
     def overrides(positions) -> list[dict[str, float]]:
         """Return the --set values of the valid points at these positions (for `solve`)."""
@@ -474,7 +487,8 @@ def sweep_points(
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     for name in game.params:
-        data[name] = params[name]
+        # a constant is written out: the table's columns are plain writable arrays
+        data[name] = np.array(params[name]) if is_constant(params[name]) else params[name]
         kinds[name] = "param"
     for name, kind in value_cols:
         data[name] = cols[name]

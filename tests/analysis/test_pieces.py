@@ -34,8 +34,8 @@ def _params(game, vary: dict, fixed: dict | None = None) -> dict[str, np.ndarray
     points = sw.grid(vary)
     n = len(next(iter(points.values())))
     params = sw._param_arrays(game, points, fixed or {}, n)
-    valid = sw._valid_points(game, params, n)
-    return {k: v[valid] for k, v in params.items()}
+    valid = np.nonzero(sw._valid_points(game, params, n))[0]
+    return {k: sw._take(v, valid) for k, v in params.items()}  # as the sweep passes them
 
 
 def _evaluate(plans, pieces, params, calls: list | None = None):
@@ -173,3 +173,62 @@ def test_the_table_keeps_its_own_copy_of_the_points():
     q = table.column("q1")
     q[:] = -1.0  # nor through a column it gave out
     np.testing.assert_allclose(table.column("q2"), (np.linspace(3, 15, 20) - 1) / 3)
+
+
+DERIVED = """game "Monopoly with derived params"
+param a = 10 > 0        "demand intercept"
+param c = 1 >= 0        "marginal cost"
+param m = 2*c >= 0      "a cost floor derived from c"
+param h = a/2 > 0       "a transfer derived from a"
+player F "firm"
+stage market:
+  F chooses q >= 0 "output"
+payoff F = (a - q - m)*q + h
+"""
+
+
+def test_params_the_sweep_does_not_vary_are_passed_as_numbers(tmp_path):
+    # c (a default) and m (a default of c only) do not vary: one value by stride 0, which the
+    # compiled functions take as a number; h (a default of a) varies with a
+    path = tmp_path / "derived.game"
+    path.write_text(DERIVED)
+    game = load_game(str(path))
+    a = np.linspace(3, 9, 50)
+    params = sw._param_arrays(game, {"a": a}, {}, len(a))
+    assert [k for k, v in params.items() if sw.is_constant(v)] == ["c", "m"]
+    np.testing.assert_allclose(params["h"], a / 2)
+    assert float(params["m"][0]) == 2.0
+    fixed = sw._param_arrays(game, {"a": a}, {"c": 0.5}, len(a))
+    assert sw.is_constant(fixed["c"]) and float(fixed["m"][-1]) == 1.0
+    plans = build_plans(build_problem(game, {}, symbolic=True))
+    pieces = sw.pieces_of(plans)
+    got = _evaluate(plans, pieces, params)
+    written_out = {k: np.array(v) for k, v in params.items()}
+    assert not any(sw.is_constant(v) for v in written_out.values())
+    dense = _evaluate(plans, pieces, written_out)
+    for k in dense:
+        np.testing.assert_array_equal(np.asarray(got[k]), np.asarray(dense[k]), err_msg=k)
+    np.testing.assert_allclose(got["q"], (a - 2) / 2)  # q = (a - m)/2, hand derivation
+    np.testing.assert_allclose(got["F"], (a - 2) ** 2 / 4 + a / 2)
+    # the table's param columns are plain arrays of their own, writable
+    table = sw.sweep_points(game, {"a": a})
+    assert table.meta["evaluation"] == "pieces"
+    col = table.column("m")
+    assert col.strides == (8,) and col.flags.writeable
+    np.testing.assert_allclose(col, 2.0)
+    np.testing.assert_allclose(table.column("q"), (a - 2) / 2)
+
+
+def test_constant_params_stay_constant_when_invalid_points_are_dropped():
+    # a > c is assumed: the points with a <= c are invalid; the valid ones keep c by stride 0
+    game = load_game(spec("cournot"))
+    a = np.linspace(0.5, 4, 36)
+    table = sw.sweep_points(game, {"a": a})
+    valid = a > 1
+    assert table.meta["path"] == "fast" and (~valid).any()
+    np.testing.assert_allclose(table.column("q1")[valid], (a[valid] - 1) / 3)
+    assert np.isnan(table.column("q1")[~valid]).all()
+    idx = np.nonzero(valid)[0]
+    params = sw._param_arrays(game, {"a": a}, {}, len(a))
+    taken = sw._take(params["c"], idx)
+    assert sw.is_constant(taken) and len(taken) == len(idx)
