@@ -148,7 +148,6 @@ def bench_million(n: int = 1_000_000) -> None:
         again = sweep(game, vary, workers=workers)  # the compiled pieces and cells reused
         _, _, eval2 = _split(again, time.perf_counter() - t)
         _line(f"{workers} worker(s): the same sweep again: evaluation + table", eval2, len(table))
-    a, b = table.column("a"), table.column("b")
     pieces, hand = _pieces_vs_hand(game, table, 5)
     _line("hand-written numpy of the closed form (best of 5)", hand, len(table))
     _line("compiled pieces at the grid (best of 5, in turns)", pieces, len(table))
