@@ -10,9 +10,7 @@ the set only has to contain the maximiser.
 
 from __future__ import annotations
 
-import cmath
 import itertools
-import math
 from collections.abc import Iterable, Sequence
 
 import sympy
@@ -204,68 +202,8 @@ def cands_replace_zero(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     return replace(expr, {x: sympy.Integer(0)})
 
 
-def _degree_bound(e: sympy.Basic, x: sympy.Symbol) -> int | None:
-    """Return an upper bound of e's degree as a polynomial in x, read from its tree without
-    expanding it (None when e is not written as a polynomial in x)."""
-    if not e.has(x):
-        return 0
-    if e == x:
-        return 1
-    if isinstance(e, sympy.Add):
-        parts = [_degree_bound(a, x) for a in e.args]
-        return None if None in parts else max(parts)
-    if isinstance(e, sympy.Mul):
-        parts = [_degree_bound(a, x) for a in e.args]
-        return None if None in parts else sum(parts)
-    if isinstance(e, sympy.Pow) and e.exp.is_Integer and e.exp >= 0:
-        base = _degree_bound(e.base, x)
-        return None if base is None else base * int(e.exp)
-    return None
-
-
-def _quadratic_roots(e: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
-    """Return the roots of e, a polynomial of degree 1 or 2 in x whose coefficients are
-    expressions in other symbols, by the formulas; None when e is not one (or its leading
-    coefficient may vanish), for the exact polynomial to decide.
-
-    The degree is bounded from e's tree and the coefficients are e's derivatives at x = 0: no
-    expansion over the params, which sympy's polynomials do (seconds for large ones).  The
-    discriminant is expanded only when it may vanish identically (a double root, written once).
-    """
-    deg = _degree_bound(e, x)
-    if deg not in (1, 2):
-        return None
-    at0 = {x: sympy.Integer(0)}
-    d1 = sympy.diff(e, x)
-    c0, c1 = e.xreplace(at0), d1.xreplace(at0)
-    if deg == 1:
-        if _zero_at_random_points(c1):
-            return None
-        return [-c0 / c1]
-    c2 = sympy.diff(d1, x).xreplace(at0) / 2
-    if _zero_at_random_points(c2):
-        return None
-    a, b, c = c2, c1, c0
-    # built as written: sympy's flattening asks the assumptions of every term (slow when large)
-    disc = sympy.Add(sympy.Pow(b, 2, evaluate=False), sympy.Mul(-4, a, c, evaluate=False),
-                     evaluate=False)
-    if _zero_at_random_points(disc):
-        disc = sympy.expand(disc)
-        if disc == 0:
-            return [-b / (2 * a)]
-    r = sympy.Pow(disc, sympy.Rational(1, 2), evaluate=False)
-    over = sympy.Pow(sympy.Mul(2, a, evaluate=False), -1, evaluate=False)
-    minus_b = sympy.Mul(-1, b, evaluate=False)
-    return unique([sympy.Mul(sympy.Add(minus_b, sign * r, evaluate=False), over, evaluate=False)
-                   for sign in (1, -1)])
-
-
 def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
     """Return the roots of a polynomial in x (degree <= 4) quickly, or None if not polynomial."""
-    if num.free_symbols - {x}:
-        quick = _quadratic_roots(num, x)
-        if quick is not None:
-            return quick
     try:
         poly = sympy.Poly(num, x)
     except (sympy.PolynomialError, sympy.GeneratorsNeeded, ValueError):
@@ -308,29 +246,6 @@ def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | No
     if not (poly.free_symbols - {x}) and len(rs) != deg:
         out = [sympy.Float(complex(r).real, 17) for r in poly.nroots(n=17) if abs(complex(r).imag) < 1e-12]
     return unique(out)
-
-
-ZERO_PROBES = (0.7236, 1.3819, 0.5279, 1.9021)  # values of the symbols in a zero probe
-
-
-def _zero_at_random_points(e: sympy.Expr) -> bool:
-    """Return False when e is certainly not identically zero: at one of the probe points (every
-    symbol set to a value from ZERO_PROBES) it is a number clearly apart from zero, relative to
-    the size of its terms (evaluated to 30 digits); True when it may be zero everywhere (near
-    zero or undefined at every probe)."""
-    symbols = sorted(e.free_symbols, key=lambda s: s.name)
-    terms = e.args if isinstance(e, sympy.Add) else (e,)
-    for i in range(len(ZERO_PROBES)):
-        vals = {s: sympy.Float(ZERO_PROBES[(i + j) % len(ZERO_PROBES)] * (1 + j / 7), 30)
-                for j, s in enumerate(symbols)}
-        try:
-            z = complex(e.xreplace(vals).evalf(30))
-            size = sum(abs(complex(t.xreplace(vals).evalf(30))) for t in terms)
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-            continue
-        if not (cmath.isnan(z) or math.isnan(size)) and abs(z) > 1e-20 * (1.0 + size):
-            return False
-    return True
 
 
 def stationary_points(payoff: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
