@@ -184,12 +184,12 @@ class Pieces:
     # ------------------------------------------------------------------ evaluation
     # (the helpers below run inside `evaluate`, with numpy's errors ignored)
     @staticmethod
-    def _scale(args: list, F: np.ndarray | None, at: np.ndarray) -> np.ndarray:
+    def _scale(args: list, F: np.ndarray, at: np.ndarray) -> np.ndarray:
         """Return the size of the points `at`: 1 + their largest |param| and |factor|."""
         scale = np.ones(len(at))
         for a in args:
             scale = np.fmax(scale, 1.0 + np.abs(_at(a, at)))
-        if F is not None and len(F):
+        if len(F):
             scale = scale + np.fmax.reduce(np.abs(F[:, at]), axis=0)
         return scale
 

@@ -487,8 +487,7 @@ def sweep_points(
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     for name in game.params:
-        # a constant is written out: the table's columns are plain writable arrays
-        data[name] = np.array(params[name]) if is_constant(params[name]) else params[name]
+        data[name] = params[name]  # a constant stays one by stride 0: `Table.column` copies
         kinds[name] = "param"
     for name, kind in value_cols:
         data[name] = cols[name]
