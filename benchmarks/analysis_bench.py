@@ -65,7 +65,7 @@ def _race(fns, repeats: int) -> list[float]:
     return best
 
 
-def _pieces_vs_hand(game, table, repeats: int) -> tuple[float, float]:
+def _pieces_vs_hand(game, table, vary, repeats: int) -> tuple[float, float]:
     """Return the best times of the compiled pieces' evaluation at the table's points (what the
     fast path does per grid, without naming regimes, checking domains or building the table) and
     of the hand-written numpy, timed in turns."""
@@ -77,8 +77,10 @@ def _pieces_vs_hand(game, table, repeats: int) -> tuple[float, float]:
     # the params as the sweep passes them (those it does not vary: one value, stride 0)
     varied = {name: table.column(name) for name in table.meta["varied"]}
     params = sw._param_arrays(game, varied, {}, len(table))
+    # ... and their bounds, as the sweep knows them from the grid's axes
+    bounds = sw._param_bounds(params, sw.axis_bounds(vary))
     a, b = table.column("a"), table.column("b")
-    return tuple(_race([lambda: pieces.evaluate(params, lambda sub: sw._play(plans, sub)),
+    return tuple(_race([lambda: pieces.evaluate(params, lambda sub: sw._play(plans, sub), bounds),
                         lambda: _hand_cournot(a, b)], repeats))
 
 
@@ -119,7 +121,7 @@ def bench_sweep(n: int = 10_000, loop: int = 200) -> None:
         solve(game, {"a": float(a[i * 37 % len(a)]), "b": float(b[i * 37 % len(b)])})
     per = (time.perf_counter() - t) / loop
     _line(f"loop of solve ({loop} timed, extrapolated to {len(table):,})", per * len(table))
-    pieces, hand = _pieces_vs_hand(game, table, 50)
+    pieces, hand = _pieces_vs_hand(game, table, vary, 50)
     _line("hand-written numpy of the closed form (best of 50)", hand, len(table))
     _line("compiled pieces at the grid (best of 50, in turns)", pieces, len(table))
     for col, v in _hand_cournot(a, b).items():
@@ -148,7 +150,7 @@ def bench_million(n: int = 1_000_000) -> None:
         again = sweep(game, vary, workers=workers)  # the compiled pieces and cells reused
         _, _, eval2 = _split(again, time.perf_counter() - t)
         _line(f"{workers} worker(s): the same sweep again: evaluation + table", eval2, len(table))
-    pieces, hand = _pieces_vs_hand(game, table, 5)
+    pieces, hand = _pieces_vs_hand(game, table, vary, 5)
     _line("hand-written numpy of the closed form (best of 5)", hand, len(table))
     _line("compiled pieces at the grid (best of 5, in turns)", pieces, len(table))
     print(f"  compiled pieces vs hand numpy: {pieces / hand:.1f}x")

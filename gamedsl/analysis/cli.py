@@ -48,7 +48,7 @@ def _warn(args, notes) -> None:
 
 def sweep(args) -> int:
     """`gamedsl sweep`: the table to -o (CSV/JSON) or stdout; the plot to --plot."""
-    from gamedsl.analysis.sweep import grid, load, sweep_points
+    from gamedsl.analysis.sweep import axis_bounds, grid, load, sweep_points
 
     vary: dict[str, np.ndarray] = {}
     for r in args.vary_ranges:
@@ -61,7 +61,14 @@ def sweep(args) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     game = load(args.file, args.scenario)
     with _executor(args) as executor:
-        table = sweep_points(game, grid(vary), dict(args.set), executor=executor, desc="sweep")
+        table = sweep_points(
+            game,
+            grid(vary),
+            dict(args.set),
+            executor=executor,
+            desc="sweep",
+            bounds=axis_bounds(vary),
+        )
     if columns:
         unknown = [c for c in columns if c not in table.columns]
         if unknown:

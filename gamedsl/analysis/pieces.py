@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from gamedsl.analysis import intervals
 from gamedsl.analysis.signs import domain_substitutions, on_domain
 from gamedsl.game import Game
 from gamedsl.solver.compiled import (
@@ -48,6 +49,10 @@ from gamedsl.solver.compiled import lambdify as _lambdify
 
 # the tolerances (NEAR_TOL, AGREE_TOL, ...), states, cells and probes: as for compiled step plays
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)
+ENCLOSURE_NODES = 2000  # interval enclosures of larger closed forms cost more than they save
+
+Bounds = Mapping[str, tuple[float, float]]
+_FLOAT = np.dtype(np.float64)
 
 Play = Callable[[Mapping[str, np.ndarray]], tuple[Any, dict[str, np.ndarray]]]
 
@@ -128,7 +133,9 @@ class Pieces:
         subs = domain_substitutions(game)
         self.factors = factor_switches(self.switches, lambda f: _constant_sign(f, subs))
         self.cell_rows = np.nonzero(self.factors.in_cells)[0]
-        self._switch_fn = _lambdify(self.symbols, list(self.factors.exprs)) if self.factors.exprs else None
+        self._switch_fn = (
+            _lambdify(self.symbols, list(self.factors.exprs)) if self.factors.exprs else None
+        )
         self.columns = [c.var for c in game.choices] + list(game.payoffs) + list(game.reports)
         self.payoff_names = list(game.payoffs)
         self._fns: dict[int, Callable] = {}
@@ -139,7 +146,21 @@ class Pieces:
         # largest |value| is their largest value, one reduction instead of two
         self._nonneg = [_nonnegative(game.params[n].domain) for n in self.names]
         # the factors that can bring a switch near zero: measured ones and divisors
-        self._measured = np.nonzero((self.factors.coeff > 0) | self.factors.divides)[0].tolist()
+        # (index, coefficient, degree) of each, as Python numbers (looked at once per grid)
+        self._measured = [
+            (i, float(self.factors.coeff[i]), int(self.factors.degree[i]))
+            for i in np.nonzero((self.factors.coeff > 0) | self.factors.divides)[0].tolist()
+        ]
+        # interval enclosures of the factors and of each piece's payoffs over a box of params
+        self._factor_box = self._enclosure(list(self.factors.exprs))
+        self._payoff_boxes: dict[int, Callable | None] = {}
+
+    def _enclosure(self, exprs: list) -> Callable | None:
+        """Return the enclosure function of `exprs` over a box of the params (`intervals`), None
+        when there is nothing to enclose or it would cost more than it saves."""
+        if not exprs or intervals.size(exprs) > ENCLOSURE_NODES:
+            return None
+        return intervals.enclosure(exprs, self.symbols)
 
     def _drop_zeros(self, small: np.ndarray) -> None:
         """Mark the switches that are zero at every point and identically zero symbolically (a
@@ -155,16 +176,34 @@ class Pieces:
             self._zero[i] = bool(zero)
 
     # ------------------------------------------------------------------ closed forms
+    def _exprs(self, b: int) -> list[sympy.Expr]:
+        """Return piece b's closed forms: choices, payoffs and reports (the order of `columns`)."""
+        branch = self.branches[b]
+        values = {c.symbol: branch.get(c.symbol, sympy.nan) for c in self.game.choices}
+        exprs = [values[c.symbol] for c in self.game.choices]
+        exprs += [sympy.sympify(self.game.payoffs[p]).xreplace(values) for p in self.game.payoffs]
+        exprs += [sympy.sympify(self.game.reports[r]).xreplace(values) for r in self.game.reports]
+        return exprs
+
     def _fn(self, b: int) -> Callable:
         fn = self._fns.get(b)
         if fn is None:
-            branch = self.branches[b]
-            values = {c.symbol: branch.get(c.symbol, sympy.nan) for c in self.game.choices}
-            exprs = [values[c.symbol] for c in self.game.choices]
-            exprs += [sympy.sympify(self.game.payoffs[p]).xreplace(values) for p in self.game.payoffs]
-            exprs += [sympy.sympify(self.game.reports[r]).xreplace(values) for r in self.game.reports]
-            fn = self._fns[b] = _lambdify(self.symbols, exprs)
+            fn = self._fns[b] = _lambdify(self.symbols, self._exprs(b))
         return fn
+
+    def _payoff_bound(self, b: int, box: list) -> float | None:
+        """Return an upper bound of piece b's |payoffs| over the box, None when unknown."""
+        if b not in self._payoff_boxes:
+            k = len(self.game.choices)
+            pays = self._exprs(b)[k : k + len(self.payoff_names)]
+            self._payoff_boxes[b] = self._enclosure(pays)
+        fn = self._payoff_boxes[b]
+        if fn is None:
+            return None if self.payoff_names else 0.0
+        ivs = fn(box)
+        if ivs is None:
+            return None
+        return max([max(-lo, hi) for lo, hi in ivs] + [0.0])
 
     def _value_list(self, b: int, args: list[np.ndarray], n: int) -> list[np.ndarray]:
         """Return piece b's columns as a list of n-arrays without copying them into one block
@@ -172,7 +211,7 @@ class Pieces:
         numpy's errors ignored (`evaluate`)."""
         out = []
         for r in self._fn(b)(*args):
-            if type(r) is np.ndarray and r.dtype == np.float64 and r.shape == (n,):
+            if type(r) is np.ndarray and r.dtype is _FLOAT and r.shape == (n,):
                 out.append(r)
                 continue
             a = np.asarray(r)
@@ -195,7 +234,7 @@ class Pieces:
 
     def _near(
         self,
-        F: np.ndarray,
+        factor_values: Callable[[], np.ndarray],
         ranges: tuple[np.ndarray, np.ndarray],
         args: list,
         bound: float,
@@ -203,30 +242,41 @@ class Pieces:
     ) -> np.ndarray | None:
         """Return the points where a switch is within NEAR_TOL * (scale + extra) of zero
         (`compiled.closeness`), None for none.  `bound` is at least scale + extra at every point:
-        a factor whose range (`ranges`: each factor's min and max over the points, nan where it
-        has a nan) keeps beyond that bound's threshold brings no point near; where it does not,
-        the points within the threshold are measured one by one."""
-        n = F.shape[1]
-        fac = self.factors
-        lo, hi = ranges
+        a factor whose range (`ranges`: an enclosure of each factor's values, nan where unknown)
+        keeps beyond that bound's threshold brings no point near; where it does not, the factors'
+        values (`factor_values()`, (k, n)) within the threshold are measured one by one."""
+        near_zero = self._near_factors(ranges, bound)
+        if not near_zero:
+            return None
+        F = factor_values()
         cand = None
-        for i in self._measured:
-            thr = ZERO_TOL * bound  # a zero divisor
-            if fac.coeff[i] > 0:
-                thr = max(thr, (NEAR_TOL * bound / fac.coeff[i]) ** (1.0 / int(fac.degree[i])))
-            if lo[i] > thr or hi[i] < -thr:  # every point beyond it (a nan range: unknown)
-                continue
+        for i, thr in near_zero:
             c = (F[i] <= thr) & (F[i] >= -thr)  # nan: no measure
             cand = c if cand is None else (cand | c)
-        if cand is None or not cand.any():
+        if not cand.any():
             return None
-        near = np.zeros(n, bool)
+        near = np.zeros(F.shape[1], bool)
         at = np.nonzero(cand)[0]
         scale = self._scale(args, F, at)
         if extra is not None:
             scale = scale + extra(at)
-        near[at] = closeness(F[:, at], fac, scale) <= NEAR_TOL * scale
+        near[at] = closeness(F[:, at], self.factors, scale) <= NEAR_TOL * scale
         return near
+
+    def _near_factors(
+        self, ranges: tuple[np.ndarray, np.ndarray], bound: float
+    ) -> list[tuple[int, float]]:
+        """Return the measured factors (index, threshold) whose range does not keep beyond the
+        threshold below which a switch may be near zero at a point of scale `bound`."""
+        lo, hi = ranges
+        out = []
+        for i, coeff, degree in self._measured:
+            thr = ZERO_TOL * bound  # a zero divisor
+            if coeff > 0:
+                thr = max(thr, (NEAR_TOL * bound / coeff) ** (1.0 / degree))
+            if not (lo[i] > thr or hi[i] < -thr):  # some point within it (a nan range: unknown)
+                out.append((i, thr))
+        return out
 
     def _cells_of(self, F: np.ndarray, args: list, bound: float) -> np.ndarray:
         """Return the points' cells, packed (`compiled.signs` and `pack` of the cell factors, as
@@ -274,36 +324,96 @@ class Pieces:
                 top = max(top, -a, b)
         return F, (lo, hi), top
 
-    def evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
+    def evaluate(
+        self, params: Mapping[str, np.ndarray], play: Play, bounds: Bounds | None = None
+    ) -> dict[str, np.ndarray]:
         """Return the value columns and the `__ok__`/`__unbounded__` masks at the points.
 
         `play(params_subset)` plays the step plans at a subset of the points and returns
         (outcome of the first step, value columns as `_play_points` gives them).  A param whose
         array has stride 0 (constant) is passed to the compiled functions as one number.
+        `bounds` (param name -> (lo, hi), optional) encloses each param's values at the points, as
+        a sweep knows them from its grid: when the enclosures of the switches' factors over that
+        box show every point in one cell, away from every switch, nothing is evaluated point by
+        point but the piece's closed forms.
         """
         # numpy's floating-point errors are data here (nan, inf): ignored once for every step
         with np.errstate(all="ignore"):
-            return self._evaluate(params, play)
+            return self._evaluate(params, play, bounds)
 
-    def _evaluate(self, params: Mapping[str, np.ndarray], play: Play) -> dict[str, np.ndarray]:
+    def _box(self, bounds: Bounds | None) -> list[tuple[float, float]] | None:
+        """Return the params' enclosures in the order of `symbols`, None unless all are finite."""
+        if bounds is None:
+            return None
+        box = []
+        for name in self.names:
+            lo, hi = bounds.get(name, (math.nan, math.nan))
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+                return None
+            box.append((float(lo), float(hi)))
+        return box
+
+    def _one_cell(self, box: list) -> tuple[tuple[list, list], float, bytes] | None:
+        """Return (factor ranges, scale bound, cell key) when the factors' enclosures over the
+        box put every point of it in one cell with no switch near zero (as `_cells_of` and
+        `_near` would find point by point), else None.  Plain Python: a few floats per factor."""
+        top = max([max(-a, b) for a, b in box] + [0.0])
+        if self._factor_box is None:
+            if len(self.factors.exprs):
+                return None  # too large to enclose
+            return ([], []), 1.0 + top, b""
+        ivs = self._factor_box(box)
+        if ivs is None:
+            return None
+        lo = [a for a, _ in ivs]
+        hi = [b for _, b in ivs]
+        bound = 1.0 + top + max([max(-a, b) for a, b in ivs] + [0.0])
+        tiny = ZERO_TOL * bound
+        rows = [r for r, z in zip(self.cell_rows.tolist(), self._zero.tolist()) if not z]
+        if any(lo[r] <= tiny and hi[r] >= -tiny for r in rows):
+            return None  # a cell factor may change sign (or round to zero) in the box
+        if self._near_factors((lo, hi), bound):
+            return None  # a switch may be near zero in the box
+        # the cell's key as `pack` gives it: the positive bits, then the zero bits (none)
+        width = (len(rows) + 7) // 8
+        positive = sum(1 << j for j, r in enumerate(rows) if lo[r] > 0)
+        return (lo, hi), bound, positive.to_bytes(width, "little") + bytes(width)
+
+    def _evaluate(
+        self, params: Mapping[str, np.ndarray], play: Play, bounds: Bounds | None
+    ) -> dict[str, np.ndarray]:
         arrays = [np.asarray(params[name], float) for name in self.names]
         n = len(arrays[0]) if arrays else 1
         args = [_argument(a) for a in arrays]
-        F, ranges, top = self._factor_values(args, n)
-        # an upper bound of every point's scale (1 + |params| + |factors|): the tolerances are
-        # first applied with it, then point by point where they might hold
-        bound = 1.0 + self._args_max(args) + top
-        # the cell of each point
-        packed = self._cells_of(F, args, bound)
-        if not len(packed):  # no cell factor: one cell, every point in it
-            keys, groups, differ = [b""], [None], None
+        box = self._box(bounds)
+        known = self._one_cell(box) if box is not None else None
+        F = None
+
+        def factor_values() -> np.ndarray:
+            nonlocal F
+            if F is None:
+                F = self._factor_values(args, n)[0]
+            return F
+
+        if known is not None:
+            ranges, bound, key = known
+            keys, groups, differ = [key], [None], None
         else:
-            keys, groups, differ = group(packed, np.arange(n))
+            F, ranges, top = self._factor_values(args, n)
+            # an upper bound of every point's scale (1 + |params| + |factors|): the tolerances
+            # are first applied with it, then point by point where they might hold
+            bound = 1.0 + self._args_max(args) + top
+            # the cell of each point
+            packed = self._cells_of(F, args, bound)
+            if not len(packed):  # no cell factor: one cell, every point in it
+                keys, groups, differ = [b""], [None], None
+            else:
+                keys, groups, differ = group(packed, np.arange(n))
         new = [g for g, key in enumerate(keys) if key not in self.cells]
         if new:
             # learnt away from ties: where a switch is within NEAR_TOL of zero, the point is
             # played (all points near a switch are played below in any case)
-            near = self._near(F, ranges, args, bound)
+            near = self._near(factor_values, ranges, args, bound)
             learn = []
             for g in new:
                 members = np.arange(n) if groups[g] is None else groups[g]
@@ -318,11 +428,13 @@ class Pieces:
             # one known cell everywhere (the common case on a small grid): its piece's columns
             # as they come, no gather
             b, good, unb = self.cells[keys[0]]
+            only = b
             cols = self._value_list(b, args, n)
-            ok = np.broadcast_to(good, (n,))  # read-only views: copied below before writing
-            unbounded = np.broadcast_to(unb, (n,))
+            ok = np.full(n, good)
+            unbounded = np.full(n, unb)
             played = None
         else:
+            only = None
             piece = np.full(n, -1, dtype=np.int64)
             ok = np.zeros(n, bool)
             unbounded = np.zeros(n, bool)
@@ -342,11 +454,13 @@ class Pieces:
             cols = [np.full(n, np.nan) for _ in self.columns]
             for b in np.unique(piece[use]):
                 at = np.nonzero(use & (piece == b))[0]
-                for j, v in enumerate(self._value_list(int(b), [_at(a, at) for a in args], len(at))):
+                for j, v in enumerate(
+                    self._value_list(int(b), [_at(a, at) for a in args], len(at))
+                ):
                     cols[j][at] = v
         # points where a switch is within NEAR_TOL of zero (ties, boundaries) are played; the
         # tolerance is relative to the payoffs too, as the plans' tie tolerance is
-        if len(F):
+        if len(self.factors.exprs):
             k = len(self.columns) - len(self.payoff_names) - len(self.game.reports)
             pays = cols[k : k + len(self.payoff_names)]
 
@@ -355,12 +469,15 @@ class Pieces:
                     return np.zeros(len(at))
                 return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
 
-            near = self._near(F, ranges, args, bound + _abs_max(pays), pay)
+            # the largest |payoff|: from the enclosure of the one piece's payoffs over the box
+            top = self._payoff_bound(only, box) if known is not None and only is not None else None
+            if top is None:
+                top = _abs_max(pays)
+            near = self._near(factor_values, ranges, args, bound + top, pay)
             if near is not None:
                 played = near if played is None else (played | near)
         if played is not None and played.any():
             cols = [np.array(c) for c in cols]  # writable and distinct
-            ok, unbounded = np.array(ok), np.array(unbounded)
             at = np.nonzero(played)[0]
             for a0 in range(0, len(at), PLAY_CHUNK):
                 part = at[a0 : a0 + PLAY_CHUNK]
@@ -388,7 +505,9 @@ class Pieces:
         owner = np.asarray(owner)
         sub = {k: np.asarray(v)[picks] for k, v in params.items()}
         outcome, out = play(sub)
-        branch = np.asarray(outcome.branch if outcome.branch is not None else np.full(len(picks), -1))
+        branch = np.asarray(
+            outcome.branch if outcome.branch is not None else np.full(len(picks), -1)
+        )
         args = [np.asarray(sub[name], float) for name in self.names]
         for g, (key, _) in enumerate(cells):
             rows = np.nonzero(owner == g)[0]

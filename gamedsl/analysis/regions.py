@@ -18,7 +18,7 @@ import sympy
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis import expr as exprs
 from gamedsl.analysis.regime import SPECIAL
-from gamedsl.analysis.sweep import check_param, grid, load, sweep_points
+from gamedsl.analysis.sweep import axis_bounds, check_param, grid, load, sweep_points
 from gamedsl.analysis.table import Table
 from gamedsl.errors import SpecError
 from gamedsl.game import Game
@@ -152,12 +152,21 @@ def regions(
         raise SpecError(f"--x and --y both vary '{xname}'", None, "choose two different params")
     xs = np.asarray(xs, dtype=float).reshape(-1)
     ys = np.asarray(ys, dtype=float).reshape(-1)
-    points = grid({yname: ys, xname: xs})  # y outer, x inner: reshape to (ny, nx)
+    axes = {yname: ys, xname: xs}
+    points = grid(axes)  # y outer, x inner: reshape to (ny, nx)
     own = executor is None
     executor = executor or ex.make_executor(workers, dask, quiet)
     notes: list[str] = []
     try:
-        table = sweep_points(game, points, fixed, executor=executor, fast=fast, desc="regions")
+        table = sweep_points(
+            game,
+            points,
+            fixed,
+            executor=executor,
+            fast=fast,
+            desc="regions",
+            bounds=axis_bounds(axes),
+        )
         tables: dict[str | None, Table] = {None: table}
         values = None
         if parsed is not None:

@@ -17,6 +17,7 @@ it the same.  Points whose params leave their domains or break an `assume` are k
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -95,6 +96,38 @@ def grid(vary: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
         return {}
     mesh = np.meshgrid(*axes, indexing="ij")
     return {n: m.reshape(-1) for n, m in zip(names, mesh)}
+
+
+def axis_bounds(vary: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float]]:
+    """Return each varied param's smallest and largest value on its axis (what every point of
+    the grid lies between), omitting an axis with a value that is not a finite number."""
+    out = {}
+    for name, values in vary.items():
+        axis = np.asarray(values, dtype=float).reshape(-1)
+        if axis.size and np.isfinite(axis).all():
+            out[name] = (float(axis.min()), float(axis.max()))
+    return out
+
+
+def _param_bounds(
+    params: Mapping[str, np.ndarray], given: Mapping[str, tuple[float, float]]
+) -> dict[str, tuple[float, float]]:
+    """Return an enclosure (lo, hi) of each param's values at the points: a constant's value,
+    the grid's bounds of a varied param (`given`, from `axis_bounds`), else its smallest and
+    largest value (omitted where it has a value that is not a finite number)."""
+    out = {}
+    for name, a in params.items():
+        if is_constant(a):
+            lo = hi = float(a[0])
+        elif name in given:
+            lo, hi = given[name]
+        elif a.size:
+            lo, hi = float(np.min(a)), float(np.max(a))
+        else:
+            continue
+        if math.isfinite(lo) and math.isfinite(hi):
+            out[name] = (lo, hi)
+    return out
 
 
 def check_param(game: Game, name: str, option: str) -> None:
@@ -199,8 +232,12 @@ def _valid_points(game: Game, params: Mapping[str, np.ndarray], n: int) -> np.nd
             c = a.condition
             if isinstance(c, (sympy.Gt, sympy.Ge, sympy.Lt, sympy.Le)):
                 lhs, rhs = at_points(c.lhs, env, n), at_points(c.rhs, env, n)
-                op = {sympy.Gt: np.greater, sympy.Ge: np.greater_equal,
-                      sympy.Lt: np.less, sympy.Le: np.less_equal}[type(c)]
+                op = {
+                    sympy.Gt: np.greater,
+                    sympy.Ge: np.greater_equal,
+                    sympy.Lt: np.less,
+                    sympy.Le: np.less_equal,
+                }[type(c)]
                 ok &= op(lhs, rhs)
             else:
                 ok &= evaluate([c], env, n)[0] > 0.5
@@ -285,11 +322,11 @@ def pieces_of(plans: list) -> Pieces | None:
 def _play_points(task: tuple) -> dict[str, np.ndarray]:
     """Work item of the fast path: the value columns and the `ok`/`unbounded` masks at a chunk of
     points, from the compiled pieces where the game has them, else from a play of the plans."""
-    context, params = task
+    context, params, bounds = task
     plans = ex.resolve(context)
     pieces = pieces_of(plans)
     if pieces is not None:
-        return pieces.evaluate(params, lambda sub: _play(plans, sub))
+        return pieces.evaluate(params, lambda sub: _play(plans, sub), bounds)
     return _play(plans, params)[1]
 
 
@@ -321,10 +358,16 @@ def _slow(
 
 
 def _fast(
-    game: Game, params: dict[str, np.ndarray], overrides0: dict, executor: ex.Executor, desc: str
+    game: Game,
+    params: dict[str, np.ndarray],
+    overrides0: dict,
+    executor: ex.Executor,
+    desc: str,
+    bounds: Mapping[str, tuple[float, float]],
 ) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
     """Return (value columns, status, compile seconds) from the step plans built once with the
-    params as symbols and evaluated at all points (compiled pieces, or a vectorised play)."""
+    params as symbols and evaluated at all points (compiled pieces, or a vectorised play).
+    `bounds`: the params' enclosures over the points (`_param_bounds`)."""
     from gamedsl.solver import build_plans
     from gamedsl.solver.problem import build_problem
 
@@ -347,7 +390,7 @@ def _fast(
     if fresh or executor.workers > 1:
         # compile the numpy functions on a point before forking workers (they inherit them)
         one = {k: v[:1] for k, v in params.items()}
-        warm = _play_points((context, one))
+        warm = _play_points((context, one, None))
         _regime(game, one, warm, np.zeros(1, np.int8))  # its numpy functions too
     compile_seconds = time.perf_counter() - t0
     plans = ex.resolve(context)
@@ -362,7 +405,7 @@ def _fast(
     else:
         size = FAST_CHUNK
     ranges = ex.chunks(n, size)
-    tasks = [(context, {k: v[a:b] for k, v in params.items()}) for a, b in ranges]
+    tasks = [(context, {k: v[a:b] for k, v in params.items()}, bounds) for a, b in ranges]
     run = executor if len(tasks) > 1 else ex.SerialExecutor(quiet=True)
     parts = run.map(_play_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
     if len(parts) == 1:
@@ -411,9 +454,11 @@ def sweep_points(
     fast: bool = True,
     desc: str = "sweep",
     n: int | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> Table:
     """Return the table of equilibria at the given points (param name -> values, all of one
-    length n; other params from `fixed` or their defaults)."""
+    length n; other params from `fixed` or their defaults).  `bounds` (optional, from
+    `axis_bounds` of the grid's axes) gives each varied param's smallest and largest value."""
     fixed = dict(fixed or {})
     executor = executor or ex.SerialExecutor(quiet=True)
     if n is None:
@@ -452,7 +497,8 @@ def sweep_points(
     pieces = None
     got = None
     if fast and len(idx) > CHECK_POINTS:  # else the checks would solve every point anyway
-        got = _fast(game, sub_params, overrides([0])[0], executor, desc)
+        enclosures = _param_bounds(sub_params, bounds or {})
+        got = _fast(game, sub_params, overrides([0])[0], executor, desc, enclosures)
     if got is not None:
         fcols, fstatus, compile_seconds = got
         t_check = time.perf_counter()
@@ -553,10 +599,12 @@ def sweep(
     own = executor is None
     executor = executor or ex.make_executor(workers, dask, quiet)
     try:
-        return sweep_points(game, points, fixed, executor=executor, fast=fast)
+        return sweep_points(
+            game, points, fixed, executor=executor, fast=fast, bounds=axis_bounds(vary)
+        )
     finally:
         if own:
             executor.close()
 
 
-__all__ = ["Table", "grid", "load", "sweep", "sweep_points"]
+__all__ = ["Table", "axis_bounds", "grid", "load", "sweep", "sweep_points"]

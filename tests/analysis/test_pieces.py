@@ -38,13 +38,18 @@ def _params(game, vary: dict, fixed: dict | None = None) -> dict[str, np.ndarray
     return {k: sw._take(v, valid) for k, v in params.items()}  # as the sweep passes them
 
 
-def _evaluate(plans, pieces, params, calls: list | None = None):
+def _evaluate(plans, pieces, params, calls: list | None = None, bounds=None):
     def play(sub):
         if calls is not None:
             calls.append(len(next(iter(sub.values()))))
         return sw._play(plans, sub)
 
-    return pieces.evaluate(params, play)
+    return pieces.evaluate(params, play, bounds)
+
+
+def _bounds(params, vary) -> dict:
+    """The params' bounds as the sweep passes them (a varied one's from its axis)."""
+    return sw._param_bounds(params, sw.axis_bounds(vary))
 
 
 @pytest.mark.parametrize(
@@ -72,6 +77,16 @@ def test_pieces_give_what_the_plans_play_everywhere(name, vary, fixed):
         same = (np.abs(g - w) <= 1e-7 * (1 + np.abs(w))) | (np.isnan(g) & np.isnan(w))
         assert same.all(), (k, g[~same][:3], w[~same][:3])
     assert len(pieces.cells) >= 1
+    # with the bounds of the grid (the whole grid, then a box around each point) the same
+    bounded = _evaluate(plans, pieces, params, bounds=_bounds(params, vary))
+    for k in got:
+        np.testing.assert_array_equal(bounded[k], got[k], err_msg=k)
+    for i in range(0, len(got["__ok__"]), 7):
+        one = {k: v[i : i + 1] for k, v in params.items()}
+        box = {k: (float(v[0]) - 1e-3, float(v[0]) + 1e-3) for k, v in one.items()}
+        alone = _evaluate(plans, pieces, one, bounds=box)
+        for k in got:
+            np.testing.assert_array_equal(alone[k], got[k][i : i + 1], err_msg=(k, i))
 
 
 def test_threshold_penalty_matches_the_hand_derivation_across_the_switching_curve():
@@ -161,6 +176,56 @@ def test_points_next_to_the_edge_of_a_constant_factor_are_still_played():
         s = solve(game, {"a": float(ai)})
         assert close(got["q1"][i], s.equilibrium["q1"]), (ai, got["q1"][i], s.equilibrium["q1"])
         assert close(got["F1"][i], s.payoffs["F1"])
+
+
+def test_a_grid_whose_box_is_in_one_cell_away_from_switches_evaluates_only_the_piece():
+    # Cournot over a in [2, 20], b in [0.5, 2] (c = 1): a - c in [1, 19] is far from zero, so the
+    # enclosures alone place every point; the switches are never evaluated point by point
+    game, plans, pieces = _pieces("cournot")
+    vary = {"a": np.linspace(2, 20, 30), "b": np.linspace(0.5, 2, 20)}
+    params = _params(game, vary)
+    want = _evaluate(plans, pieces, params)
+
+    def refuse(*args):
+        raise AssertionError("the switches were evaluated point by point")
+
+    pieces._switch_fn = refuse
+    got = _evaluate(plans, pieces, params, bounds=_bounds(params, vary))
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+    np.testing.assert_allclose(got["q1"], (params["a"] - 1) / (3 * params["b"]))
+    # a box reaching a = c holds points where a switch may be near zero: evaluated as before
+    near = _params(game, {"a": np.linspace(1.5, 20, 30)})
+    with pytest.raises(AssertionError, match="point by point"):
+        _evaluate(plans, pieces, near, bounds={**_bounds(near, {}), "a": (1.0, 20.0)})
+
+
+def test_the_one_cell_of_a_box_is_the_cell_its_points_are_in():
+    # cournot_tax's cell factors are k*(a - c) + tmin (k = 1/2, 1, 2, 3; c = 1): in each box
+    # below none changes sign (all negative, two of each sign, all positive), so the box is one
+    # cell: the key the enclosures give is the key the points' signs give
+    game, _, pieces = _pieces("cournot_tax")
+    seen = set()
+    for vary in (
+        {"a": np.linspace(2, 3, 3), "tmin": np.linspace(-8, -7, 3)},
+        {"a": np.linspace(6, 8, 5), "tmin": np.linspace(-8, -7.5, 3)},
+        {"a": np.linspace(10, 14, 5), "tmin": np.linspace(-2, 0, 3)},
+    ):
+        params = _params(game, vary)
+        bounds = _bounds(params, vary)
+        known = pieces._one_cell(pieces._box(bounds))
+        assert known is not None, vary
+        with np.errstate(all="ignore"):
+            args = [np.asarray(params[n], float) for n in pieces.names]
+            F, _, top = pieces._factor_values(args, len(args[0]))
+            packed = pieces._cells_of(F, args, 1.0 + pieces._args_max(args) + top)
+        keys = {packed[:, j].tobytes() for j in range(packed.shape[1])}
+        assert keys == {known[2]}, vary
+        seen.add(known[2])
+    assert len(seen) == 3  # three different cells
+    # a box across the line is not one cell
+    across = _params(game, {"a": np.linspace(2, 14, 7), "tmin": np.linspace(-8, 0, 9)})
+    assert pieces._one_cell(pieces._box(_bounds(across, {}))) is None
 
 
 def test_the_table_keeps_its_own_copy_of_the_points():
