@@ -11,6 +11,7 @@ the set only has to contain the maximiser.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 
 import sympy
@@ -184,6 +185,104 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+def deviation_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
+    """Return expressions that hold the roots of expr = 0 in x, to be evaluated, not simplified.
+
+    For a player's deviations in a simultaneous stage (the points where the later play switches):
+    they are only evaluated at each profile, and an extra candidate only adds a deviation that is
+    played and compared, so a root need not be exact in form.  A polynomial of degree <= 2 in x
+    (degree bounded from the expression tree) gets its roots from coefficients taken as
+    derivatives at x = 0, with no expansion over the other symbols (seconds for the large
+    differences of payoffs between later pieces); the linear root joins the two quadratic ones
+    unless a probe shows the leading coefficient nonzero.  Anything else: `real_roots`.
+    """
+    if not expr.has(x):
+        return []
+    if expr.has(sympy.Piecewise, sympy.Min, sympy.Max, sympy.Abs):
+        return real_roots(expr, x)
+    degree = _tree_degree(expr, x, {})
+    if degree is None or degree > 2:
+        return real_roots(expr, x)
+    zero = {x: sympy.Integer(0)}
+    d1 = sympy.diff(expr, x)
+    c0, c1 = replace(expr, zero), replace(d1, zero)
+    linear = [] if c1 == 0 else [-c0 / c1]
+    if degree == 1:
+        return linear
+    c2 = replace(sympy.diff(d1, x), zero) / 2
+    if c2 == 0:
+        return linear
+    r = sympy.sqrt(c1**2 - 4 * c2 * c0)
+    quadratic = [(-c1 + r) / (2 * c2), (-c1 - r) / (2 * c2)]
+    return quadratic if _surely_nonzero(c2) else linear + quadratic
+
+
+def _tree_degree(e: sympy.Expr, x: sympy.Symbol, memo: dict) -> int | None:
+    """Return an upper bound of e's degree in x read from its tree (None: not a polynomial in x
+    as written: x under a function, a division or a non-integer power)."""
+    if e in memo:
+        return memo[e]
+    if not e.has(x):
+        out: int | None = 0
+    elif e == x:
+        out = 1
+    elif isinstance(e, (sympy.Add, sympy.Mul)):
+        parts = [_tree_degree(a, x, memo) for a in e.args]
+        if any(p is None for p in parts):
+            out = None
+        else:
+            out = max(parts) if isinstance(e, sympy.Add) else sum(parts)
+    elif isinstance(e, sympy.Pow) and e.exp.is_Integer and int(e.exp) >= 0:
+        base = _tree_degree(e.base, x, memo)
+        out = None if base is None else base * int(e.exp)
+    else:
+        out = None
+    memo[e] = out
+    return out
+
+
+PROBE_POINTS = ((0.6180339887, 1.4142135624), (1.7320508076, 0.5772156649))  # (first, step)
+
+
+def _probe(e: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> tuple[complex, ...] | None:
+    """Return e's values (30 digits) at the PROBE_POINTS of `symbols` (the k-th symbol at
+    first + k*step), None where it cannot be evaluated there."""
+    out = []
+    for first, step in PROBE_POINTS:
+        point = {s: sympy.Float(first + k * step, 30) for k, s in enumerate(symbols)}
+        try:
+            out.append(complex(e.xreplace(point).evalf(30)))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+    return tuple(out)
+
+
+def _surely_nonzero(e: sympy.Expr) -> bool:
+    """Return True when e is clearly nonzero at two irrational-looking points of its symbols
+    (then it vanishes on a set of measure zero at most); False when it may be zero."""
+    values = _probe(e, sorted(e.free_symbols, key=lambda s: s.name))
+    return values is not None and all(abs(v) > 1e-12 for v in values)
+
+
+def distinct_values(exprs: Sequence[sympy.Expr]) -> list[sympy.Expr]:
+    """Return the expressions without those equal to an earlier one at both probe points (the
+    same function written twice, as unsimplified roots often are); an expression that cannot be
+    probed, or is not finite there, is kept."""
+    symbols = sorted(set().union(*(e.free_symbols for e in exprs)) if exprs else (), key=lambda s: s.name)
+    kept: list[sympy.Expr] = []
+    seen: list[tuple[complex, ...]] = []
+    for e in exprs:
+        values = _probe(e, symbols)
+        if values is None or not all(math.isfinite(abs(v)) for v in values):
+            kept.append(e)
+            continue
+        if any(all(abs(v - w) <= 1e-15 * (1 + abs(w)) for v, w in zip(values, other)) for other in seen):
+            continue
+        seen.append(values)
+        kept.append(e)
+    return kept
 
 
 _TRANSCENDENTAL = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.LambertW)

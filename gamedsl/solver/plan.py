@@ -372,9 +372,11 @@ class StepPlan:
                     devs += cands.stationary_points(u, x)
                     devs += cands.breakpoints(u, x)
                 if not self.kkt_sufficient:
+                    roots = []
                     for s in self.next.switches:
                         if s.has(x):
-                            devs += cands.real_roots(cands.replace(s, given), x)
+                            roots += cands.deviation_roots(cands.replace(s, given), x)
+                    devs += cands.distinct_values(cands.unique(roots))
                 devs += [b for b in (v.lower, v.upper) if b is not None]
             self.deviations[v.player] = [{v.symbol: self._conditional(v, d)} for d in cands.unique(devs)]
 
