@@ -9,8 +9,8 @@ root of a negative number, an overflow).
 
 Plain interval arithmetic: each operation's result holds every result of the operation on values
 of its operands' intervals, widened outward by a few units of rounding (WIDEN of the largest
-magnitude involved), so an enclosure holds the exact values, and numpy's within their rounding.
-It is an upper bound, not a tight one: a variable met twice counts as two independent ones.  The
+magnitude involved, plus TINY), so an enclosure holds the exact values, and numpy's within their
+rounding.  It is an upper bound, not a tight one: a variable met twice counts as two independent ones.  The
 sweep's compiled pieces use it to learn, before evaluating anything point by point, that a grid
 stays in one cell away from every switch.
 
@@ -31,6 +31,7 @@ Interval = tuple[float, float]
 Box = Sequence[Interval]
 
 WIDEN = 8 * 2.0**-52  # relative outward widening after each operation (rounding of the endpoints)
+TINY = 1e-300  # ... and absolute (below the normal floats, rounding is not relative)
 
 
 class _Unknown(Exception):
@@ -46,7 +47,7 @@ def _widen(lo: float, hi: float, size: float = 0.0) -> Interval:
     operands', for the cancellation in a sum); unknown when not finite (or nan)."""
     if not (-math.inf < lo <= hi < math.inf):
         raise _Unknown
-    d = WIDEN * max(-lo, hi, size)
+    d = WIDEN * max(-lo, hi, size) + TINY
     return lo - d, hi + d
 
 
@@ -146,7 +147,7 @@ class _Program:
             lo = " + ".join(f"l{i}" for i in ks)
             hi = " + ".join(f"h{i}" for i in ks)
             size = " + ".join(f"(h{i} if h{i} > -l{i} else -l{i})" for i in ks)
-            return self.new(f"d = W * ({size}); l{{k}}, h{{k}} = {lo} - d, {hi} + d")
+            return self.new(f"d = W * ({size}) + T; l{{k}}, h{{k}} = {lo} - d, {hi} + d")
         if isinstance(e, sympy.Mul):
             ks = [self.node(a) for a in e.args]
             k = ks[0]
@@ -156,7 +157,7 @@ class _Program:
                     f"p, q, r, s = l{k} * l{j}, l{k} * h{j}, h{k} * l{j}, h{k} * h{j}; "
                     "a, b = (p, q) if p < q else (q, p); c, d = (r, s) if r < s else (s, r); "
                     "a = a if a < c else c; b = b if b > d else d; "
-                    "d = W * (b if b > -a else -a); l{k}, h{k} = a - d, b + d"
+                    "d = W * (b if b > -a else -a) + T; l{k}, h{k} = a - d, b + d"
                 )
             return k
         if isinstance(e, sympy.Pow):
@@ -205,7 +206,7 @@ def enclosure(
         f"    if not isfinite({total or 0.0}):\n        raise _Unknown\n"
         f"    return [{results}]\n"
     )
-    namespace = {**_HELPERS, "W": WIDEN, "isfinite": math.isfinite, "_Unknown": _Unknown}
+    namespace = {**_HELPERS, "W": WIDEN, "T": TINY, "isfinite": math.isfinite, "_Unknown": _Unknown}
     exec(compile(source, "<enclosure>", "exec"), namespace)  # noqa: S102 - our own text (module)
     enclose = namespace["enclose"]
 
