@@ -43,7 +43,10 @@ positive = st.tuples(st.floats(0.01, 20), st.floats(0, 20)).map(lambda t: (t[0],
     where=st.lists(st.floats(0, 1), min_size=9, max_size=9),
 )
 # values below the normal floats (a - c squared at 1e-155): rounding there is not relative
-@example(box=((0.0, 0.0), (0.03125, 0.03125), (5.7e-156, 5.7e-156)), where=[0.0] * 9)
+@example(
+    box=((0.0, 0.0), (0.03125, 0.03125), (5.701330393202794e-156, 5.701330393202794e-156)),
+    where=[0.0] * 9,
+)
 def test_every_value_at_a_point_of_the_box_lies_in_the_enclosure(box, where):
     ivs = enclosure(EXPRS, SYMBOLS)(box)
     assert ivs is not None  # every expression is defined and finite on such boxes
