@@ -184,9 +184,10 @@ def closeness(F: np.ndarray, factors: SwitchFactors, scale: np.ndarray) -> np.nd
 
 
 def lambdify(symbols: Sequence[sympy.Symbol], exprs: list) -> Callable:
-    """Return one numpy function of `symbols` computing all `exprs` (common parts shared)."""
+    """Return one numpy function of `symbols` computing all `exprs` (common parts shared; no
+    search for Python implementations of functions, which walks every tree)."""
     return sympy.lambdify(tuple(symbols), exprs, modules=["numpy"], dummify=not safe_names(symbols),
-                          cse=True)
+                          cse=True, use_imps=False)
 
 
 def as_columns(results: Any, k: int, n: int) -> np.ndarray:

@@ -23,10 +23,38 @@ def safe_names(symbols: Sequence[sympy.Symbol]) -> bool:
                for s in symbols)
 
 
+CSE_ABOVE = 64  # expression trees of more nodes than this, and twice their distinct ones, share them
+
+
 @lru_cache(maxsize=20000)
 def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
-    """Return a numpy function of `symbols` computing `exprs` (lambdify of sympy objects)."""
-    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=not safe_names(symbols))
+    """Return a numpy function of `symbols` computing `exprs` (lambdify of sympy objects).
+
+    Closed forms composed stage after stage repeat their parts many times over (a later stage's
+    solution substituted into every occurrence of a variable): when the trees are much larger
+    than their distinct parts, the generated code computes each common part once (sympy's cse),
+    which costs little more to compile and runs many times faster.  No function of ours has a
+    Python implementation (`use_imps`): lambdify need not walk every tree looking for one
+    (seconds for trees that repeat their parts).
+    """
+    tree, distinct = _sizes(exprs)
+    share = tree > CSE_ABOVE and tree > 2 * distinct
+    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=not safe_names(symbols),
+                          cse=share, use_imps=False)
+
+
+def _sizes(exprs: Sequence[sympy.Basic]) -> tuple[int, int]:
+    """Return (nodes of the expression trees, distinct nodes among them), in time linear in the
+    distinct ones."""
+    size: dict = {}
+
+    def walk(e) -> int:
+        got = size.get(e)
+        if got is None:
+            got = size[e] = 1 + sum(walk(a) for a in e.args)
+        return got
+
+    return sum(walk(e) for e in exprs), len(size)
 
 
 @lru_cache(maxsize=20000)
