@@ -151,6 +151,29 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.ravel()
 
 
+def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_right: np.ndarray,
+            rounds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return the brackets (a, b) of the changes of `regime` (a function of values per row, None
+    where unknown) on [a, right_end], ca the code at a and c_right at right_end: each round
+    bisects from the last change found to the next one (nan once a row has none left)."""
+    found = []
+    active = np.ones(len(a), bool)
+    for _round in range(rounds):
+        b = right_end.copy()
+        for _ in range(BISECTION_STEPS):
+            mid = (a + b) / 2
+            left = regime(mid) == ca
+            a = np.where(left, mid, a)
+            b = np.where(left, b, mid)
+        found.append((np.where(active, a, np.nan), np.where(active, b, np.nan)))
+        cb = regime(b)
+        active &= (cb != c_right) & (b < right_end)
+        if not active.any():
+            break
+        a, ca = b.copy(), cb.copy()
+    return found
+
+
 def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a.astype(np.int64) * 1_000_003 + b.astype(np.int64)) % _HASH_MOD
 
@@ -210,6 +233,9 @@ class StepPlan:
         self.compile_ok = False
         self.prev = None  # the plan of the step before (set by build_plans)
         self._compiled = None  # CompiledPlay, False (cannot be), None (not yet)
+        # a compiled play given up (mostly played exactly): its cells still show where the play
+        # can change, for the bisections of the step before
+        self._given_up = None
         self._raw_seconds = 0.0  # spent in exact plays asked for by play()
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
@@ -750,44 +776,41 @@ class StepPlan:
             right_end = X[idx_i, idx_j + 1].copy()
             c_right = code[idx_i, idx_j + 1].copy()
             ca = code[idx_i, idx_j].copy()
-            sub_env = {s: np.asarray(arr, float)[idx_i] if np.ndim(arr) else arr for s, arr in env.items()}
-            sub_others = {s: np.asarray(arr, float)[idx_i] for s, arr in (others or {}).items()}
             k = len(idx_i)
-            regime = self._cell_regime(v, sub_env, sub_others, k)
+            # where the cells of the compiled next step change across a grid cell, bisect the
+            # cells (no play); elsewhere (a change the cells do not show) bisect the play
+            by_cells = np.zeros(k, bool)
+            regime = self._cell_regime(v, self._rows_of_env(env, idx_i),
+                                       self._rows_of_env(others or {}, idx_i), k)
             if regime is not None:
                 cell_a, cell_b = regime(left_end), regime(right_end)
-                # inputs missing, or a change the cells do not show: bisect the play
-                if cell_a is None or np.any(cell_a == cell_b):
-                    regime = None
+                if cell_a is not None and cell_b is not None:
+                    by_cells = cell_a != cell_b
+                    ca = np.where(by_cells, cell_a, ca)
+                    c_right = np.where(by_cells, cell_b, c_right)
+            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, a, b)
+            for cells in (True, False):
+                rows = np.nonzero(by_cells == cells)[0]
+                if not len(rows):
+                    continue
+                if cells and len(rows) == k:
+                    reg = regime
+                elif cells:
+                    reg = self._cell_regime(v, self._rows_of_env(env, idx_i[rows]),
+                                            self._rows_of_env(others or {}, idx_i[rows]), len(rows))
                 else:
-                    ca, c_right = cell_a, cell_b
-            regime_is_play = regime is None
-            if regime is None:
-                def regime(x):
-                    return self._objective(sub_env, k, v, x[:, None], sub_others)[1][:, 0]
-            found = []
-            active = np.ones(k, bool)
-            a = left_end
-            # bisecting cells is cheap, and a cell may hold sign changes that change no play
-            rounds = MAX_SWITCHES_PER_CELL if regime_is_play else MAX_CELL_CHANGES
-            for _round in range(rounds):
-                b = right_end.copy()
-                for _ in range(BISECTION_STEPS):
-                    mid = (a + b) / 2
-                    left = regime(mid) == ca
-                    a = np.where(left, mid, a)
-                    b = np.where(left, b, mid)
-                found.append((np.where(active, a, np.nan), np.where(active, b, np.nan)))
-                cb = regime(b)
-                active &= (cb != c_right) & (b < right_end)
-                if not active.any():
-                    break
-                a, ca = b.copy(), cb.copy()
-            per_point = np.bincount(idx_i, minlength=n)
-            extra = np.full((n, 2 * len(found) * int(np.max(per_point))), np.nan)
+                    reg = self._play_regime(env, others, v, idx_i[rows])
+                # bisecting cells is cheap, and a cell may hold sign changes that change no play
+                rounds = MAX_CELL_CHANGES if cells else MAX_SWITCHES_PER_CELL
+                for fa, fb in _bisect(reg, left_end[rows], ca[rows], right_end[rows], c_right[rows],
+                                      rounds):
+                    found.append((rows, fa, fb))
+            width = sum(2 * np.bincount(idx_i[rows], minlength=n) for rows, _, _ in found)
+            extra = np.full((n, int(np.max(width))), np.nan)
             fill = np.zeros(n, dtype=int)
-            for fa, fb in found:
-                for r, i in enumerate(idx_i):
+            for rows, fa, fb in found:
+                for r, j in enumerate(rows):
+                    i = idx_i[j]
                     extra[i, fill[i]] = fa[r]
                     extra[i, fill[i] + 1] = fb[r]
                     fill[i] += 2
@@ -813,13 +836,25 @@ class StepPlan:
             cols.append(np.where(valid, best, np.nan))
         return np.stack(cols, axis=1)
 
+    @staticmethod
+    def _rows_of_env(env: dict, rows: np.ndarray) -> dict:
+        return {s: np.asarray(a, float)[rows] if np.ndim(a) else a for s, a in env.items()}
+
+    def _play_regime(self, env: dict, others: dict | None, v: Var, rows: np.ndarray):
+        """Return a function of v's values (k,) at the histories `rows` giving the play's regime
+        code there."""
+        sub_env = self._rows_of_env(env, rows)
+        sub_others = self._rows_of_env(others or {}, rows)
+        k = len(rows)
+        return lambda x: self._objective(sub_env, k, v, x[:, None], sub_others)[1][:, 0]
+
     def _cell_regime(self, v: Var, env: dict, others: dict, n: int):
         """Return a function of v's values (n,) giving a code that changes wherever the later
         play can change — the cells of the compiled next step's switches, no play needed — or
         None (the next step is not compiled, or v's player's payoff has pieces of its own)."""
         if self.problem.payoffs[v.player].atoms(Relational) or isinstance(self.next, Terminal):
             return None
-        compiled = self.next._compiled_play()
+        compiled = self.next._compiled_play() or self.next._given_up
         if compiled is None:
             return None
         base = {**env, **{s: np.asarray(a, float) for s, a in others.items()}}
@@ -898,6 +933,7 @@ class StepPlan:
         seconds (None: not compiled, or cannot be)."""
         if self._compiled is not None:
             if self._compiled and not self._compiled.worthwhile:
+                self._given_up = self._compiled
                 self._compiled = False
             return self._compiled or None
         if self._raw_seconds < COMPILE_AFTER or not self._compilable():
