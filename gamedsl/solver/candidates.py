@@ -151,11 +151,13 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
                 out.extend(real_roots(piece, x))
             return unique(out)
     # linear in x (common for switching conditions): root = -f(0)/f' without simplification
-    slope = sympy.diff(expr, x)
-    if not slope.has(x):
-        if slope == 0:
-            return []
-        return [-cands_replace_zero(expr, x) / slope]
+    # (with numbers only, the polynomial below is as quick and the derivative is not)
+    if expr.free_symbols != {x}:
+        slope = sympy.diff(expr, x)
+        if not slope.has(x):
+            if slope == 0:
+                return []
+            return [-cands_replace_zero(expr, x) / slope]
     e = sympy.together(expr)
     num, _den = sympy.fraction(e)
     if not num.has(x):
