@@ -14,6 +14,7 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 
+import mpmath
 import sympy
 from sympy.core.relational import Relational
 from sympy.functions.elementary.piecewise import ExprCondPair
@@ -158,8 +159,18 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
             if slope == 0:
                 return []
             return [-cands_replace_zero(expr, x) / slope]
-    e = sympy.together(expr)
-    num, _den = sympy.fraction(e)
+    num = None
+    if expr.free_symbols == {x}:
+        # numbers only: the plain numerator (a spurious root is one more candidate), unless the
+        # factors together would cancel make its degree high
+        num, _den = expr.as_numer_denom()
+        try:
+            if sympy.degree(num, x) > 4:
+                num = None
+        except (sympy.PolynomialError, ValueError):
+            num = None
+    if num is None:
+        num, _den = sympy.fraction(sympy.together(expr))
     if not num.has(x):
         return []
     poly_roots = _polynomial_roots(num, x)
@@ -330,7 +341,7 @@ def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | No
     if deg > 4:
         if not poly.free_symbols - {x}:
             # numeric coefficients: the real roots as exact algebraic numbers are not needed
-            return [sympy.Float(complex(r).real, 17) for r in sympy.Poly(num, x).nroots(n=17)
+            return [sympy.Float(complex(r).real, 17) for r in _nroots(sympy.Poly(num, x))
                     if abs(complex(r).imag) < 1e-12]
         return None
     try:
@@ -345,8 +356,17 @@ def _polynomial_roots(num: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | No
             continue
         out.append(r)
     if not (poly.free_symbols - {x}) and len(rs) != deg:
-        out = [sympy.Float(complex(r).real, 17) for r in poly.nroots(n=17) if abs(complex(r).imag) < 1e-12]
+        out = [sympy.Float(complex(r).real, 17) for r in _nroots(poly) if abs(complex(r).imag) < 1e-12]
     return unique(out)
+
+
+def _nroots(poly: sympy.Poly) -> list:
+    """Return the numeric roots of a polynomial with number coefficients (Incomplete when
+    mpmath's iteration does not converge: the numeric search takes over)."""
+    try:
+        return poly.nroots(n=17)
+    except (mpmath.libmp.libhyper.NoConvergence, ValueError) as exc:
+        raise Incomplete(f"the roots of a polynomial of degree {poly.degree()} did not converge") from exc
 
 
 def stationary_points(payoff: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
