@@ -860,8 +860,9 @@ class StepPlan:
         base = {**env, **{s: np.asarray(a, float) for s, a in others.items()}}
         return lambda x: compiled.cell_codes(base | {v.symbol: x}, n)
 
-    def _refine(self, env, n, v, a, b, others):
-        """Return the maximiser of v's player's payoff on [a, b] (per history).
+    def _refine(self, env, n, v, a, b, others, levels: int = ZOOM_LEVELS):
+        """Return the maximiser of v's player's payoff on [a, b] (per history); small batches
+        zoom in `levels` times.
 
         Small batches zoom in on a grid (ZOOM_LEVELS vectorised plays instead of GOLDEN_STEPS
         sequential ones: each play of the later steps costs about the same for 1 or 33 values);
@@ -874,7 +875,7 @@ class StepPlan:
         rows = np.arange(n)
         t = np.linspace(0.0, 1.0, ZOOM_POINTS)[None, :]
         best = (a + b) / 2
-        for _ in range(ZOOM_LEVELS):
+        for _ in range(levels):
             xs = a[:, None] + t * (b - a)[:, None]
             u, _ = self._objective(env, n, v, xs, others)
             u = np.nan_to_num(u, nan=-np.inf)

@@ -17,6 +17,10 @@ from gamedsl.solver.problem import Problem
 
 VERIFY_TOL = 1e-6  # a deviation gaining more than VERIFY_TOL*(1+|payoff|) fails verification
 VERIFY_GRID = 201
+# zoom levels of the refinement of the best grid cell: each shrinks it 16-fold, 6 to 1e-9 of
+# the domain, where a deviation's gain is known far within VERIFY_TOL (the solver's own search
+# zooms further: its values are reported)
+VERIFY_ZOOM_LEVELS = 6
 
 
 def verify(problem: Problem, plans, path: dict) -> Verification:
@@ -52,7 +56,7 @@ def verify(problem: Problem, plans, path: dict) -> Verification:
                 # the equilibrium value are played
                 usable = np.isfinite(grid[0]) & plan._feasible(v, grid, lo, hi)[0]
                 u_grid = np.where(usable, u, -np.inf)
-                refined = plan._refine(env, 1, v, a, b, others)[:, None]
+                refined = plan._refine(env, 1, v, a, b, others, levels=VERIFY_ZOOM_LEVELS)[:, None]
                 xs = plan._snap(np.concatenate([refined, [[x0]]], axis=1), lo, hi)
                 if not (np.isfinite(xs[0, 0]) and plan._feasible(v, xs[:, :1], lo, hi)[0, 0]):
                     xs = xs[:, 1:]
