@@ -159,18 +159,9 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
             if slope == 0:
                 return []
             return [-cands_replace_zero(expr, x) / slope]
-    num = None
-    if expr.free_symbols == {x}:
-        # numbers only: the plain numerator (a spurious root is one more candidate), unless the
-        # factors together would cancel make its degree high
-        num, _den = expr.as_numer_denom()
-        try:
-            if sympy.degree(num, x) > 4:
-                num = None
-        except (sympy.PolynomialError, ValueError):
-            num = None
-    if num is None:
-        num, _den = sympy.fraction(sympy.together(expr))
+    # (not the plain numerator, `as_numer_denom`: a root of the denominator it keeps is a
+    # candidate where the closed forms are 0/0, which rounding can make look like a best reply)
+    num, _den = sympy.fraction(sympy.together(expr))
     if not num.has(x):
         return []
     poly_roots = _polynomial_roots(num, x)

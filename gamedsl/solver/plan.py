@@ -152,10 +152,11 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_right: np.ndarray,
-            rounds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+            rounds: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Return the brackets (a, b) of the changes of `regime` (a function of values per row, None
     where unknown) on [a, right_end], ca the code at a and c_right at right_end: each round
-    bisects from the last change found to the next one (nan once a row has none left)."""
+    bisects from the last change found to the next one (nan once a row has none left); and the
+    rows with changes left after the last round."""
     found = []
     active = np.ones(len(a), bool)
     for _round in range(rounds):
@@ -171,7 +172,7 @@ def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_righ
         if not active.any():
             break
         a, ca = b.copy(), cb.copy()
-    return found
+    return found, active
 
 
 def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -778,33 +779,31 @@ class StepPlan:
             ca = code[idx_i, idx_j].copy()
             k = len(idx_i)
             # where the cells of the compiled next step change across a grid cell, bisect the
-            # cells (no play); elsewhere (a change the cells do not show) bisect the play
-            by_cells = np.zeros(k, bool)
+            # cells (no play; a cell may hold sign changes that change no play, so up to
+            # MAX_CELL_CHANGES of them); the play where the cells do not show the change (a tie
+            # decided differently, say) or change more often than that
+            by_play = np.ones(k, bool)
+            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, a, b)
             regime = self._cell_regime(v, self._rows_of_env(env, idx_i),
                                        self._rows_of_env(others or {}, idx_i), k)
             if regime is not None:
                 cell_a, cell_b = regime(left_end), regime(right_end)
                 if cell_a is not None and cell_b is not None:
-                    by_cells = cell_a != cell_b
-                    ca = np.where(by_cells, cell_a, ca)
-                    c_right = np.where(by_cells, cell_b, c_right)
-            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, a, b)
-            for cells in (True, False):
-                rows = np.nonzero(by_cells == cells)[0]
-                if not len(rows):
-                    continue
-                if cells and len(rows) == k:
-                    reg = regime
-                elif cells:
-                    reg = self._cell_regime(v, self._rows_of_env(env, idx_i[rows]),
-                                            self._rows_of_env(others or {}, idx_i[rows]), len(rows))
-                else:
-                    reg = self._play_regime(env, others, v, idx_i[rows])
-                # bisecting cells is cheap, and a cell may hold sign changes that change no play
-                rounds = MAX_CELL_CHANGES if cells else MAX_SWITCHES_PER_CELL
-                for fa, fb in _bisect(reg, left_end[rows], ca[rows], right_end[rows], c_right[rows],
-                                      rounds):
-                    found.append((rows, fa, fb))
+                    rows = np.nonzero(cell_a != cell_b)[0]
+                    if len(rows) < k:
+                        regime = self._cell_regime(v, self._rows_of_env(env, idx_i[rows]),
+                                                   self._rows_of_env(others or {}, idx_i[rows]),
+                                                   len(rows))
+                    if len(rows):
+                        brackets, left = _bisect(regime, left_end[rows], cell_a[rows],
+                                                 right_end[rows], cell_b[rows], MAX_CELL_CHANGES)
+                        found += [(rows, fa, fb) for fa, fb in brackets]
+                        by_play[rows[~left]] = False
+            rows = np.nonzero(by_play)[0]
+            if len(rows):
+                brackets, _ = _bisect(self._play_regime(env, others, v, idx_i[rows]), left_end[rows],
+                                      ca[rows], right_end[rows], c_right[rows], MAX_SWITCHES_PER_CELL)
+                found += [(rows, fa, fb) for fa, fb in brackets]
             width = sum(2 * np.bincount(idx_i[rows], minlength=n) for rows, _, _ in found)
             extra = np.full((n, int(np.max(width))), np.nan)
             fill = np.zeros(n, dtype=int)

@@ -292,3 +292,22 @@ def _random_points() -> list[dict[str, float]]:
 def test_random_points_are_verified(values):
     s = solve(**values)
     assert s.verification.ok, (values, s.verification)
+
+
+def test_first_stage_in_closed_form_agrees_with_its_numeric_search(monkeypatch):
+    """The openness stage solved symbolically (its budget lifted: by default it may run out)
+    finds the same kink optimum as the numeric search.  A root of a switch's denominator taken as
+    a candidate (the closed forms are 0/0 there) once made it pick o = 0.825, a grid point with a
+    gain of 0.0027 for I."""
+    from gamedsl.checker import load_game
+    from gamedsl.solver import plan, solve
+
+    game = load_game("stdlib:fm_openness_dynamic")
+    numeric = solve(game, {"phi": 0.831578947368421})
+    monkeypatch.setattr(plan, "DISCRETE_HISTORY_BUDGET", 60.0)
+    exact = solve(game, {"phi": 0.831578947368421})
+    assert exact.verification.ok and numeric.verification.ok
+    assert not any("budget" in w for w in exact.warnings)
+    for k in ("o", "p1", "n1", "w2", "y"):
+        assert float(exact.equilibrium[k]) == pytest.approx(float(numeric.equilibrium[k]), rel=1e-7)
+    assert float(exact.equilibrium["o"]) == pytest.approx(0.829259, abs=1e-6)
