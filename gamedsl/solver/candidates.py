@@ -159,8 +159,8 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
             if slope == 0:
                 return []
             return [-cands_replace_zero(expr, x) / slope]
-    # (not the plain numerator, `as_numer_denom`: a root of the denominator it keeps is a
-    # candidate where the closed forms are 0/0, which rounding can make look like a best reply)
+    # (not the plain numerator, `as_numer_denom`: with it fm_openness_dynamic's openness stage
+    # picked a wrong optimum; see docs/solver.md)
     num, _den = sympy.fraction(sympy.together(expr))
     if not num.has(x):
         return []

@@ -15,7 +15,7 @@ def _real(values):
 
 def test_numbers_only_rational_expression_roots():
     # ((x - 1/4)(x - 3/5) - 1/10) / (x + 2): roots of x^2 - 0.85x + 0.05 (hand: 0.85/2 +- sqrt(0.5225)/2); the pole
-    # x = -2 kept out of the candidates (the closed forms are 0/0 or infinite there)
+    # x = -2 is not a root
     e = (x - sympy.Rational(1, 4)) * (x - sympy.Rational(3, 5)) / (x + 2) - sympy.Float(0.1) / (x + 2)
     got = _real(cands.real_roots(e, x))
     for r in (0.425 + 0.5225**0.5 / 2, 0.425 - 0.5225**0.5 / 2):

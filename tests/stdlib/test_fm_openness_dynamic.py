@@ -296,9 +296,9 @@ def test_random_points_are_verified(values):
 
 def test_first_stage_in_closed_form_agrees_with_its_numeric_search(monkeypatch):
     """The openness stage solved symbolically (its budget lifted: by default it may run out)
-    finds the same kink optimum as the numeric search.  A root of a switch's denominator taken as
-    a candidate (the closed forms are 0/0 there) once made it pick o = 0.825, a grid point with a
-    gain of 0.0027 for I."""
+    finds the same kink optimum as the numeric search.  Roots of its switches taken from their
+    plain numerators (`as_numer_denom`) once made it pick o = 0.825, with a gain of 0.0027 for
+    I."""
     from gamedsl.checker import load_game
     from gamedsl.solver import plan, solve
 
