@@ -784,31 +784,26 @@ class StepPlan:
             # decided differently, say) or change more often than that
             by_play = np.ones(k, bool)
             found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, a, b)
-            regime = self._cell_regime(v, self._rows_of_env(env, idx_i),
-                                       self._rows_of_env(others or {}, idx_i), k)
-            if regime is not None:
-                cell_a, cell_b = regime(left_end), regime(right_end)
-                if cell_a is not None and cell_b is not None:
-                    rows = np.nonzero(cell_a != cell_b)[0]
-                    if len(rows) < k:
-                        regime = self._cell_regime(v, self._rows_of_env(env, idx_i[rows]),
-                                                   self._rows_of_env(others or {}, idx_i[rows]),
-                                                   len(rows))
-                    if len(rows):
-                        brackets, left = _bisect(regime, left_end[rows], cell_a[rows],
-                                                 right_end[rows], cell_b[rows], MAX_CELL_CHANGES)
-                        found += [(rows, fa, fb) for fa, fb in brackets]
-                        by_play[rows[~left]] = False
+            cells = self._cell_regime(v, env, others, idx_i)
+            ends = None if cells is None else (cells(left_end), cells(right_end))
+            if ends is not None and ends[0] is not None and ends[1] is not None:
+                rows = np.nonzero(ends[0] != ends[1])[0]
+                if len(rows):
+                    brackets, left = _bisect(self._cell_regime(v, env, others, idx_i[rows]),
+                                             left_end[rows], ends[0][rows], right_end[rows],
+                                             ends[1][rows], MAX_CELL_CHANGES)
+                    found += [(rows, fa, fb) for fa, fb in brackets]
+                    by_play[rows[~left]] = False
             rows = np.nonzero(by_play)[0]
             if len(rows):
-                brackets, _ = _bisect(self._play_regime(env, others, v, idx_i[rows]), left_end[rows],
+                brackets, _ = _bisect(self._play_regime(v, env, others, idx_i[rows]), left_end[rows],
                                       ca[rows], right_end[rows], c_right[rows], MAX_SWITCHES_PER_CELL)
                 found += [(rows, fa, fb) for fa, fb in brackets]
-            width = sum(2 * np.bincount(idx_i[rows], minlength=n) for rows, _, _ in found)
+            width = sum(2 * np.bincount(idx_i[at], minlength=n) for at, _, _ in found)
             extra = np.full((n, int(np.max(width))), np.nan)
             fill = np.zeros(n, dtype=int)
-            for rows, fa, fb in found:
-                for r, j in enumerate(rows):
+            for at, fa, fb in found:
+                for r, j in enumerate(at):
                     i = idx_i[j]
                     extra[i, fill[i]] = fa[r]
                     extra[i, fill[i] + 1] = fb[r]
@@ -836,28 +831,27 @@ class StepPlan:
         return np.stack(cols, axis=1)
 
     @staticmethod
-    def _rows_of_env(env: dict, rows: np.ndarray) -> dict:
-        return {s: np.asarray(a, float)[rows] if np.ndim(a) else a for s, a in env.items()}
+    def _rows_of_env(env: dict | None, rows: np.ndarray) -> dict:
+        return {s: np.asarray(a, float)[rows] if np.ndim(a) else a for s, a in (env or {}).items()}
 
-    def _play_regime(self, env: dict, others: dict | None, v: Var, rows: np.ndarray):
-        """Return a function of v's values (k,) at the histories `rows` giving the play's regime
-        code there."""
-        sub_env = self._rows_of_env(env, rows)
-        sub_others = self._rows_of_env(others or {}, rows)
-        k = len(rows)
-        return lambda x: self._objective(sub_env, k, v, x[:, None], sub_others)[1][:, 0]
+    def _play_regime(self, v: Var, env: dict, others: dict | None, rows: np.ndarray):
+        """Return a function of v's values at the histories `rows` (one per row) giving the
+        play's regime code there."""
+        sub_env, sub_others = self._rows_of_env(env, rows), self._rows_of_env(others, rows)
+        return lambda x: self._objective(sub_env, len(rows), v, x[:, None], sub_others)[1][:, 0]
 
-    def _cell_regime(self, v: Var, env: dict, others: dict, n: int):
-        """Return a function of v's values (n,) giving a code that changes wherever the later
-        play can change — the cells of the compiled next step's switches, no play needed — or
-        None (the next step is not compiled, or v's player's payoff has pieces of its own)."""
+    def _cell_regime(self, v: Var, env: dict, others: dict | None, rows: np.ndarray):
+        """Return a function of v's values at the histories `rows` (one per row) giving a code
+        that changes wherever the later play can change — the cells of the compiled next step's
+        switches, no play needed — or None (the next step is not compiled, or v's player's
+        payoff has pieces of its own)."""
         if self.problem.payoffs[v.player].atoms(Relational) or isinstance(self.next, Terminal):
             return None
         compiled = self.next._compiled_play() or self.next._given_up
         if compiled is None:
             return None
-        base = {**env, **{s: np.asarray(a, float) for s, a in others.items()}}
-        return lambda x: compiled.cell_codes(base | {v.symbol: x}, n)
+        base = {**self._rows_of_env(env, rows), **self._rows_of_env(others, rows)}
+        return lambda x: compiled.cell_codes(base | {v.symbol: x}, len(rows))
 
     def _refine(self, env, n, v, a, b, others, levels: int = ZOOM_LEVELS):
         """Return the maximiser of v's player's payoff on [a, b] (per history); small batches
