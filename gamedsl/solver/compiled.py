@@ -23,6 +23,7 @@ the level of a whole game over its params.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,9 @@ TIED_PROBES = 9  # ... of a cell where a switch is zero
 AGREE_TOL = 1e-7  # closed forms and play agree within AGREE_TOL*(1+|value|)
 COMPILE_BUDGET = 2.0  # seconds of sympy/lambdify for the compiled play of one step
 GIVE_UP_ROWS = 2048  # a compiled play is dropped when, over this many histories, ...
-GIVE_UP_SHARE = 0.5  # ... the share played exactly (new cells, ties) is above this
+GIVE_UP_SHARE = 0.5  # ... the share played exactly (new cells, ties) is above this and its own
+#                      work (switches, cells, closed forms) took longer than exact plays of the
+#                      histories it served would have (at the exact plays' mean cost per history)
 LEARN_SHARE = 0.5  # when the probes of new cells exceed this share of a batch, all of it is
 #                     played exactly (and the new cells learnt from that play)
 CHUNK = 4_000_000  # switch values (switches x histories) evaluated at once
@@ -312,18 +315,40 @@ class CompiledPlay:
             self._payoffs = [sympy.sympify(u) for u in plan.payoff_exprs]
         self._fns: dict[int, Callable | None] = {}
         self.cells: dict[bool, dict[bytes, tuple | None]] = {False: {}, True: {}}
-        self.rows = 0  # histories played in the current window, and of them played exactly
-        self.exact = 0
-        self.worthwhile = True  # False once a window of histories was mostly played exactly
-        #                         (cells rarely repeat: they then only add to the cost)
+        self.rows = 0  # histories asked for in the current window, of them served by cells,
+        self.served = 0  # ... and the seconds of this play's own work (not its exact plays)
+        self.overhead = 0.0
+        self.exact_rows = 0  # histories played exactly through this play, and their seconds
+        self.exact_seconds = 0.0
+        self.worthwhile = True  # False once a window was mostly played exactly and its own work
+        #                         cost more than it saved (cells rarely repeat: they then only
+        #                         add to the cost, unless the exact play is dear)
 
-    def _count(self, rows: int, exact: int) -> None:
+    def _exact(self, env: dict, n: int):
+        """Return the exact play of the plan at n histories (timed, for `_account`)."""
+        start = time.perf_counter()
+        try:
+            return self.plan._play_raw(env, n)
+        finally:
+            self.exact_rows += n
+            self.exact_seconds += time.perf_counter() - start
+
+    def _account(self, rows: int, served: int, seconds: float, exact_seconds: float) -> None:
+        """Count a play of `rows` histories that took `seconds`, `exact_seconds` of them in exact
+        plays, and served `served` histories from cells; at the end of a window, give up when
+        most of its histories were played exactly and this play's own work cost more than exact
+        plays of the served ones would have."""
         self.rows += rows
-        self.exact += exact
+        self.served += served
+        self.overhead += max(seconds - exact_seconds, 0.0)
         if self.rows >= GIVE_UP_ROWS:
-            if self.exact > GIVE_UP_SHARE * self.rows:
-                self.worthwhile = False
-            self.rows = self.exact = 0
+            rows_all = self.exact_rows + self.plan._raw_rows
+            if rows_all and self.served < (1 - GIVE_UP_SHARE) * self.rows:
+                per_row = (self.exact_seconds + self.plan._raw_seconds) / rows_all
+                if self.overhead > self.served * per_row:
+                    self.worthwhile = False
+            self.rows = self.served = 0
+            self.overhead = 0.0
 
     # ------------------------------------------------------------------ closed forms
     def _fn(self, b: int) -> Callable | None:
@@ -396,10 +421,18 @@ class CompiledPlay:
     def play(self, env: dict, n: int):
         """Return the plan's Outcome at the n histories of env, or None (inputs missing, or numpy
         rejected a switch: the caller plays them exactly)."""
+        start, exact_before = time.perf_counter(), self.exact_seconds
+        out, served = self._play(env, n)
+        if out is not None:
+            self._account(n, served, time.perf_counter() - start, self.exact_seconds - exact_before)
+        return out
+
+    def _play(self, env: dict, n: int):
+        """Return (`play`'s Outcome or None, the histories served by cells)."""
         args = self._args(env, n)
         found = None if args is None else self._cells(args, n)
         if found is None:
-            return None
+            return None, 0
         packed, closest, scale = found
         cells = self.cells[bool(self.plan.probe)]
         near = ~(closest > NEAR_TOL * scale)
@@ -412,15 +445,10 @@ class CompiledPlay:
             picks, owner = _probes(new, len(self.switches))
             if n > CELL_PROBES and len(picks) + int(played.sum()) > LEARN_SHARE * n:
                 # most histories would be played exactly anyway: play them all, learn from that
-                out = self.plan._play_raw(env, n)
+                out = self._exact(env, n)
                 self._learn(new, picks, owner, _rows_of(out, picks), args, cells)
-                self._count(n, n)
-                return out
-            self._learn(new, picks, owner, self.plan._play_raw(_rows(env, n, picks), len(picks)),
-                        args, cells)
-            learnt = len(picks)
-        else:
-            learnt = 0
+                return out, 0
+            self._learn(new, picks, owner, self._exact(_rows(env, n, picks), len(picks)), args, cells)
         nv = len(self.vars)
         vals = np.full((nv + len(self._payoffs), n), np.nan)
         code = np.zeros(n, np.int64)
@@ -450,10 +478,9 @@ class CompiledPlay:
             size = np.fmax.reduce(np.abs(vals), axis=0) if len(vals) else np.zeros(n)
             played |= closest <= NEAR_TOL * (scale + np.nan_to_num(size, nan=0.0))
         out_vals = {s: vals[j] for j, s in enumerate(self.vars)}
-        self._count(n, learnt + int(played.sum()))
         if played.any():
             at = np.nonzero(played)[0]
-            slow = self.plan._play_raw(_rows(env, n, at), len(at))
+            slow = self._exact(_rows(env, n, at), len(at))
             for s in self.vars:
                 if s in slow.values:
                     out_vals[s][at] = slow.values[s]
@@ -461,7 +488,7 @@ class CompiledPlay:
             ok[at] = slow.ok
             unbounded[at] = slow.unbounded
             branch[at] = slow.branch if slow.branch is not None else -1
-        return self._outcome(out_vals, code, ok, unbounded, branch)
+        return self._outcome(out_vals, code, ok, unbounded, branch), n - int(played.sum())
 
     def _learn(self, new: list[tuple[bytes, np.ndarray]], picks: np.ndarray, owner: np.ndarray,
                out, args, cells) -> None:

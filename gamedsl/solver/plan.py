@@ -34,11 +34,15 @@ FEAS_TOL = 1e-9  # a value within FEAS_TOL*(1+|bound|) of a bound satisfies it
 GRID_POINTS = 161  # grid over a continuous domain when the history is small
 INNER_GRID_POINTS = 41  # grid when the step is solved numerically at many histories
 BISECTION_STEPS = 46
+BISECTION_TOL = 1e-12  # ... or until every bracket is this narrow (relative to its ends and
+#                        the segment bisected)
 MAX_SWITCHES_PER_CELL = 3
 MAX_CELL_CHANGES = 12  # ... when bisecting the cells of a compiled later step
 GOLDEN_STEPS = 44
 ZOOM_POINTS = 33  # grid zoom (small batches): each level shrinks the interval 16-fold
 ZOOM_LEVELS = 9
+ZOOM_KINK = 1e-7  # ... a bracket across a change of regime stops zooming this narrow (relative
+#                    to its first ends and width)
 ZOOM_MAX_ROWS = 1024
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
@@ -161,7 +165,12 @@ def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_righ
     active = np.ones(len(a), bool)
     for _round in range(rounds):
         b = right_end.copy()
+        with np.errstate(invalid="ignore"):
+            tol = BISECTION_TOL * (np.abs(a) + np.abs(b) + (b - a))
         for _ in range(BISECTION_STEPS):
+            with np.errstate(invalid="ignore"):
+                if np.all(~(b - a > tol)):
+                    break  # as close as rounding of the values lets them be told apart
             mid = (a + b) / 2
             left = regime(mid) == ca
             a = np.where(left, mid, a)
@@ -238,6 +247,8 @@ class StepPlan:
         # can change, for the bisections of the step before
         self._given_up = None
         self._raw_seconds = 0.0  # spent in exact plays asked for by play()
+        self._raw_base = 0.0  # ... when an earlier step was last compiled
+        self._raw_rows = 0  # histories of those plays
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
@@ -865,18 +876,32 @@ class StepPlan:
             return self._golden(env, n, v, a, b, others)
         a = a.copy()
         b = b.copy()
-        rows = np.arange(n)
         t = np.linspace(0.0, 1.0, ZOOM_POINTS)[None, :]
         best = (a + b) / 2
+        kink_width = ZOOM_KINK * (np.abs(a) + np.abs(b) + (b - a))
+        active = np.arange(n)  # rows still zooming
         for _ in range(levels):
-            xs = a[:, None] + t * (b - a)[:, None]
-            u, _ = self._objective(env, n, v, xs, others)
+            if not len(active):
+                break
+            k = len(active)
+            rows = np.arange(k)
+            whole = k == n
+            xs = a[active, None] + t * (b - a)[active, None]
+            u, code = self._objective(env if whole else self._rows_of_env(env, active), k, v, xs,
+                                      others if whole else self._rows_of_env(others, active))
             u = np.nan_to_num(u, nan=-np.inf)
             j = np.argmax(u, axis=1)
             found = np.isfinite(u[rows, j])
-            best = np.where(found, xs[rows, j], best)
-            a, b = (np.where(found, xs[rows, np.maximum(j - 1, 0)], a),
-                    np.where(found, xs[rows, np.minimum(j + 1, ZOOM_POINTS - 1)], b))
+            left, right = np.maximum(j - 1, 0), np.minimum(j + 1, ZOOM_POINTS - 1)
+            best[active] = np.where(found, xs[rows, j], best[active])
+            a[active] = np.where(found, xs[rows, left], a[active])
+            b[active] = np.where(found, xs[rows, right], b[active])
+            # a bracket that holds a change of regime and is narrower than ZOOM_KINK converges
+            # onto a switch, where every play is a tie played exactly; the switch itself is a
+            # candidate of its own (the bisections), so the zoom stops there
+            kink = (code[rows, left] != code[rows, j]) | (code[rows, right] != code[rows, j])
+            narrow = (b - a)[active] <= kink_width[active]
+            active = active[~(found & kink & narrow)]
         return best
 
     def _golden(self, env, n, v, a, b, others):
@@ -921,28 +946,32 @@ class StepPlan:
             return self._play_raw(env, n, record)
         finally:
             self._raw_seconds += time.perf_counter() - start
+            self._raw_rows += n
 
     def _compiled_play(self):
         """Return the compiled play once exact plays of this step have taken COMPILE_AFTER
-        seconds (None: not compiled, or cannot be)."""
+        seconds (None: not compiled, or cannot be).
+
+        Once a step is compiled, the later steps are played only where it plays exactly (its new
+        cells and ties), so their count starts again: a later step is compiled too once those
+        plays have taken COMPILE_AFTER seconds of its own (many histories, as in a sweep; one
+        solve seldom gets there)."""
         if self._compiled is not None:
             if self._compiled and not self._compiled.worthwhile:
                 self._given_up = self._compiled
                 self._compiled = False
             return self._compiled or None
-        if self._raw_seconds < COMPILE_AFTER or not self._compilable():
+        if self._raw_seconds - self._raw_base < COMPILE_AFTER or not self._compilable():
             return None
-        # one compiled step per chain: the earliest that can be (the later ones then see only
-        # its new cells and ties); a later one once that one gave up
-        prev = self.prev
-        while prev is not None:
-            if prev._compiled or (prev._compiled is None and prev._compilable()):
-                return None
-            prev = prev.prev
         try:
             self._compiled = CompiledPlay(self)
         except (BudgetExceeded, RecursionError, TypeError, ValueError, SyntaxError):
             self._compiled = False
+        if self._compiled:
+            later = self.next
+            while isinstance(later, StepPlan):
+                later._raw_base = later._raw_seconds
+                later = later.next
         return self._compiled or None
 
     def _compilable(self) -> bool:

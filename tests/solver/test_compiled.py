@@ -82,3 +82,72 @@ def test_numeric_first_step_is_solved_the_same_with_and_without_compiled_plays(m
         assert f.verification.ok and s.verification.ok
         for k, v in s.equilibrium.items():
             assert float(f.equilibrium[k]) == pytest.approx(float(v), rel=1e-7, abs=1e-9), k
+
+
+def test_a_later_step_is_compiled_too_once_its_own_exact_plays_add_up():
+    # entry_deterrence: steps 1 and 2 play in closed form.  Once step 1 is compiled, step 2 is
+    # played only where step 1 plays exactly (new cells, ties): its count of exact-play seconds
+    # starts again there, and it is compiled as well once that count reaches COMPILE_AFTER (a
+    # sweep plays thousands of such histories; one solve seldom gets there)
+    game = load_game(str(SPECS / "entry_deterrence.game"))
+    plans = build_plans(build_problem(game, {}))
+    first, later = plans[1], plans[2]
+    assert first._compilable() and later._compilable()
+    later._raw_seconds = 5 * plan_module.COMPILE_AFTER  # its exact plays before step 1 compiled
+    first._raw_seconds = plan_module.COMPILE_AFTER
+    assert first._compiled_play() is not None
+    assert later._raw_base == later._raw_seconds
+    assert later._compiled_play() is None  # not yet: no exact plays of its own since
+    later._raw_seconds += 0.5 * plan_module.COMPILE_AFTER
+    assert later._compiled_play() is None
+    later._raw_seconds += 0.6 * plan_module.COMPILE_AFTER
+    play = later._compiled_play()
+    assert play is not None and later._compiled is play
+    env = _histories(first, 64)
+    n = len(next(iter(env.values())))
+    want = first._play_raw(env, n)
+    got = first.play(env, n)  # through both compiled plays
+    assert np.array_equal(got.ok, want.ok)
+    for s, a in want.values.items():
+        np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9)
+
+
+class _Plan:
+    """Just what `CompiledPlay._account` reads of its plan."""
+
+    def __init__(self, raw_rows: int, raw_seconds: float) -> None:
+        self._raw_rows = raw_rows
+        self._raw_seconds = raw_seconds
+
+
+def _accounting(raw_rows: int, raw_seconds: float) -> CompiledPlay:
+    play = object.__new__(CompiledPlay)
+    play.plan = _Plan(raw_rows, raw_seconds)
+    play.rows = play.served = play.exact_rows = 0
+    play.overhead = play.exact_seconds = 0.0
+    play.worthwhile = True
+    return play
+
+
+def test_a_compiled_play_is_given_up_only_when_it_costs_more_than_it_saves():
+    from gamedsl.solver.compiled import GIVE_UP_ROWS
+
+    # mostly exact plays, but the exact play is dear (1 ms a history) and the cells served 400
+    # histories for 0.1 s of work: kept
+    dear = _accounting(raw_rows=1000, raw_seconds=1.0)
+    dear._account(GIVE_UP_ROWS, 400, seconds=0.1, exact_seconds=0.0)
+    assert dear.worthwhile
+    # the same share, the exact play cheap (1 us a history): the cells' work cost more: given up
+    cheap = _accounting(raw_rows=1000, raw_seconds=0.001)
+    cheap._account(GIVE_UP_ROWS, 400, seconds=0.1, exact_seconds=0.0)
+    assert not cheap.worthwhile
+    # most histories served by cells: kept, however cheap the exact play
+    served = _accounting(raw_rows=1000, raw_seconds=0.001)
+    served._account(GIVE_UP_ROWS, GIVE_UP_ROWS - 10, seconds=0.1, exact_seconds=0.0)
+    assert served.worthwhile
+    # the window: nothing is decided before GIVE_UP_ROWS histories
+    early = _accounting(raw_rows=1000, raw_seconds=0.001)
+    early._account(GIVE_UP_ROWS - 1, 0, seconds=1.0, exact_seconds=0.0)
+    assert early.worthwhile
+    early._account(1, 0, seconds=0.0, exact_seconds=0.0)
+    assert not early.worthwhile

@@ -39,3 +39,54 @@ def test_an_interior_maximum_next_to_a_regime_change_is_refined():
     assert s.equilibrium["e"] == 1
     assert float(s.equilibrium["x"]) == pytest.approx(want, abs=1e-8)
     assert want == pytest.approx(0.63276, abs=1e-5)
+
+
+# L's payoff rises over [0, 0.6123] (its unconstrained maximiser, about 0.8995, lies where F
+# enters and costs L 10), so L's best x is F's switching point 0.6123 itself (F, indifferent
+# there, stays out: ties favour the leader).  The grid's best point 0.60625 is refined towards
+# the switch, where every play is a tie; the zoom stops once its bracket straddles the regime
+# change within ZOOM_KINK, and the bisection of that change supplies the point (F's payoffs within
+# TIE_TOL are a tie: the point found is the far edge of that band, 1e-9 above 0.6123).
+KINK = """
+game "maximum at a regime change"
+player L "leader"
+player F "follower"
+stage lead:
+  L chooses x in [0, 1]
+stage follow:
+  F chooses e in {0, 1}
+payoff L = -(x - 0.9)^2 - 0.001*exp(x) - 10*e
+payoff F = e*(x - 0.6123)
+"""
+
+
+def test_a_maximum_at_a_regime_change_is_the_switch_and_the_zoom_stops_short(monkeypatch):
+    from gamedsl.solver import plan as plan_module
+
+    levels = []
+    refine, objective = plan_module.StepPlan._refine, plan_module.StepPlan._objective
+    inside = []
+
+    def counting_refine(self, *args, **kwargs):
+        inside.append(0)
+        best = refine(self, *args, **kwargs)
+        levels.append((float(best[0]), inside.pop()))
+        return best
+
+    def counting_objective(self, *args, **kwargs):
+        if inside:
+            inside[-1] += 1
+        return objective(self, *args, **kwargs)
+
+    monkeypatch.setattr(plan_module.StepPlan, "_refine", counting_refine)
+    monkeypatch.setattr(plan_module.StepPlan, "_objective", counting_objective)
+    s = solve(check_text(KINK, "kink.game"))
+    assert next(st.method for st in s.stages if st.name == "lead") == "numeric"
+    assert s.verification.ok
+    assert s.equilibrium["e"] == 0
+    assert float(s.equilibrium["x"]) == pytest.approx(0.6123 + 1e-9, abs=1e-11)
+    # the search's refinements towards the switch stop short (the maximum of the entry side,
+    # near 0.8995, is refined through every level)
+    at_switch = [k for x, k in levels if abs(x - 0.6123) < 1e-6]
+    assert at_switch, levels
+    assert max(at_switch) < plan_module.ZOOM_LEVELS, levels
