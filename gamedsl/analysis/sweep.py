@@ -387,6 +387,13 @@ def _fast(
             _PLANS.pop(next(iter(_PLANS)))
         _PLANS[id(game)] = (game, context)  # holding the game keeps its id from being reused
     n = len(next(iter(params.values()))) if params else 1
+    if fresh:
+        # the compiled plays of the closed-form steps: a numeric step plays them at hundreds of
+        # histories per point (compiled now, they are built once, not once per worker)
+        plans = ex.resolve(context)
+        if pieces_of(plans) is None and any(p.method == "numeric" for p in plans):
+            for p in plans:
+                p.compile_now()
     if fresh or executor.workers > 1:
         # compile the numpy functions on a point before forking workers (they inherit them)
         one = {k: v[:1] for k, v in params.items()}

@@ -963,6 +963,13 @@ class StepPlan:
             return self._compiled or None
         if self._raw_seconds - self._raw_base < COMPILE_AFTER or not self._compilable():
             return None
+        return self.compile_now()
+
+    def compile_now(self):
+        """Compile the play of this step now (see `_compiled_play`); return it, or None when it
+        cannot be or is compiled already."""
+        if self._compiled is not None or not self._compilable():
+            return None
         try:
             self._compiled = CompiledPlay(self)
         except (BudgetExceeded, RecursionError, TypeError, ValueError, SyntaxError):

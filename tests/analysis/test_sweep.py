@@ -146,3 +146,10 @@ def test_numeric_stage_is_searched_once_per_point_with_the_later_closed_forms_re
         assert close(row["x"], x, abs_tol=1e-6), (row, x)
         assert close(row["q1"], (a + c - 2 * c * np.exp(-x)) / (3 * b), abs_tol=1e-6)
         assert close(row["F1"], -neg(x), abs_tol=1e-9)
+    # the Cournot stage's play was compiled before the points were played (once, not per worker)
+    from gamedsl.analysis import executor as ex
+    from gamedsl.analysis.sweep import _PLANS
+
+    plans = ex.resolve(_PLANS[id(game)][1])
+    assert [p.method for p in plans] == ["numeric", "symbolic"]
+    assert plans[1]._compiled, "the closed-form stage was not compiled"
