@@ -247,7 +247,6 @@ class StepPlan:
         # can change, for the bisections of the step before
         self._given_up = None
         self._raw_seconds = 0.0  # spent in exact plays asked for by play()
-        self._raw_base = 0.0  # ... when an earlier step was last compiled
         self._raw_rows = 0  # histories of those plays
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
@@ -950,19 +949,22 @@ class StepPlan:
 
     def _compiled_play(self):
         """Return the compiled play once exact plays of this step have taken COMPILE_AFTER
-        seconds (None: not compiled, or cannot be).
-
-        Once a step is compiled, the later steps are played only where it plays exactly (its new
-        cells and ties), so their count starts again: a later step is compiled too once those
-        plays have taken COMPILE_AFTER seconds of its own (many histories, as in a sweep; one
-        solve seldom gets there)."""
+        seconds (None: not compiled, or cannot be)."""
         if self._compiled is not None:
             if self._compiled and not self._compiled.worthwhile:
                 self._given_up = self._compiled
                 self._compiled = False
             return self._compiled or None
-        if self._raw_seconds - self._raw_base < COMPILE_AFTER or not self._compilable():
+        if self._raw_seconds < COMPILE_AFTER or not self._compilable():
             return None
+        # one compiled step per chain: the earliest that can be (the later ones then see only
+        # its new cells and ties, seldom enough in one solve to pay for compiling them); a later
+        # one once that one gave up.  A sweep compiles them all at once (`compile_now`).
+        prev = self.prev
+        while prev is not None:
+            if prev._compiled or (prev._compiled is None and prev._compilable()):
+                return None
+            prev = prev.prev
         return self.compile_now()
 
     def compile_now(self):
@@ -974,11 +976,6 @@ class StepPlan:
             self._compiled = CompiledPlay(self)
         except (BudgetExceeded, RecursionError, TypeError, ValueError, SyntaxError):
             self._compiled = False
-        if self._compiled:
-            later = self.next
-            while isinstance(later, StepPlan):
-                later._raw_base = later._raw_seconds
-                later = later.next
         return self._compiled or None
 
     def _compilable(self) -> bool:

@@ -84,29 +84,27 @@ def test_numeric_first_step_is_solved_the_same_with_and_without_compiled_plays(m
             assert float(f.equilibrium[k]) == pytest.approx(float(v), rel=1e-7, abs=1e-9), k
 
 
-def test_a_later_step_is_compiled_too_once_its_own_exact_plays_add_up():
-    # entry_deterrence: steps 1 and 2 play in closed form.  Once step 1 is compiled, step 2 is
-    # played only where step 1 plays exactly (new cells, ties): its count of exact-play seconds
-    # starts again there, and it is compiled as well once that count reaches COMPILE_AFTER (a
-    # sweep plays thousands of such histories; one solve seldom gets there)
+def test_one_solve_compiles_one_step_per_chain_and_a_sweep_all_of_them():
+    # entry_deterrence: steps 1 and 2 play in closed form.  Played often, step 1 is compiled;
+    # step 2 then sees only step 1's exact plays (new cells, ties): one solve seldom plays it
+    # enough to pay for compiling it too.  A sweep plays thousands of such histories and
+    # compiles every step at once (`compile_now`): the play through both compiled plays is the
+    # exact play
     game = load_game(str(SPECS / "entry_deterrence.game"))
     plans = build_plans(build_problem(game, {}))
     first, later = plans[1], plans[2]
     assert first._compilable() and later._compilable()
-    later._raw_seconds = 5 * plan_module.COMPILE_AFTER  # its exact plays before step 1 compiled
-    first._raw_seconds = plan_module.COMPILE_AFTER
+    later._raw_seconds = first._raw_seconds = plan_module.COMPILE_AFTER
+    assert later._compiled_play() is None  # the earlier step first
     assert first._compiled_play() is not None
-    assert later._raw_base == later._raw_seconds
-    assert later._compiled_play() is None  # not yet: no exact plays of its own since
-    later._raw_seconds += 0.5 * plan_module.COMPILE_AFTER
-    assert later._compiled_play() is None
-    later._raw_seconds += 0.6 * plan_module.COMPILE_AFTER
-    play = later._compiled_play()
+    assert later._compiled_play() is None  # one per chain
+    play = later.compile_now()
     assert play is not None and later._compiled is play
+    assert later.compile_now() is None  # compiled once
     env = _histories(first, 64)
     n = len(next(iter(env.values())))
     want = first._play_raw(env, n)
-    got = first.play(env, n)  # through both compiled plays
+    got = first.play(env, n)
     assert np.array_equal(got.ok, want.ok)
     for s, a in want.values.items():
         np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9)
