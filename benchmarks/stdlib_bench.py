@@ -5,8 +5,10 @@ the plans (closed forms of the later stages, in the params) are built once and r
 
 For each model: `solve` at the defaults (best of 2, in-process: process start and parsing
 excluded), then a sweep of N points over one policy param on the fast path, split into building
-the plans once (compile), the three per-point checks against `solve`, and the evaluation of the
-N points (the figure per point is the evaluation divided by N).
+the plans once (compile: the plans with the params as symbols and, where a step is searched
+numerically, the compiled plays of the closed-form steps it plays), the three per-point checks
+against `solve`, and the evaluation of the N points (the figure per point is the evaluation
+divided by N).
 """
 
 from __future__ import annotations
