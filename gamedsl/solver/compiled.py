@@ -449,6 +449,8 @@ class CompiledPlay:
                 self._learn(new, picks, owner, _rows_of(out, picks), args, cells)
                 return out, 0
             self._learn(new, picks, owner, self._exact(_rows(env, n, picks), len(picks)), args, cells)
+        else:
+            picks = np.zeros(0, np.int64)
         nv = len(self.vars)
         vals = np.full((nv + len(self._payoffs), n), np.nan)
         code = np.zeros(n, np.int64)
@@ -488,7 +490,9 @@ class CompiledPlay:
             ok[at] = slow.ok
             unbounded[at] = slow.unbounded
             branch[at] = slow.branch if slow.branch is not None else -1
-        return self._outcome(out_vals, code, ok, unbounded, branch), n - int(played.sum())
+        exact = played.copy()
+        exact[picks] = True  # the probes of new cells were played exactly too
+        return self._outcome(out_vals, code, ok, unbounded, branch), n - int(exact.sum())
 
     def _learn(self, new: list[tuple[bytes, np.ndarray]], picks: np.ndarray, owner: np.ndarray,
                out, args, cells) -> None:

@@ -42,7 +42,7 @@ GOLDEN_STEPS = 44
 ZOOM_POINTS = 33  # grid zoom (small batches): each level shrinks the interval 16-fold
 ZOOM_LEVELS = 9
 ZOOM_KINK = 1e-7  # ... a bracket across a change of regime stops zooming this narrow (relative
-#                    to its first ends and width)
+#                    to its first ends and width; the change is then bisected)
 ZOOM_MAX_ROWS = 1024
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
@@ -780,6 +780,7 @@ class StepPlan:
         # switches between neighbouring grid points
         change = (code[:, 1:] != code[:, :-1]) & np.isfinite(X[:, 1:]) & np.isfinite(X[:, :-1])
         idx_i, idx_j = np.nonzero(change)
+        known = None  # the ends of the bisections' brackets, per history
         if len(idx_i):
             # several switches may share a grid cell: after each bisection, bisect the rest of
             # the cell again while its ends still differ
@@ -819,6 +820,7 @@ class StepPlan:
                     extra[i, fill[i] + 1] = fb[r]
                     fill[i] += 2
             cols.extend(extra.T)
+            known = extra
         if not refine:
             return np.stack(cols, axis=1)
         # refine local maxima of the grid with the same regime on at least one side (a maximum
@@ -836,7 +838,7 @@ class StepPlan:
                 continue
             a = X[np.arange(n), np.maximum(j - 1, 0)]
             b = X[np.arange(n), np.minimum(j + 1, X.shape[1] - 1)]
-            best = self._refine(env, n, v, a, b, others)
+            best = self._refine(env, n, v, a, b, others, stop_at_kinks=True, known=known)
             cols.append(np.where(valid, best, np.nan))
         return np.stack(cols, axis=1)
 
@@ -863,13 +865,21 @@ class StepPlan:
         base = {**self._rows_of_env(env, rows), **self._rows_of_env(others, rows)}
         return lambda x: compiled.cell_codes(base | {v.symbol: x}, len(rows))
 
-    def _refine(self, env, n, v, a, b, others, levels: int = ZOOM_LEVELS):
+    def _refine(self, env, n, v, a, b, others, levels: int = ZOOM_LEVELS,
+                stop_at_kinks: bool = False, known: np.ndarray | None = None):
         """Return the maximiser of v's player's payoff on [a, b] (per history); small batches
         zoom in `levels` times.
 
         Small batches zoom in on a grid (ZOOM_LEVELS vectorised plays instead of GOLDEN_STEPS
         sequential ones: each play of the later steps costs about the same for 1 or 33 values);
         large batches use golden-section search (fewer payoff evaluations in all).
+
+        `stop_at_kinks`: a row whose bracket holds a change of the later play's regime and is
+        narrower than ZOOM_KINK is converging onto a switch, where every play is a tie played
+        exactly: it stops zooming, the change is located by bisection (a few plays of that row
+        only) and the better of the zoom's point and the bisection's two ends is returned.  Not
+        where a bisection already located a change inside that bracket: `known` (n, K), the
+        values the caller has as candidates beside the zoom's point.
         """
         if n * ZOOM_POINTS > ZOOM_MAX_ROWS:
             return self._golden(env, n, v, a, b, others)
@@ -879,6 +889,7 @@ class StepPlan:
         best = (a + b) / 2
         kink_width = ZOOM_KINK * (np.abs(a) + np.abs(b) + (b - a))
         active = np.arange(n)  # rows still zooming
+        stops: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         for _ in range(levels):
             if not len(active):
                 break
@@ -895,12 +906,38 @@ class StepPlan:
             best[active] = np.where(found, xs[rows, j], best[active])
             a[active] = np.where(found, xs[rows, left], a[active])
             b[active] = np.where(found, xs[rows, right], b[active])
-            # a bracket that holds a change of regime and is narrower than ZOOM_KINK converges
-            # onto a switch, where every play is a tie played exactly; the switch itself is a
-            # candidate of its own (the bisections), so the zoom stops there
-            kink = (code[rows, left] != code[rows, j]) | (code[rows, right] != code[rows, j])
-            narrow = (b - a)[active] <= kink_width[active]
-            active = active[~(found & kink & narrow)]
+            if not stop_at_kinks:
+                continue
+            change_left = code[rows, left] != code[rows, j]
+            change_right = code[rows, right] != code[rows, j]
+            stop = found & (change_left | change_right) & ((b - a)[active] <= kink_width[active])
+            if stop.any():
+                r = np.nonzero(stop)[0]
+                # the segment that holds the change, with the codes at its ends (the side of
+                # the better neighbour where both sides change)
+                go_left = change_left[r] & ~(change_right[r] & (u[r, right[r]] > u[r, left[r]]))
+                lo = np.where(go_left, xs[r, left[r]], xs[r, j[r]])
+                hi = np.where(go_left, xs[r, j[r]], xs[r, right[r]])
+                c_lo = np.where(go_left, code[r, left[r]], code[r, j[r]])
+                c_hi = np.where(go_left, code[r, j[r]], code[r, right[r]])
+                stops.append((active[r], lo, c_lo, hi, c_hi))
+                active = active[~stop]
+        for at, lo, c_lo, hi, c_hi in stops:
+            if known is not None:
+                with np.errstate(invalid="ignore"):
+                    inside = (known[at] >= lo[:, None]) & (known[at] <= hi[:, None])
+                keep = ~inside.any(axis=1)
+                at, lo, c_lo, hi, c_hi = at[keep], lo[keep], c_lo[keep], hi[keep], c_hi[keep]
+                if not len(at):
+                    continue
+            brackets, _ = _bisect(self._play_regime(v, env, others, at), lo, c_lo, hi, c_hi, 1)
+            fa, fb = brackets[0]
+            cols = np.stack([best[at], fa, fb], axis=1)
+            u, _ = self._objective(self._rows_of_env(env, at), len(at), v, cols,
+                                   self._rows_of_env(others, at))
+            u = np.nan_to_num(u, nan=-np.inf)
+            pick = np.argmax(u, axis=1)  # the zoom's point where they tie
+            best[at] = cols[np.arange(len(at)), pick]
         return best
 
     def _golden(self, env, n, v, a, b, others):

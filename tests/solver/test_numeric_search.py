@@ -45,8 +45,8 @@ def test_an_interior_maximum_next_to_a_regime_change_is_refined():
 # enters and costs L 10), so L's best x is F's switching point 0.6123 itself (F, indifferent
 # there, stays out: ties favour the leader).  The grid's best point 0.60625 is refined towards
 # the switch, where every play is a tie; the zoom stops once its bracket straddles the regime
-# change within ZOOM_KINK, and the bisection of that change supplies the point (F's payoffs within
-# TIE_TOL are a tie: the point found is the far edge of that band, 1e-9 above 0.6123).
+# change within ZOOM_KINK and bisects the change (F's payoffs within TIE_TOL are a tie: the point
+# found is the far edge of that band, 1e-9 above 0.6123).
 KINK = """
 game "maximum at a regime change"
 player L "leader"
@@ -73,10 +73,10 @@ def test_a_maximum_at_a_regime_change_is_the_switch_and_the_zoom_stops_short(mon
         levels.append((float(best[0]), inside.pop()))
         return best
 
-    def counting_objective(self, *args, **kwargs):
+    def counting_objective(self, env, n, v, xs, *args, **kwargs):
         if inside:
-            inside[-1] += 1
-        return objective(self, *args, **kwargs)
+            inside[-1] += xs.size  # values of x played
+        return objective(self, env, n, v, xs, *args, **kwargs)
 
     monkeypatch.setattr(plan_module.StepPlan, "_refine", counting_refine)
     monkeypatch.setattr(plan_module.StepPlan, "_objective", counting_objective)
@@ -85,8 +85,35 @@ def test_a_maximum_at_a_regime_change_is_the_switch_and_the_zoom_stops_short(mon
     assert s.verification.ok
     assert s.equilibrium["e"] == 0
     assert float(s.equilibrium["x"]) == pytest.approx(0.6123 + 1e-9, abs=1e-11)
-    # the search's refinements towards the switch stop short (the maximum of the entry side,
-    # near 0.8995, is refined through every level)
+    # the search's refinement towards the switch stops short and bisects the change instead:
+    # fewer values played than the zoom's levels would (the maximum of the entry side, near
+    # 0.8995, is refined through every level)
     at_switch = [k for x, k in levels if abs(x - 0.6123) < 1e-6]
     assert at_switch, levels
-    assert max(at_switch) < plan_module.ZOOM_LEVELS, levels
+    assert max(at_switch) < plan_module.ZOOM_LEVELS * plan_module.ZOOM_POINTS, levels
+
+
+# F enters only inside a band of width 0.001 around 0.501, narrower than the grid's spacing
+# (1/160): no grid cell shows the change at its ends, so no bisection of the grid brackets it.
+# L's unconstrained maximiser 0.5012 is inside the band, so L's best x is the band's right edge
+# 0.5015 (F, indifferent there, stays out), on a steep payoff (K = 1e6): the zoom that stops at
+# the change must still locate it (the point 4.5e-9 past it failed the verification).
+BAND = """
+game "a switch inside one grid cell"
+player L "leader"
+player F "follower"
+stage lead:
+  L chooses x in [0, 1]
+stage follow:
+  F chooses e in {0, 1}
+payoff L = -1000000*(x - 0.5012)^2 - 0.001*exp(x) - 10*e
+payoff F = e*(1 - ((x - 0.501)/0.0005)^2)
+"""
+
+
+def test_a_switch_inside_one_grid_cell_is_located_where_the_zoom_stops():
+    s = solve(check_text(BAND, "band.game"))
+    assert next(st.method for st in s.stages if st.name == "lead") == "numeric"
+    assert s.verification.ok, s.verification.max_gain
+    assert s.equilibrium["e"] == 0
+    assert float(s.equilibrium["x"]) == pytest.approx(0.5015, abs=1e-9)
