@@ -11,22 +11,24 @@ from scipy.optimize import minimize_scalar
 from gamedsl.checker import check_text
 from gamedsl.solver import solve
 
+
+def _leader_follower(title: str, payoff_l: str, payoff_f: str) -> str:
+    """Return a spec: L chooses x in [0, 1], then F chooses whether to enter (e in {0, 1})."""
+    return (f'game "{title}"\nplayer L "leader"\nplayer F "follower"\n'
+            "stage lead:\n  L chooses x in [0, 1]\nstage follow:\n  F chooses e in {0, 1}\n"
+            f"payoff L = {payoff_l}\npayoff F = {payoff_f}\n")
+
+
 # L's payoff is transcendental in x (no closed-form maximiser): the stage is searched
 # numerically. F enters once x > 0.627; L loses 0.01 while F stays out, so L's best x is the
 # interior maximiser of -(x - 0.6337)^2 - 0.001 e^x on the entry side, about 0.63276.  On the
 # 161-point grid over [0, 1] the best point is 0.63125, whose left neighbour (0.625) is in the
 # other regime: the maximum next to a regime change must still be refined.
-SPEC = """
-game "interior maximum next to a regime change"
-player L "leader"
-player F "follower"
-stage lead:
-  L chooses x in [0, 1]
-stage follow:
-  F chooses e in {0, 1}
-payoff L = -(x - 0.6337)^2 - 0.001*exp(x) - 0.01*(1 - e)
-payoff F = e*(x - 0.627)
-"""
+SPEC = _leader_follower(
+    "interior maximum next to a regime change",
+    "-(x - 0.6337)^2 - 0.001*exp(x) - 0.01*(1 - e)",
+    "e*(x - 0.627)",
+)
 
 
 def test_an_interior_maximum_next_to_a_regime_change_is_refined():
@@ -47,17 +49,11 @@ def test_an_interior_maximum_next_to_a_regime_change_is_refined():
 # the switch, where every play is a tie; the zoom stops once its bracket straddles the regime
 # change within ZOOM_KINK and bisects the change (F's payoffs within TIE_TOL are a tie: the point
 # found is the far edge of that band, 1e-9 above 0.6123).
-KINK = """
-game "maximum at a regime change"
-player L "leader"
-player F "follower"
-stage lead:
-  L chooses x in [0, 1]
-stage follow:
-  F chooses e in {0, 1}
-payoff L = -(x - 0.9)^2 - 0.001*exp(x) - 10*e
-payoff F = e*(x - 0.6123)
-"""
+KINK = _leader_follower(
+    "maximum at a regime change",
+    "-(x - 0.9)^2 - 0.001*exp(x) - 10*e",
+    "e*(x - 0.6123)",
+)
 
 
 def test_a_maximum_at_a_regime_change_is_the_switch_and_the_zoom_stops_short(monkeypatch):
@@ -98,17 +94,11 @@ def test_a_maximum_at_a_regime_change_is_the_switch_and_the_zoom_stops_short(mon
 # L's unconstrained maximiser 0.5012 is inside the band, so L's best x is the band's right edge
 # 0.5015 (F, indifferent there, stays out), on a steep payoff (K = 1e6): the zoom that stops at
 # the change must still locate it (the point 4.5e-9 past it failed the verification).
-BAND = """
-game "a switch inside one grid cell"
-player L "leader"
-player F "follower"
-stage lead:
-  L chooses x in [0, 1]
-stage follow:
-  F chooses e in {0, 1}
-payoff L = -1000000*(x - 0.5012)^2 - 0.001*exp(x) - 10*e
-payoff F = e*(1 - ((x - 0.501)/0.0005)^2)
-"""
+BAND = _leader_follower(
+    "a switch inside one grid cell",
+    "-1000000*(x - 0.5012)^2 - 0.001*exp(x) - 10*e",
+    "e*(1 - ((x - 0.501)/0.0005)^2)",
+)
 
 
 def test_a_switch_inside_one_grid_cell_is_located_where_the_zoom_stops():
