@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
-from gamedsl.solver.evaluate import NUMPY_REJECTS, safe_names
+from gamedsl.solver.evaluate import MODULES, NUMPY_REJECTS, safe_names
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |inputs| + |switches| + |values|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -189,7 +189,7 @@ def closeness(F: np.ndarray, factors: SwitchFactors, scale: np.ndarray) -> np.nd
 def lambdify(symbols: Sequence[sympy.Symbol], exprs: list) -> Callable:
     """Return one numpy function of `symbols` computing all `exprs` (common parts shared; no
     search for Python implementations of functions, which walks every tree)."""
-    return sympy.lambdify(tuple(symbols), exprs, modules=["numpy"], dummify=not safe_names(symbols),
+    return sympy.lambdify(tuple(symbols), exprs, modules=MODULES, dummify=not safe_names(symbols),
                           cse=True, use_imps=False)
 
 

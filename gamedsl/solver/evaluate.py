@@ -23,6 +23,25 @@ def safe_names(symbols: Sequence[sympy.Symbol]) -> bool:
                for s in symbols)
 
 
+def select(condlist, choicelist, default=0):
+    """Return numpy's `select` (the choice of the first true condition), as nested `where`s.
+
+    lambdify writes every Piecewise as `select`; numpy's broadcasts all its arguments to one
+    shape first, which costs more than the choice itself at the small batches most plays are
+    (a conditional choice's candidates, a closed form of a later stage).  A condition that is
+    the literal True or False (the last piece's `otherwise`) is decided here.
+    """
+    out = default
+    for cond, choice in zip(reversed(condlist), reversed(choicelist)):
+        if cond is True or cond is np.True_:
+            out = choice
+        elif cond is not False and cond is not np.False_:
+            out = np.where(cond, choice, out)
+    return out
+
+
+MODULES = [{"select": select}, "numpy"]  # the namespace of every lambdified function
+
 CSE_ABOVE = 64  # expression trees of more nodes than this, and twice their distinct ones, share them
 
 
@@ -39,7 +58,7 @@ def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
     """
     tree, distinct = _sizes(exprs)
     share = tree > CSE_ABOVE and tree > 2 * distinct
-    return sympy.lambdify(symbols, list(exprs), modules=["numpy"], dummify=not safe_names(symbols),
+    return sympy.lambdify(symbols, list(exprs), modules=MODULES, dummify=not safe_names(symbols),
                           cse=share, use_imps=False)
 
 

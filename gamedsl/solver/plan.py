@@ -26,7 +26,7 @@ from sympy.core.relational import Relational
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.compiled import CompiledPlay
-from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.evaluate import _sizes, evaluate
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -59,6 +59,8 @@ BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
 COMPILE_AFTER = 0.3  # seconds of exact plays of a closed-form step before it is compiled (about
 #                      what compiling a large one costs: the cheap steps of small games never are)
+COMPILE_BASE = 0.025  # seconds: compiling a step's play costs about this plus COMPILE_PER_NODE
+COMPILE_PER_NODE = 8e-6  # ... per node of its switches' expression trees (measured)
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
 _HASH_MOD = (1 << 61) - 1
@@ -248,6 +250,9 @@ class StepPlan:
         self._given_up = None
         self._raw_seconds = 0.0  # spent in exact plays asked for by play()
         self._raw_rows = 0  # histories of those plays
+        self._own_seconds = 0.0  # spent in every exact play of this step, not in the later steps'
+        self._nested_seconds = 0.0  # ... spent in the later steps' plays
+        self._price: float | None = None
         if budget and not problem.symbolic and not self.continuous_history:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
@@ -669,7 +674,7 @@ class StepPlan:
     def _play_next(self, big: dict, size: int) -> Outcome:
         """Play the later steps at `size` histories, once per distinct relevant history."""
         if isinstance(self.next, Terminal) or size < DEDUP_MIN:
-            return self.next.play(big, size)
+            return self._play_later(big, size)
         keys = [s for s in sorted(self.next.relevant, key=str) if s in big]
         # representative of each group: the row whose irrelevant values are smallest (they shift
         # payoffs by a constant, but the relative tie tolerance still grows with them)
@@ -687,9 +692,9 @@ class StepPlan:
         else:
             first, inverse = order[:1], np.zeros(size, dtype=np.int64)
         if len(first) > DEDUP_KEEP * size:
-            return self.next.play(big, size)
+            return self._play_later(big, size)
         sub = {s: np.broadcast_to(np.asarray(a, float), (size,))[first] for s, a in big.items()}
-        d = self.next.play(sub, len(first))
+        d = self._play_later(sub, len(first))
         return Outcome({s: a[inverse] for s, a in d.values.items()}, d.code[inverse], d.ok[inverse],
                        d.unbounded[inverse], None if d.branch is None else d.branch[inverse])
 
@@ -986,12 +991,22 @@ class StepPlan:
 
     def _compiled_play(self):
         """Return the compiled play once exact plays of this step have taken COMPILE_AFTER
-        seconds (None: not compiled, or cannot be)."""
+        seconds (None: not compiled, or cannot be).
+
+        While the earlier plans are still being built (their prunes play this step at hundreds
+        of random histories), a step is compiled once its own work — the exact plays without
+        the later steps' plays inside them — has taken COMPILE_AFTER: the last steps, played at
+        every candidate of every earlier one, get there; the earlier ones, whose histories
+        seldom repeat a cell during the build, seldom do."""
         if self._compiled is not None:
             if self._compiled and not self._compiled.worthwhile:
                 self._given_up = self._compiled
                 self._compiled = False
             return self._compiled or None
+        if not self.compile_ok:
+            if self._compilable(building=True) and self._own_seconds >= self._compile_price():
+                return self.compile_now(building=True)
+            return None
         if self._raw_seconds < COMPILE_AFTER or not self._compilable():
             return None
         # one compiled step per chain: the earliest that can be (the later ones then see only
@@ -1004,10 +1019,10 @@ class StepPlan:
             prev = prev.prev
         return self.compile_now()
 
-    def compile_now(self):
+    def compile_now(self, building: bool = False):
         """Compile the play of this step now (see `_compiled_play`); return it, or None when it
         cannot be or is compiled already."""
-        if self._compiled is not None or not self._compilable():
+        if self._compiled is not None or not self._compilable(building):
             return None
         try:
             self._compiled = CompiledPlay(self)
@@ -1015,15 +1030,34 @@ class StepPlan:
             self._compiled = False
         return self._compiled or None
 
-    def _compilable(self) -> bool:
+    def _compile_price(self) -> float:
+        """Return the seconds compiling this step's play is expected to take (lambdify of its
+        switches, about linear in their tree size)."""
+        if self._price is None:
+            self._price = COMPILE_BASE + COMPILE_PER_NODE * _sizes(self.switches)[0]
+        return self._price
+
+    def _compilable(self, building: bool = False) -> bool:
         return bool(self.complete and self.switches is not None and self.branches is not None
-                    and self.compile_ok and all(b is not None for b in self.branches))
+                    and (self.compile_ok or building) and all(b is not None for b in self.branches))
 
     def _play_raw(self, env: dict, n: int, record: list | None = None) -> Outcome:
         """Return the play of this step and all later steps at n histories (every candidate)."""
-        if len(self.deciders) <= 1:
-            return self._play_single(env, n, record)
-        return self._play_simultaneous(env, n, record)
+        start, nested = time.perf_counter(), self._nested_seconds
+        try:
+            if len(self.deciders) <= 1:
+                return self._play_single(env, n, record)
+            return self._play_simultaneous(env, n, record)
+        finally:
+            self._own_seconds += time.perf_counter() - start - (self._nested_seconds - nested)
+
+    def _play_later(self, env: dict, n: int) -> Outcome:
+        """Return the later steps' play at n histories (timed apart from this step's own work)."""
+        start = time.perf_counter()
+        try:
+            return self.next.play(env, n)
+        finally:
+            self._nested_seconds += time.perf_counter() - start
 
     # ----- one player
     def _play_single(self, env, n, record) -> Outcome:
@@ -1032,7 +1066,7 @@ class StepPlan:
         env1 = dict(env)
         env1.update(fixed_vals)
         if not active:
-            down = self.next.play(env1, n)
+            down = self._play_later(env1, n)
             values = dict(fixed_vals)
             values.update(down.values)
             if record is not None:
