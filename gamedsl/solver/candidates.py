@@ -15,7 +15,9 @@ import math
 from collections.abc import Iterable, Sequence
 
 import mpmath
+import numpy as np
 import sympy
+from numpy.polynomial import polynomial as P
 from sympy.core.relational import Relational
 from sympy.functions.elementary.piecewise import ExprCondPair
 
@@ -151,6 +153,11 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
             for piece in pieces:
                 out.extend(real_roots(piece, x))
             return unique(out)
+    if expr.free_symbols == {x}:
+        # numbers only (the first step at param values): numpy, not sympy's rational algebra
+        found = numeric_roots(expr, x)
+        if found is not None:
+            return found
     # linear in x (common for switching conditions): root = -f(0)/f' without simplification
     # (with numbers only, the polynomial below is as quick and the derivative is not)
     if expr.free_symbols != {x}:
@@ -189,6 +196,112 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+IMAG_TOL = 1e-6  # a numeric root whose imaginary part is this small (relative) counts as real:
+#                  a pair of real roots closer than rounding lets np.roots tell apart comes out
+#                  complex, and a candidate between them is harmless
+NEWTON_STEPS = 4  # polishing steps of each numeric root on the numerator
+
+
+def numeric_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
+    """Return the real roots of an expression of numbers and x that is rational in x, or None
+    (not rational in x: x under a function or a non-integer power).
+
+    The expression is brought to one fraction in numpy (float64, as sympy's own Float
+    arithmetic is at the param values) term by term: terms over the same denominator are added
+    before any is multiplied out, and numbers divide instead of multiplying the denominator, so
+    the numerator's degree stays as low as `together` would leave it (an inflated one, as
+    `as_numer_denom`'s, loses precision).  Its roots are those of the companion matrix
+    (np.roots), polished by Newton steps on the numerator.  Roots of the denominator that the
+    numerator shares come along: extra candidates are harmless.
+    """
+    parts = _as_fraction(expr, x, {})
+    if parts is None:
+        return None
+    num = _trim(parts[0])
+    if len(num) <= 1:
+        return []  # no x left (or identically zero): nowhere a sign change
+    found = np.roots(num[::-1])
+    real = found[np.abs(found.imag) <= IMAG_TOL * (1 + np.abs(found.real))].real
+    if not len(real):
+        return []
+    d = P.polyder(num)
+    with np.errstate(all="ignore"):
+        for _ in range(NEWTON_STEPS):
+            slope = P.polyval(real, d)
+            step = np.where(slope != 0, P.polyval(real, num) / slope, 0.0)
+            better = np.abs(P.polyval(real - step, num)) <= np.abs(P.polyval(real, num))
+            real = np.where(np.isfinite(step) & better, real - step, real)
+    return unique([sympy.Float(float(r), 17) for r in real if math.isfinite(r)])
+
+
+def _trim(c: np.ndarray) -> np.ndarray:
+    """Return polynomial coefficients (low to high) without zero leading ones."""
+    nz = np.nonzero(c)[0]
+    return c[: nz[-1] + 1] if len(nz) else c[:1] * 0
+
+
+def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
+    """Return (numerator, denominator) coefficients (numpy, low to high) of e in x, or None."""
+    key = id(e)
+    if key in memo:
+        return memo[key][1]
+    if e == x:
+        out = (np.array([0.0, 1.0]), np.array([1.0]))
+    elif not e.has(x):
+        try:
+            v = complex(e)
+        except (TypeError, ValueError, ZeroDivisionError):
+            v = complex("nan")
+        out = (np.array([v.real]), np.array([1.0])) if v.imag == 0 and math.isfinite(v.real) else None
+    elif isinstance(e, sympy.Add):
+        groups: dict[bytes, list] = {}
+        out = (np.array([0.0]), np.array([1.0]))
+        for a in e.args:
+            f = _as_fraction(a, x, memo)
+            if f is None:
+                out = None
+                break
+            g = groups.setdefault(f[1].tobytes(), [np.array([0.0]), f[1]])
+            g[0] = P.polyadd(g[0], f[0])
+        if out is not None:
+            for num, den in groups.values():
+                out = _normal(P.polyadd(P.polymul(out[0], den), P.polymul(num, out[1])),
+                              P.polymul(out[1], den))
+    elif isinstance(e, sympy.Mul):
+        out = (np.array([1.0]), np.array([1.0]))
+        for a in e.args:
+            f = _as_fraction(a, x, memo)
+            if f is None:
+                out = None
+                break
+            out = _normal(P.polymul(out[0], f[0]), P.polymul(out[1], f[1]))
+    elif isinstance(e, sympy.Pow) and e.exp.is_Integer:
+        f = _as_fraction(e.base, x, memo)
+        k = int(e.exp)
+        if f is None or abs(k) > 64:
+            out = None
+        elif k >= 0:
+            out = _normal(P.polypow(f[0], k), P.polypow(f[1], k))
+        else:
+            out = _normal(P.polypow(f[1], -k), P.polypow(f[0], -k)) if np.any(f[0]) else None
+    else:
+        out = None
+    memo[key] = (e, out)
+    return out
+
+
+def _normal(num: np.ndarray, den: np.ndarray):
+    """Return the fraction with a number denominator divided into the numerator."""
+    num, den = _trim(num), _trim(den)
+    if len(den) == 1:
+        if den[0] == 0 or not np.isfinite(den[0]):
+            return None
+        return num / den[0], np.array([1.0])
+    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))):
+        return None
+    return num, den
 
 
 def deviation_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:

@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
-from gamedsl.solver.evaluate import MODULES, NUMPY_REJECTS, safe_names
+from gamedsl.solver.evaluate import MODULES, NUMPY_REJECTS, safe_names, shared_parts
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |inputs| + |switches| + |values|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -190,7 +190,7 @@ def lambdify(symbols: Sequence[sympy.Symbol], exprs: list) -> Callable:
     """Return one numpy function of `symbols` computing all `exprs` (common parts shared; no
     search for Python implementations of functions, which walks every tree)."""
     return sympy.lambdify(tuple(symbols), exprs, modules=MODULES, dummify=not safe_names(symbols),
-                          cse=True, use_imps=False)
+                          cse=shared_parts, use_imps=False)
 
 
 def as_columns(results: Any, k: int, n: int) -> np.ndarray:

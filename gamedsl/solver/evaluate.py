@@ -42,6 +42,22 @@ def select(condlist, choicelist, default=0):
 
 MODULES = [{"select": select}, "numpy"]  # the namespace of every lambdified function
 
+
+def shared_parts(exprs: Sequence[sympy.Basic]) -> tuple[list, list]:
+    """Return (assignments, reduced exprs): every subexpression met twice computed once.
+
+    lambdify's `cse`: sympy's own `cse` first rewrites products and sums to find more shared
+    parts (`opt_cse`), which takes as long again as the rest of compiling and buys no speed
+    in the generated code here; the shared subtrees alone (`tree_cse`) are kept.  The names of
+    the parts avoid every symbol of the expressions.
+    """
+    from sympy.simplify.cse_main import tree_cse
+
+    exprs = list(exprs)
+    taken = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    names = sympy.numbered_symbols("cse", cls=sympy.Symbol, exclude=taken)
+    return tree_cse(exprs, names, {}, "none", ())
+
 CSE_ABOVE = 64  # expression trees of more nodes than this, and twice their distinct ones, share them
 
 
@@ -59,7 +75,7 @@ def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
     tree, distinct = _sizes(exprs)
     share = tree > CSE_ABOVE and tree > 2 * distinct
     return sympy.lambdify(symbols, list(exprs), modules=MODULES, dummify=not safe_names(symbols),
-                          cse=share, use_imps=False)
+                          cse=shared_parts if share else False, use_imps=False)
 
 
 def _sizes(exprs: Sequence[sympy.Basic]) -> tuple[int, int]:

@@ -46,9 +46,9 @@ def test_shared_parts_give_the_plain_values():
 
 
 def _shares(exprs) -> bool:
-    """Return True when the compiled function computes common parts first (cse's x0 = ...)."""
+    """Return True when the compiled function computes common parts first (cse0 = ...)."""
     syms = tuple(sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name))
-    return "x0 = " in inspect.getsource(ev._compile(tuple(exprs), syms))
+    return "cse0 = " in inspect.getsource(ev._compile(tuple(exprs), syms))
 
 
 def test_large_repeated_trees_are_shared_small_ones_are_not():

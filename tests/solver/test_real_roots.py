@@ -43,6 +43,40 @@ def test_numeric_roots_that_do_not_converge_hand_over(monkeypatch):
         raise mpmath.libmp.libhyper.NoConvergence("no")
 
     monkeypatch.setattr(sympy.Poly, "nroots", fail)
+    monkeypatch.setattr(cands, "numeric_roots", lambda e, x: None)  # sympy's path
     e = x**6 - sympy.Float(1.5) * x**3 + sympy.Float(0.25) * x - sympy.Float(0.1)
     with pytest.raises(cands.Incomplete):
         cands.real_roots(e, x)
+
+
+def test_numbers_only_roots_agree_with_exact_ones():
+    # a product of known simple roots, expanded with float coefficients and split over a shared
+    # denominator: the numeric roots are the exact ones to rounding (Newton-polished)
+    roots = [sympy.Rational(-7, 3), sympy.Rational(1, 7), sympy.Rational(5, 11), sympy.Rational(13, 4),
+             sympy.Rational(41, 10)]
+    poly = sympy.expand(sympy.Mul(*[(x - r) for r in roots]))
+    terms = [sympy.Float(c) * x**k / (x**2 + 1) for (k,), c in sympy.Poly(poly, x).terms()]
+    e = sympy.Add(*terms)
+    got = cands.numeric_roots(e, x)
+    assert len(got) == len(roots)
+    for r in roots:
+        assert min(abs(float(g) - float(r)) for g in got) < 1e-13 * (1 + abs(float(r)))
+
+
+def test_numbers_only_roots_with_a_double_root_and_a_pole():
+    # (x - 0.3)^2 (x - 2) / (x - 5): the double root within sqrt(eps), the simple one exact,
+    # no complex roots, the pole not a root
+    e = (x - sympy.Float(0.3)) ** 2 * (x - 2) / (x - 5)
+    got = sorted(float(g) for g in cands.numeric_roots(e, x))
+    assert any(abs(g - 0.3) < 1e-7 for g in got)
+    assert any(abs(g - 2.0) < 1e-14 for g in got)
+    assert not any(abs(g - 5.0) < 1e-6 for g in got)
+    assert cands.numeric_roots(x**2 + 1, x) == []
+
+
+def test_numbers_only_roots_decline_what_is_not_rational_in_the_choice():
+    # x under a root or a function, or a complex number: sympy's path decides
+    assert cands.numeric_roots(sympy.sqrt(x) - 1, x) is None
+    assert cands.numeric_roots(sympy.exp(x) - 2, x) is None
+    assert cands.numeric_roots(x - sympy.I, x) is None
+    assert _real(cands.real_roots(sympy.sqrt(x) - sympy.Float(0.5), x)) == [0.25]
