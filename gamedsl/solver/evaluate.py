@@ -72,13 +72,13 @@ def _compile(exprs: tuple[sympy.Basic, ...], symbols: tuple[sympy.Symbol, ...]):
     Python implementation (`use_imps`): lambdify need not walk every tree looking for one
     (seconds for trees that repeat their parts).
     """
-    tree, distinct = _sizes(exprs)
+    tree, distinct = tree_sizes(exprs)
     share = tree > CSE_ABOVE and tree > 2 * distinct
     return sympy.lambdify(symbols, list(exprs), modules=MODULES, dummify=not safe_names(symbols),
                           cse=shared_parts if share else False, use_imps=False)
 
 
-def _sizes(exprs: Sequence[sympy.Basic]) -> tuple[int, int]:
+def tree_sizes(exprs: Sequence[sympy.Basic]) -> tuple[int, int]:
     """Return (nodes of the expression trees, distinct nodes among them), in time linear in the
     distinct ones."""
     size: dict = {}

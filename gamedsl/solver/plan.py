@@ -26,7 +26,7 @@ from sympy.core.relational import Relational
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.compiled import CompiledPlay
-from gamedsl.solver.evaluate import _sizes, evaluate
+from gamedsl.solver.evaluate import evaluate, tree_sizes
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -1034,7 +1034,7 @@ class StepPlan:
         """Return the seconds compiling this step's play is expected to take (lambdify of its
         switches, about linear in their tree size)."""
         if self._price is None:
-            self._price = COMPILE_BASE + COMPILE_PER_NODE * _sizes(self.switches)[0]
+            self._price = COMPILE_BASE + COMPILE_PER_NODE * tree_sizes(self.switches)[0]
         return self._price
 
     def _compilable(self, building: bool = False) -> bool:

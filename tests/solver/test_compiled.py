@@ -110,6 +110,30 @@ def test_one_solve_compiles_one_step_per_chain_and_a_sweep_all_of_them():
         np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9)
 
 
+def test_while_the_plans_are_built_a_step_is_compiled_once_its_own_work_costs_its_price(monkeypatch):
+    # two_part_tariff: the offer stage's plan prunes its branches, which plays the later stages
+    # at hundreds of sampled histories.  A step is compiled during the build once its own exact
+    # work (not the later steps' plays inside it) has cost its expected compile time: free
+    # compiling compiles the later steps there, unaffordable compiling none; the equilibrium is
+    # the same either way (and the textbook one: p = c = 2, T = 32, x = 8)
+    game = load_game(str(SPECS / "two_part_tariff.game"))
+    monkeypatch.setattr(plan_module, "COMPILE_BASE", float("inf"))
+    plans = build_plans(build_problem(game, {}))
+    assert not any(p._compiled for p in plans)
+    assert plans[1]._own_seconds > 0 and plans[1]._nested_seconds > 0
+    slow = solve(game, {})
+    monkeypatch.setattr(plan_module, "COMPILE_BASE", 0.0)
+    monkeypatch.setattr(plan_module, "COMPILE_PER_NODE", 0.0)
+    plans = build_plans(build_problem(game, {}))
+    built = [p.step.index for p in plans if p._compiled]
+    assert built and min(built) >= 1  # the first step is played at one history, never compiled
+    fast = solve(game, {})
+    for name, want in (("p", 2.0), ("T", 32.0), ("x", 8.0), ("accept", 1)):
+        assert fast.equilibrium[name] == pytest.approx(want, abs=1e-7)
+        assert fast.equilibrium[name] == pytest.approx(slow.equilibrium[name], abs=1e-9)
+    assert fast.verification.ok and slow.verification.ok
+
+
 class _Plan:
     """Just what `CompiledPlay._account` reads of its plan."""
 

@@ -24,7 +24,7 @@ def _composed(depth: int) -> sympy.Expr:
 
 def test_sizes_counts_tree_and_distinct_nodes():
     e = _composed(4)
-    tree, distinct = ev._sizes((e,))
+    tree, distinct = ev.tree_sizes((e,))
     assert tree == sum(1 for _ in sympy.preorder_traversal(e))
     assert tree > ev.CSE_ABOVE and distinct < tree / 4  # the repeats that make sharing worthwhile
 
@@ -55,3 +55,23 @@ def test_large_repeated_trees_are_shared_small_ones_are_not():
     assert _shares((_composed(4),))
     assert not _shares((a * x + b, (a - x) ** 2))
     assert evaluate([a * x + b], {a: np.array([2.0]), b: np.array([1.0]), x: np.array([3.0])}, 1)[0][0] == 7.0
+
+
+def test_select_is_numpys_select():
+    # the first true condition's choice, the default where none holds; literal True/False
+    # conditions (a Piecewise's otherwise) and scalar choices broadcast as numpy's do
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=50), rng.normal(size=50)
+    conds = [u > 0, v > 0, u > v]
+    choices = [u, 2 * v, 3.0]
+    np.testing.assert_array_equal(ev.select(conds, choices, default=np.nan),
+                                  np.select(conds, choices, default=np.nan))
+    np.testing.assert_array_equal(ev.select([u > 0, True], [u, 0], default=np.nan),
+                                  np.select([u > 0, True], [u, 0], default=np.nan))
+    np.testing.assert_array_equal(ev.select([False, v > 0], [u, v], default=-1.0),
+                                  np.select([np.zeros(50, bool), v > 0], [u, v], default=-1.0))
+    # and inside a lambdified Piecewise with overlapping pieces
+    e = sympy.Piecewise((x, x > 0.5), (2 * x, x > 0.25), (-x, True))
+    xs = rng.uniform(0, 1, 40)
+    got = evaluate([e], {x: xs}, 40)[0]
+    np.testing.assert_allclose(got, np.where(xs > 0.5, xs, np.where(xs > 0.25, 2 * xs, -xs)))
