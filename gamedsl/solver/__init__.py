@@ -45,7 +45,7 @@ def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
     plans.reverse()
     for before, p in zip([None, *plans], plans):
         p.prev = before
-        p.compile_ok = True
+        p.built()
     return plans
 
 

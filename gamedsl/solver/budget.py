@@ -36,8 +36,16 @@ def _in_discarding_callback(frame) -> bool:
     return False
 
 
+class Clock:
+    """What `time_budget` yields: `expired` once the budget has run out (a library that catches
+    every exception may have turned the `BudgetExceeded` raised inside it into its own error:
+    the caller then knows what it was)."""
+
+    expired = False
+
+
 @contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
+def time_budget(seconds: float | None) -> Iterator[Clock]:
     """Run the body and raise `BudgetExceeded` if it takes longer than `seconds`.
 
     The budget is CPU time of this process (an ITIMER_PROF interval timer, in the main thread):
@@ -48,20 +56,22 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     garbage-collector callback or a finaliser is discarded by Python, and would otherwise let
     the body run on past its budget.
     """
+    clock = Clock()
     if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
+        yield clock
         return
     leaving = False
 
     def handler(signum, frame):
         if not leaving and not _in_discarding_callback(frame):
+            clock.expired = True
             raise BudgetExceeded()
 
     previous = signal.signal(SIGNAL, handler)
     old_delay, old_interval = signal.getitimer(TIMER)
     signal.setitimer(TIMER, seconds, RETRY)
     try:
-        yield
+        yield clock
     finally:
         leaving = True
         signal.setitimer(TIMER, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 from collections.abc import Iterable, Sequence
 
 import mpmath
@@ -198,42 +199,93 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     return out
 
 
-IMAG_TOL = 1e-6  # a numeric root whose imaginary part is this small (relative) counts as real:
-#                  a pair of real roots closer than rounding lets np.roots tell apart comes out
-#                  complex, and a candidate between them is harmless
+NEAR_REAL = 1e-4  # roots of the numerator this close to the real line (relative) are checked:
+ROOT_TOL = 1e-12  # ... each must be a simple real root known within ROOT_TOL (relative), else
+#                   sympy decides (close or multiple roots are ill-conditioned in float64)
 NEWTON_STEPS = 4  # polishing steps of each numeric root on the numerator
+_EPS = float(np.finfo(float).eps)
+_ROUNDING = 64 * _EPS  # bound of the rounding of the fraction's coefficients, relative to their
+#                        magnitudes (the same sums and products of absolute values)
 
 
 def numeric_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
     """Return the real roots of an expression of numbers and x that is rational in x, or None
-    (not rational in x: x under a function or a non-integer power).
+    (not rational in x — x under a function or a non-integer power —, a number that is not a
+    finite float, or a root that float64 cannot pin down: then sympy decides).
 
-    The expression is brought to one fraction in numpy (float64, as sympy's own Float
-    arithmetic is at the param values) term by term: terms over the same denominator are added
-    before any is multiplied out, and numbers divide instead of multiplying the denominator, so
-    the numerator's degree stays as low as `together` would leave it (an inflated one, as
-    `as_numer_denom`'s, loses precision).  Its roots are those of the companion matrix
-    (np.roots), polished by Newton steps on the numerator.  Roots of the denominator that the
-    numerator shares come along: extra candidates are harmless.
+    The expression is brought to one fraction in numpy (float64) term by term: terms over the
+    same denominator are added before any is multiplied out, and numbers divide instead of
+    multiplying the denominator, so the numerator's degree stays as low as `together` would leave
+    it (an inflated one, as `as_numer_denom`'s, loses precision).  Its roots are those of the
+    companion matrix (np.roots), polished by Newton steps on the numerator.  Every root near the
+    real line must then be simple and well-conditioned: the rounding of the coefficients (bounded
+    by the same arithmetic on their absolute values) moves it by less than ROOT_TOL; a multiple
+    root (a tangency) or a cluster of close ones is left to sympy's exact arithmetic.  A root
+    within rounding of a simple fraction is that fraction (so it merges with the same candidate
+    found exactly).  Roots of the denominator that the numerator shares come along: extra
+    candidates are harmless.
     """
     parts = _as_fraction(expr, x, {})
     if parts is None:
         return None
-    num = _trim(parts[0])
+    (num, mag), _ = parts
+    num, mag = _trim(num), mag[: len(_trim(num))]
     if len(num) <= 1:
         return []  # no x left (or identically zero): nowhere a sign change
-    found = np.roots(num[::-1])
-    real = found[np.abs(found.imag) <= IMAG_TOL * (1 + np.abs(found.real))].real
-    if not len(real):
+    try:
+        found = np.roots(num[::-1])
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    near = found[np.abs(found.imag) <= NEAR_REAL * (1 + np.abs(found.real))].real
+    if not len(near):
         return []
     d = P.polyder(num)
+    real = near
     with np.errstate(all="ignore"):
         for _ in range(NEWTON_STEPS):
             slope = P.polyval(real, d)
             step = np.where(slope != 0, P.polyval(real, num) / slope, 0.0)
             better = np.abs(P.polyval(real - step, num)) <= np.abs(P.polyval(real, num))
             real = np.where(np.isfinite(step) & better, real - step, real)
-    return unique([sympy.Float(float(r), 17) for r in real if math.isfinite(r)])
+        # first-order bound of the root's move under the coefficients' rounding
+        moved = _ROUNDING * P.polyval(np.abs(real), mag) / np.abs(P.polyval(real, d))
+        loose = ~(moved <= ROOT_TOL * (1 + np.abs(real)))
+        if loose.any():
+            # a double root (a tangency: np.roots gives a close pair) is a simple root of the
+            # derivative where the numerator vanishes to rounding
+            z = _double_roots(num, mag, real[loose])
+            if z is None:
+                return None
+            real = np.concatenate([real[~loose], z])
+    if not np.all(np.isfinite(real)):
+        return None
+    return unique([_snap(float(r)) for r in real])
+
+
+def _double_roots(num: np.ndarray, mag: np.ndarray, start: np.ndarray) -> np.ndarray | None:
+    """Return the double roots of num near `start` (each a well-conditioned root of num' where
+    num is zero to rounding), or None where one is not (close simple roots, a triple root)."""
+    d, dd = P.polyder(num), P.polyder(num, 2)
+    dmag = P.polyder(mag)  # magnitudes of the derivative's coefficients
+    z = start.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(NEWTON_STEPS + 2):
+            curve = P.polyval(z, dd)
+            z = np.where(curve != 0, z - P.polyval(z, d) / curve, z)
+        size = P.polyval(np.abs(z), mag)
+        flat = np.abs(P.polyval(z, num)) <= 4 * _ROUNDING * size
+        sure = _ROUNDING * P.polyval(np.abs(z), dmag) / np.abs(P.polyval(z, dd)) <= ROOT_TOL * (1 + np.abs(z))
+    if not np.all(flat & sure & np.isfinite(z)):
+        return None
+    return z
+
+
+def _snap(r: float) -> sympy.Expr:
+    """Return r as a sympy number: the simple fraction it rounds (a few ulps), else a Float."""
+    q = Fraction(r).limit_denominator(1000)
+    if abs(float(q) - r) <= 4 * _EPS * max(abs(r), 1e-300):
+        return sympy.Rational(q.numerator, q.denominator)
+    return sympy.Float(r, 17)
 
 
 def _trim(c: np.ndarray) -> np.ndarray:
@@ -242,65 +294,99 @@ def _trim(c: np.ndarray) -> np.ndarray:
     return c[: nz[-1] + 1] if len(nz) else c[:1] * 0
 
 
+# A polynomial is (coefficients, magnitudes), low to high: the magnitudes are the same arithmetic
+# on absolute values, a bound of what the coefficients' rounding is relative to.  (Plain numpy:
+# numpy.polynomial's checks cost more than the arithmetic at these sizes.)
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if len(a) < len(b):
+        a, b = b, a
+    out = a.copy()
+    out[: len(b)] += b
+    return out
+
+
+def _padd(a, b):
+    return _add(a[0], b[0]), _add(a[1], b[1])
+
+
+def _pmul(a, b):
+    return np.convolve(a[0], b[0]), np.convolve(a[1], b[1])
+
+
+def _ppow(a, k: int):
+    out = _ONE
+    for _ in range(k):
+        out = _pmul(out, a)
+    return out
+
+
+_ZERO = (np.array([0.0]), np.array([0.0]))
+_ONE = (np.array([1.0]), np.array([1.0]))
+
+
 def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
-    """Return (numerator, denominator) coefficients (numpy, low to high) of e in x, or None."""
+    """Return (numerator, denominator) polynomials (see `_padd`) of e in x, or None."""
     key = id(e)
     if key in memo:
         return memo[key][1]
-    if e == x:
-        out = (np.array([0.0, 1.0]), np.array([1.0]))
-    elif not e.has(x):
-        try:
-            v = complex(e)
-        except (TypeError, ValueError, ZeroDivisionError):
-            v = complex("nan")
-        out = (np.array([v.real]), np.array([1.0])) if v.imag == 0 and math.isfinite(v.real) else None
-    elif isinstance(e, sympy.Add):
+    out = None
+    if e is x:
+        out = ((np.array([0.0, 1.0]), np.array([0.0, 1.0])), _ONE)
+    elif isinstance(e, (sympy.Add, sympy.Mul)):
+        out = (_ZERO, _ONE) if isinstance(e, sympy.Add) else (_ONE, _ONE)
         groups: dict[bytes, list] = {}
-        out = (np.array([0.0]), np.array([1.0]))
         for a in e.args:
             f = _as_fraction(a, x, memo)
             if f is None:
                 out = None
                 break
-            g = groups.setdefault(f[1].tobytes(), [np.array([0.0]), f[1]])
-            g[0] = P.polyadd(g[0], f[0])
-        if out is not None:
-            for num, den in groups.values():
-                out = _normal(P.polyadd(P.polymul(out[0], den), P.polymul(num, out[1])),
-                              P.polymul(out[1], den))
-    elif isinstance(e, sympy.Mul):
-        out = (np.array([1.0]), np.array([1.0]))
-        for a in e.args:
-            f = _as_fraction(a, x, memo)
-            if f is None:
-                out = None
+            if isinstance(e, sympy.Add):  # terms over one denominator are added first
+                g = groups.setdefault(f[1][0].tobytes(), [_ZERO, f[1]])
+                g[0] = _padd(g[0], f[0])
+            else:
+                out = _normal(_pmul(out[0], f[0]), _pmul(out[1], f[1]))
+                if out is None:
+                    break
+        for num, den in groups.values():
+            if out is None:
                 break
-            out = _normal(P.polymul(out[0], f[0]), P.polymul(out[1], f[1]))
-    elif isinstance(e, sympy.Pow) and e.exp.is_Integer:
+            out = _normal(_padd(_pmul(out[0], den), _pmul(num, out[1])), _pmul(out[1], den))
+    elif isinstance(e, sympy.Pow) and e.exp.is_Integer and abs(int(e.exp)) <= 64:
         f = _as_fraction(e.base, x, memo)
         k = int(e.exp)
-        if f is None or abs(k) > 64:
-            out = None
-        elif k >= 0:
-            out = _normal(P.polypow(f[0], k), P.polypow(f[1], k))
-        else:
-            out = _normal(P.polypow(f[1], -k), P.polypow(f[0], -k)) if np.any(f[0]) else None
-    else:
-        out = None
+        if f is not None and k >= 0:
+            out = _normal(_ppow(f[0], k), _ppow(f[1], k))
+        elif f is not None and np.any(f[0][0]):
+            out = _normal(_ppow(f[1], -k), _ppow(f[0], -k))
+    elif not isinstance(e, sympy.Symbol) and not e.has(x):
+        try:
+            v = complex(e)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            v = complex("nan")
+        # a number float64 holds (not nan or infinite, not one that underflowed to zero)
+        if v.imag == 0 and math.isfinite(v.real) and (v.real != 0 or e.is_zero):
+            out = ((np.array([v.real]), np.array([abs(v.real)])), _ONE)
     memo[key] = (e, out)
     return out
 
 
-def _normal(num: np.ndarray, den: np.ndarray):
-    """Return the fraction with a number denominator divided into the numerator."""
-    num, den = _trim(num), _trim(den)
-    if len(den) == 1:
-        if den[0] == 0 or not np.isfinite(den[0]):
-            return None
-        return num / den[0], np.array([1.0])
-    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))):
+def _normal(num, den):
+    """Return the fraction with a number denominator divided into the numerator (None where a
+    coefficient is not a finite float)."""
+    if not all(np.all(np.isfinite(a)) for a in (*num, *den)):
         return None
+    keep = len(_trim(den[0]))
+    den = (den[0][:keep], den[1][:keep])
+    keep = len(_trim(num[0]))
+    num = (num[0][:keep], num[1][:keep])
+    if len(den[0]) == 1:
+        d = den[0][0]
+        if d == 0:
+            return None
+        num = (num[0] / d, num[1] / abs(d))
+        if not (np.all(np.isfinite(num[0])) and np.all(np.isfinite(num[1]))):
+            return None
+        return num, _ONE
     return num, den
 
 

@@ -324,14 +324,20 @@ class CompiledPlay:
         #                         cost more than it saved (cells rarely repeat: they then only
         #                         add to the cost, unless the exact play is dear)
 
+    def restart(self) -> None:
+        """Forget the current window and any verdict on it (see `_account`)."""
+        self.rows = self.served = 0
+        self.overhead = 0.0
+        self.worthwhile = True
+
     def _exact(self, env: dict, n: int):
         """Return the exact play of the plan at n histories (timed, for `_account`)."""
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return self.plan._play_raw(env, n)
         finally:
             self.exact_rows += n
-            self.exact_seconds += time.perf_counter() - start
+            self.exact_seconds += time.process_time() - start
 
     def _account(self, rows: int, served: int, seconds: float, exact_seconds: float) -> None:
         """Count a play of `rows` histories that took `seconds`, `exact_seconds` of them in exact
@@ -421,10 +427,10 @@ class CompiledPlay:
     def play(self, env: dict, n: int):
         """Return the plan's Outcome at the n histories of env, or None (inputs missing, or numpy
         rejected a switch: the caller plays them exactly)."""
-        start, exact_before = time.perf_counter(), self.exact_seconds
+        start, exact_before = time.process_time(), self.exact_seconds
         out, served = self._play(env, n)
         if out is not None:
-            self._account(n, served, time.perf_counter() - start, self.exact_seconds - exact_before)
+            self._account(n, served, time.process_time() - start, self.exact_seconds - exact_before)
         return out
 
     def _play(self, env: dict, n: int):

@@ -31,13 +31,20 @@ def select(condlist, choicelist, default=0):
     (a conditional choice's candidates, a closed form of a later stage).  A condition that is
     the literal True or False (the last piece's `otherwise`) is decided here.
     """
-    out = default
+    out = _as_inexact(default)
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):
         if cond is True or cond is np.True_:
-            out = choice
+            out = _as_inexact(choice)
         elif cond is not False and cond is not np.False_:
-            out = np.where(cond, choice, out)
+            out = np.where(cond, _as_inexact(choice), out)
     return out
+
+
+def _as_inexact(a):
+    """Return a as a float (or complex) array: integer and boolean choices, and integers beyond
+    int64, are promoted as numpy's `select` promotes them against its nan default."""
+    a = np.asarray(a) if not isinstance(a, int) else np.asarray(float(a))
+    return a if a.dtype.kind in "fc" else a.astype(float)
 
 
 MODULES = [{"select": select}, "numpy"]  # the namespace of every lambdified function
@@ -54,7 +61,7 @@ def shared_parts(exprs: Sequence[sympy.Basic]) -> tuple[list, list]:
     from sympy.simplify.cse_main import tree_cse
 
     exprs = list(exprs)
-    taken = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    taken = set().union(*(getattr(e, "free_symbols", set()) for e in exprs)) if exprs else set()
     names = sympy.numbered_symbols("cse", cls=sympy.Symbol, exclude=taken)
     return tree_cse(exprs, names, {}, "none", ())
 

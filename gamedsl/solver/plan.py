@@ -57,6 +57,8 @@ PRUNE_ROUNDS = 3  # boundaries looked for between two such samples
 BR_ITERATIONS = 200
 BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
+# (every time that decides what is compiled or given up is CPU time of the process, as the
+# budgets are: a loaded machine does not change how a game is played)
 COMPILE_AFTER = 0.3  # seconds of exact plays of a closed-form step before it is compiled (about
 #                      what compiling a large one costs: the cheap steps of small games never are)
 COMPILE_BASE = 0.025  # seconds: compiling a step's play costs about this plus COMPILE_PER_NODE
@@ -257,15 +259,23 @@ class StepPlan:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
         if not numeric_only:
+            clock = None
             try:
-                with time_budget(budget):
+                with time_budget(budget) as clock:
                     self._build_symbolic()
                     self._build_branches()
-            except (cands.Incomplete, BudgetExceeded, RecursionError) as exc:
+            except Exception as exc:  # noqa: BLE001 - re-raised below unless it is one of ours
+                # an expiry that a library caught and re-raised as its own error is one too
+                if not isinstance(exc, (cands.Incomplete, BudgetExceeded, RecursionError)):
+                    if clock is None or not clock.expired:
+                        raise
+                    exc = BudgetExceeded()
                 self.failure = str(exc) or type(exc).__name__
                 self.complete = False
                 self.branches = None
                 self.switches = None
+        # the exact plays of this step's own prune do not count towards compiling it
+        self._own_seconds = self._nested_seconds = 0.0
         self.method = "symbolic" if self.complete else "numeric"
         if all(v.fixed is not None for v in step.vars):
             self.method = "fixed"
@@ -982,12 +992,22 @@ class StepPlan:
                 out = compiled.play(env, n)
                 if out is not None:
                     return out
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return self._play_raw(env, n, record)
         finally:
-            self._raw_seconds += time.perf_counter() - start
+            self._raw_seconds += time.process_time() - start
             self._raw_rows += n
+
+    def built(self) -> None:
+        """Every plan is built: compiled plays may start (`_compiled_play`).  A compiled play
+        judged on the build's random histories starts afresh: given up there, it is not given
+        up for the plays that follow."""
+        self.compile_ok = True
+        play = self._compiled or self._given_up
+        if play:
+            play.restart()
+            self._compiled, self._given_up = play, None
 
     def _compiled_play(self):
         """Return the compiled play once exact plays of this step have taken COMPILE_AFTER
@@ -995,9 +1015,10 @@ class StepPlan:
 
         While the earlier plans are still being built (their prunes play this step at hundreds
         of random histories), a step is compiled once its own work — the exact plays without
-        the later steps' plays inside them — has taken COMPILE_AFTER: the last steps, played at
-        every candidate of every earlier one, get there; the earlier ones, whose histories
-        seldom repeat a cell during the build, seldom do."""
+        the later steps' plays inside them, after its own build — has taken what compiling it
+        is expected to take (`_compile_price`): the last steps, played at every candidate of
+        every earlier one, get there; the earlier ones, whose histories seldom repeat a cell
+        during the build, seldom do."""
         if self._compiled is not None:
             if self._compiled and not self._compiled.worthwhile:
                 self._given_up = self._compiled
@@ -1043,21 +1064,21 @@ class StepPlan:
 
     def _play_raw(self, env: dict, n: int, record: list | None = None) -> Outcome:
         """Return the play of this step and all later steps at n histories (every candidate)."""
-        start, nested = time.perf_counter(), self._nested_seconds
+        start, nested = time.process_time(), self._nested_seconds
         try:
             if len(self.deciders) <= 1:
                 return self._play_single(env, n, record)
             return self._play_simultaneous(env, n, record)
         finally:
-            self._own_seconds += time.perf_counter() - start - (self._nested_seconds - nested)
+            self._own_seconds += time.process_time() - start - (self._nested_seconds - nested)
 
     def _play_later(self, env: dict, n: int) -> Outcome:
         """Return the later steps' play at n histories (timed apart from this step's own work)."""
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return self.next.play(env, n)
         finally:
-            self._nested_seconds += time.perf_counter() - start
+            self._nested_seconds += time.process_time() - start
 
     # ----- one player
     def _play_single(self, env, n, record) -> Outcome:

@@ -88,3 +88,37 @@ def test_no_expiry_is_raised_inside_a_callback_python_discards(trigger):
             pass
     assert state == {"ran": True, "raised_inside": False}
     assert time.monotonic() - start < 1.0
+
+
+def test_an_expiry_a_library_turned_into_its_own_error_is_known_as_one(monkeypatch):
+    # numpy's polynomial helpers catch every exception and raise ValueError: the clock still
+    # tells that the budget ran out, and a step plan treats the error as the expiry it was
+    start = time.monotonic()
+    with pytest.raises(ValueError), time_budget(0.1) as clock:
+        try:
+            while time.monotonic() - start < 5:
+                pass
+        except Exception as exc:  # noqa: BLE001 - what such a library does
+            raise ValueError("no common type") from exc
+    assert clock.expired
+    with time_budget(10) as clock:
+        pass
+    assert not clock.expired
+
+    from gamedsl.checker import load_game
+    from gamedsl.solver import build_plans
+    from gamedsl.solver import plan as plan_module
+    from gamedsl.solver.problem import build_problem
+
+    def converted(self):
+        start = time.monotonic()
+        try:
+            while time.monotonic() - start < 5:
+                pass
+        except Exception as exc:  # noqa: BLE001
+            raise ValueError("converted") from exc
+
+    monkeypatch.setattr(plan_module.StepPlan, "_build_symbolic", converted)
+    game = load_game("stdlib:openness_regulation")
+    plans = build_plans(build_problem(game, {}), budget=0.1)
+    assert all(p.method == "numeric" and p.failure == "BudgetExceeded" for p in plans)

@@ -120,13 +120,22 @@ def test_while_the_plans_are_built_a_step_is_compiled_once_its_own_work_costs_it
     monkeypatch.setattr(plan_module, "COMPILE_BASE", float("inf"))
     plans = build_plans(build_problem(game, {}))
     assert not any(p._compiled for p in plans)
-    assert plans[1]._own_seconds > 0 and plans[1]._nested_seconds > 0
+    # steps: T, p (the offer stage), accept, x.  The decide and buy stages were played in the
+    # price step's prune; that prune does not count towards compiling the price step itself
+    assert plans[2]._own_seconds > 0 and plans[3]._own_seconds > 0 and plans[1]._own_seconds == 0
     slow = solve(game, {})
     monkeypatch.setattr(plan_module, "COMPILE_BASE", 0.0)
     monkeypatch.setattr(plan_module, "COMPILE_PER_NODE", 0.0)
     plans = build_plans(build_problem(game, {}))
     built = [p.step.index for p in plans if p._compiled]
-    assert built and min(built) >= 1  # the first step is played at one history, never compiled
+    assert built == [2, 3]
+    # a compiled play given up on the build's random histories starts afresh once all are built
+    later = plans[3]
+    later.compile_ok = False
+    later._compiled.worthwhile = False
+    assert later._compiled_play() is None and later._given_up is not None
+    later.built()
+    assert later._compiled_play() is not None and later._given_up is None
     fast = solve(game, {})
     for name, want in (("p", 2.0), ("T", 32.0), ("x", 8.0), ("accept", 1)):
         assert fast.equilibrium[name] == pytest.approx(want, abs=1e-7)

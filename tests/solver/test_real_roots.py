@@ -63,15 +63,48 @@ def test_numbers_only_roots_agree_with_exact_ones():
         assert min(abs(float(g) - float(r)) for g in got) < 1e-13 * (1 + abs(float(r)))
 
 
-def test_numbers_only_roots_with_a_double_root_and_a_pole():
-    # (x - 0.3)^2 (x - 2) / (x - 5): the double root within sqrt(eps), the simple one exact,
-    # no complex roots, the pole not a root
-    e = (x - sympy.Float(0.3)) ** 2 * (x - 2) / (x - 5)
-    got = sorted(float(g) for g in cands.numeric_roots(e, x))
-    assert any(abs(g - 0.3) < 1e-7 for g in got)
-    assert any(abs(g - 2.0) < 1e-14 for g in got)
+def test_numbers_only_double_roots_are_exact_clustered_ones_go_to_sympy():
+    # a double root (a tangency) comes out of np.roots as a close pair, 1e-8 apart: it is the
+    # derivative's simple root where the numerator vanishes to rounding, exact again
+    double = (x - sympy.Rational(3, 10)) ** 2 * (x - 2) / (x - 5)
+    got = sorted(float(g) for g in cands.numeric_roots(double, x))
+    assert any(abs(g - 0.3) < 1e-15 for g in got) and any(abs(g - 2.0) < 1e-15 for g in got)
     assert not any(abs(g - 5.0) < 1e-6 for g in got)
+    # simple roots closer than float64 can tell apart, or a triple root, are ill-conditioned:
+    # sympy's exact arithmetic decides (and real_roots still finds them exactly)
+    assert cands.numeric_roots((x - sympy.Rational(1, 7)) ** 3 * (x + 1), x) is None
+    r = [sympy.Rational(1, 3) + k * sympy.Rational(1, 10**6) for k in range(3)]
+    cluster = sympy.expand((x - r[0]) * (x - r[1]) * (x - r[2]))
+    assert cands.numeric_roots(cluster, x) is None
+    got = _real(cands.real_roots(cluster, x))
+    for root in r:
+        assert min(abs(g - float(root)) for g in got) < 1e-14
+    wilkinson = sympy.expand(sympy.Mul(*[(x - k) for k in range(1, 21)]))
+    assert cands.numeric_roots(wilkinson, x) is None
+    # a pole shared with nothing, a simple root, no complex roots
+    simple = (x - 2) * (x + sympy.Float(0.5)) / (x - 5)
+    assert sorted(float(g) for g in cands.numeric_roots(simple, x)) == [-0.5, 2.0]
     assert cands.numeric_roots(x**2 + 1, x) == []
+
+
+def test_numbers_only_roots_merge_with_the_fraction_they_round():
+    # 0.49/0.7 is 0.7000000000000001 in floats: it is 7/10, as the same candidate found exactly
+    # would be (structural duplicates merge; a few ulps apart they would not)
+    assert 0.49 / 0.7 != 0.7
+    assert cands.numeric_roots(sympy.Float(0.7) * x - sympy.Float(0.49), x) == [sympy.Rational(7, 10)]
+    assert cands.numeric_roots(3 * x - 1, x) == [sympy.Rational(1, 3)]
+    # a root that is no simple fraction stays a float
+    (r,) = [g for g in cands.numeric_roots(x**2 - 2, x) if g > 0]
+    assert isinstance(r, sympy.Float) and abs(float(r) - 2**0.5) < 1e-15
+
+
+def test_numbers_only_roots_outside_float64_go_to_sympy():
+    # coefficients that overflow or underflow float64 are not rounded into wrong roots
+    assert cands.numeric_roots(sympy.Float("1e-400") * x - sympy.Float("3e-400"), x) is None
+    assert _real(cands.real_roots(sympy.Float("1e-400") * x - sympy.Float("3e-400"), x)) == [3.0]
+    big = sum(1 / (10**6 * x - k) for k in range(1, 61))
+    assert cands.numeric_roots(big, x) is None
+    assert cands.numeric_roots((sympy.Float("1e200") * x + 1) ** 2 - 1, x) is None
 
 
 def test_numbers_only_roots_decline_what_is_not_rational_in_the_choice():
