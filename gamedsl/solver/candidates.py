@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from fractions import Fraction
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 
 import mpmath
 import numpy as np

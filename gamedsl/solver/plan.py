@@ -264,7 +264,7 @@ class StepPlan:
                 with time_budget(budget) as clock:
                     self._build_symbolic()
                     self._build_branches()
-            except Exception as exc:  # noqa: BLE001 - re-raised below unless it is one of ours
+            except Exception as exc:
                 # an expiry that a library caught and re-raised as its own error is one too
                 if not isinstance(exc, (cands.Incomplete, BudgetExceeded, RecursionError)):
                     if clock is None or not clock.expired:
