@@ -143,7 +143,7 @@ def relational_boundaries(expr: sympy.Basic, x: sympy.Symbol) -> list[sympy.Expr
     return out
 
 
-def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
+def real_roots(expr: sympy.Expr, x: sympy.Symbol, numeric: bool = True) -> list[sympy.Expr]:
     """Return the roots of expr = 0 in x as expressions (raise Incomplete if sympy cannot)."""
     if not expr.has(x):
         return []
@@ -152,12 +152,18 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
         if len(pieces) > 1 or pieces[0] != expr:
             out: list[sympy.Expr] = []
             for piece in pieces:
-                out.extend(real_roots(piece, x))
+                out.extend(real_roots(piece, x, numeric))
             return unique(out)
-    if expr.free_symbols == {x}:
+    if numeric and expr.free_symbols == {x}:
         # numbers only (the first step at param values): numpy, not sympy's rational algebra
+        # (the exact form of the root a step plays is found once it is known: `exact_form`)
         found = numeric_roots(expr, x)
         if found is not None:
+            if len(_FOUND) > MAX_FOUND:
+                _FOUND.clear()
+            for r in found:
+                if isinstance(r, sympy.Float):
+                    _FOUND.setdefault(r, (expr, x))
             return found
     # linear in x (common for switching conditions): root = -f(0)/f' without simplification
     # (with numbers only, the polynomial below is as quick and the derivative is not)
@@ -197,6 +203,35 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
     if len(out) > MAX_ROOTS_PER_EQUATION:
         raise Incomplete("too many roots")
     return out
+
+
+_FOUND: dict = {}  # a root numeric_roots found (a Float) -> (expression, x) it is a root of
+MAX_FOUND = 100_000
+EXACT_FORM_BUDGET = 1.0  # seconds of sympy for the exact form of one root
+
+
+def exact_form(e: sympy.Expr) -> sympy.Expr:
+    """Return the exact form of a root `numeric_roots` found — the root of the same expression
+    by sympy's exact arithmetic that it approximates (a radical, a fraction) — or e itself (not
+    such a root, or sympy has no closed form within EXACT_FORM_BUDGET).  For the reports: the
+    plays use the float."""
+    source = _FOUND.get(e) if isinstance(e, sympy.Float) else None
+    if source is None:
+        return e
+    from gamedsl.solver.budget import time_budget
+
+    value = float(e)
+    try:
+        with time_budget(EXACT_FORM_BUDGET):
+            for r in real_roots(*source, numeric=False):
+                if isinstance(r, sympy.Float):
+                    continue  # no closed form (a numeric root of a high degree)
+                c = complex(r)
+                if abs(c.imag) < 1e-12 and abs(c.real - value) <= 1e-9 * (1 + abs(value)):
+                    return r
+    except (Incomplete, BudgetExceeded, RecursionError, TypeError, ValueError, ZeroDivisionError):
+        pass
+    return e
 
 
 NEAR_REAL = 1e-4  # roots of the numerator this close to the real line (relative) are checked:

@@ -1213,7 +1213,7 @@ class StepPlan:
                 rec.selected = js.index(sel[0]) if sel[0] in js else 0
                 rec.rule = rules[0]
                 if kind_sel[0] >= 0:
-                    rec.strategy = {x: self.candidates[kind_sel[0]][x]}
+                    rec.strategy = {x: cands.exact_form(self.candidates[kind_sel[0]][x])}
                     dcol = (down.branch.reshape(m_all, n).T[0] if down.branch is not None
                             else np.full(m_all, -1))
                     rec.piece = (int(kind_sel[0]), int(dcol[sel[0]]))

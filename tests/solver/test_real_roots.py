@@ -113,3 +113,16 @@ def test_numbers_only_roots_decline_what_is_not_rational_in_the_choice():
     assert cands.numeric_roots(sympy.exp(x) - 2, x) is None
     assert cands.numeric_roots(x - sympy.I, x) is None
     assert _real(cands.real_roots(sympy.sqrt(x) - sympy.Float(0.5), x)) == [0.25]
+
+
+def test_the_exact_form_of_a_numeric_root_is_the_radical_it_rounds():
+    # the plays use the float; the strategies report the root as sympy writes it exactly
+    e = x**2 - sympy.Rational(2, 3) * x - sympy.Rational(1, 5)
+    (neg, pos) = sorted(cands.real_roots(e, x), key=float)
+    assert isinstance(pos, sympy.Float)
+    want = sympy.Rational(1, 3) + sympy.sqrt(sympy.Rational(14, 45))
+    got = cands.exact_form(pos)
+    assert not isinstance(got, sympy.Float)
+    assert sympy.simplify(got - want) == 0
+    assert cands.exact_form(sympy.Float(0.25)) == sympy.Float(0.25)  # not a root found: as it is
+    assert cands.exact_form(x + 1) == x + 1
