@@ -22,7 +22,7 @@ from numpy.polynomial import polynomial as P
 from sympy.core.relational import Relational
 from sympy.functions.elementary.piecewise import ExprCondPair
 
-from gamedsl.solver.budget import BudgetExceeded
+from gamedsl.solver.budget import BudgetExceeded, time_budget
 
 MAX_ROOTS_PER_EQUATION = 8
 
@@ -218,8 +218,6 @@ def exact_form(e: sympy.Expr) -> sympy.Expr:
     source = _FOUND.get(e) if isinstance(e, sympy.Float) else None
     if source is None:
         return e
-    from gamedsl.solver.budget import time_budget
-
     value = float(e)
     try:
         with time_budget(EXACT_FORM_BUDGET):
@@ -263,8 +261,7 @@ def numeric_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
     parts = _as_fraction(expr, x, {})
     if parts is None:
         return None
-    (num, mag), _ = parts
-    num, mag = _trim(num), mag[: len(_trim(num))]
+    num, mag = _cut(parts[0])
     if len(num) <= 1:
         return []  # no x left (or identically zero): nowhere a sign change
     try:
@@ -408,21 +405,20 @@ def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
 def _normal(num, den):
     """Return the fraction with a number denominator divided into the numerator (None where a
     coefficient is not a finite float)."""
+    num, den = _cut(num), _cut(den)
+    if len(den[0]) == 1:
+        if den[0][0] == 0:
+            return None
+        num, den = (num[0] / den[0][0], num[1] / abs(den[0][0])), _ONE
     if not all(np.all(np.isfinite(a)) for a in (*num, *den)):
         return None
-    keep = len(_trim(den[0]))
-    den = (den[0][:keep], den[1][:keep])
-    keep = len(_trim(num[0]))
-    num = (num[0][:keep], num[1][:keep])
-    if len(den[0]) == 1:
-        d = den[0][0]
-        if d == 0:
-            return None
-        num = (num[0] / d, num[1] / abs(d))
-        if not (np.all(np.isfinite(num[0])) and np.all(np.isfinite(num[1]))):
-            return None
-        return num, _ONE
     return num, den
+
+
+def _cut(p):
+    """Return a polynomial (see `_padd`) without zero leading coefficients."""
+    keep = len(_trim(p[0]))
+    return p[0][:keep], p[1][:keep]
 
 
 def deviation_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr]:
