@@ -58,7 +58,9 @@ BR_ITERATIONS = 200
 BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
 # (every time that decides what is compiled or given up is CPU time of the process, as the
-# budgets are: a loaded machine does not change how a game is played)
+# budgets are: a loaded machine does not change how a game is played.  Some kernels count it in
+# clock ticks, 4 ms on the machines measured, so one short play measures 0 or a tick: unbiased
+# on average over the many plays these decisions sum)
 COMPILE_AFTER = 0.3  # seconds of exact plays of a closed-form step before it is compiled (about
 #                      what compiling a large one costs: the cheap steps of small games never are)
 COMPILE_BASE = 0.025  # seconds: compiling a step's play costs about this plus COMPILE_PER_NODE
