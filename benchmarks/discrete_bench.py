@@ -13,7 +13,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gamedsl.checker import check_text, load_game  # noqa: E402
+from gamedsl.language.checker import check_text, load_game  # noqa: E402
 from gamedsl.solver import solve  # noqa: E402
 
 # Cournot with three firms choosing outputs in {0..10}: a finite game with a unique pure

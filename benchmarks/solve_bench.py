@@ -18,8 +18,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gamedsl.checker import load_game  # noqa: E402
-from gamedsl.errors import GamedslError  # noqa: E402
+from gamedsl.language.checker import load_game  # noqa: E402
+from gamedsl.model.errors import GamedslError  # noqa: E402
 from gamedsl.solver import solve  # noqa: E402
 
 

@@ -10,7 +10,7 @@ The Python API (the CLI is a thin layer over it)::
 from __future__ import annotations
 
 from gamedsl.api import Model, load
-from gamedsl.errors import SolveError, SpecError
+from gamedsl.model.errors import SolveError, SpecError
 
 __all__ = ["Model", "SolveError", "SpecError", "load"]
 __version__ = "0.1.0"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gamedsl.game import Game
-from gamedsl.solution import Solution
+from gamedsl.model.game import Game
+from gamedsl.model.solution import Solution
 
 
 def load(source: str, scenario: str | None = None) -> Model:
     """Return the model in `source` (a path or `stdlib:NAME`), with `scenario` applied if given."""
-    from gamedsl.checker import load_game
+    from gamedsl.language.checker import load_game
 
     return Model(load_game(source, scenario=scenario), source)
 

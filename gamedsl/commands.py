@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gamedsl.report.solution import to_json, to_latex, to_text
-from gamedsl.writing import emit
+from gamedsl.report.writing import emit
 
 
 def _load(args):
-    from gamedsl.checker import load_game
+    from gamedsl.language.checker import load_game
 
     return load_game(args.file, scenario=getattr(args, "scenario", None))
 

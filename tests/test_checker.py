@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sympy
 
-from gamedsl.checker import check_text, load_game, param_values, stdlib_dir
-from gamedsl.errors import SpecError, SpecErrors
-from gamedsl.game import symbol
+from gamedsl.language.checker import check_text, load_game, param_values, stdlib_dir
+from gamedsl.model.errors import SpecError, SpecErrors
+from gamedsl.model.game import symbol
 
 S = symbol
 
@@ -855,7 +855,7 @@ def test_stdlib_symlink_escape_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     outside = write(tmp_path, "secret.game", "param a = 1\n")
     (fake / "evil.game").symlink_to(outside)
     write(tmp_path, "stdlib/good.game", "param b = 1\n")
-    monkeypatch.setattr("gamedsl.checker.stdlib_dir", lambda: fake)
+    monkeypatch.setattr("gamedsl.language.checker.stdlib_dir", lambda: fake)
     assert "b" in load_game("stdlib:good").params
     assert "b" in load_game("stdlib:good.game").params
     with pytest.raises(SpecError) as info:

@@ -6,9 +6,9 @@ import networkx as nx
 import pytest
 import sympy
 
-from gamedsl.checker import check_text
-from gamedsl.game import symbol
-from gamedsl.graph import (
+from gamedsl.language.checker import check_text
+from gamedsl.model.game import symbol
+from gamedsl.language.graph import (
     cycle_message,
     dependency_graph,
     find_cycle,

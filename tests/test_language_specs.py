@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sympy
 
-from gamedsl.checker import check_text, load_game
-from gamedsl.game import symbol
+from gamedsl.language.checker import check_text, load_game
+from gamedsl.model.game import symbol
 
 S = symbol
 LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
@@ -545,7 +545,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "language.md"
 def test_every_example_in_the_language_reference_parses() -> None:
     import textwrap
 
-    from gamedsl.parser import parse
+    from gamedsl.language.parser import parse
 
     blocks = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) >= 15

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gamedsl import ast
-from gamedsl.errors import SpecError, SpecErrors
-from gamedsl.parser import parse
+from gamedsl.language import ast
+from gamedsl.model.errors import SpecError, SpecErrors
+from gamedsl.language.parser import parse
 
 
 def expr_of(source: str) -> ast.Expr:
@@ -303,7 +303,7 @@ def test_runs_and_single_tokens_give_the_same_tree() -> None:
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gamedsl.parser as parser_module
+import gamedsl.language.parser as parser_module
 
 LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
 

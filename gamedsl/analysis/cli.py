@@ -1,7 +1,7 @@
 """The analysis commands of the command line: `sweep`, `regions`, `statics`, `compare`.
 
 Each takes the parsed argparse namespace (see `gamedsl/cli.py`), runs the analysis and writes its
-output (atomically, by `gamedsl.writing`), and returns the exit code.  Bad options raise
+output (atomically, by `gamedsl.report.writing`), and returns the exit code.  Bad options raise
 `SpecError` (exit 2), which `gamedsl.cli.main` prints.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from gamedsl.analysis import executor as ex
-from gamedsl.errors import SpecError
-from gamedsl.writing import emit
+from gamedsl.model.errors import SpecError
+from gamedsl.report.writing import emit
 
 
 def _executor(args) -> ex.Executor:

@@ -13,10 +13,10 @@ import numpy as np
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.regime import regimes
 from gamedsl.analysis.sweep import game_context, load
-from gamedsl.errors import SolveError
-from gamedsl.game import Game
+from gamedsl.model.errors import SolveError
+from gamedsl.model.game import Game
 from gamedsl.report.solution import fmt_number
-from gamedsl.solution import Solution
+from gamedsl.model.solution import Solution
 
 KINDS = ("param", "choice", "payoff", "report")
 KIND_TITLES = {

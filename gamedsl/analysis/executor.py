@@ -224,7 +224,7 @@ class DaskExecutor(Executor):
         try:
             from dask.distributed import Client
         except ImportError:
-            from gamedsl.errors import SpecError
+            from gamedsl.model.errors import SpecError
 
             raise SpecError(
                 "--dask needs dask.distributed, which is not installed",
@@ -235,7 +235,7 @@ class DaskExecutor(Executor):
             try:
                 self.client = Client(client_or_address, timeout=DASK_CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as e:
-                from gamedsl.errors import SpecError
+                from gamedsl.model.errors import SpecError
 
                 raise SpecError(
                     f"--dask {client_or_address}: cannot connect ({e})",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gamedsl.errors import SpecError
+from gamedsl.model.errors import SpecError
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 100  # nesting of parentheses and operators

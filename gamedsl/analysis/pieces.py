@@ -32,7 +32,7 @@ import sympy
 
 from gamedsl.analysis import intervals
 from gamedsl.analysis.signs import domain_substitutions, on_domain
-from gamedsl.game import Game
+from gamedsl.model.game import Game
 from gamedsl.solver.compiled import (
     AGREE_TOL,
     NEAR_TOL,

@@ -11,7 +11,7 @@ import numpy as np
 
 from gamedsl.analysis.regime import SPECIAL
 from gamedsl.analysis.table import Table
-from gamedsl.writing import write_bytes
+from gamedsl.report.writing import write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from gamedsl.analysis.regions import RegionMap

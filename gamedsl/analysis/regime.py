@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
-from gamedsl.game import Game
+from gamedsl.model.game import Game
 from gamedsl.report.solution import fmt_number
 from gamedsl.solver.evaluate import at_points, evaluate
 

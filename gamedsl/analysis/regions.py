@@ -20,8 +20,8 @@ from gamedsl.analysis import expr as exprs
 from gamedsl.analysis.regime import SPECIAL
 from gamedsl.analysis.sweep import axis_bounds, check_param, grid, load, sweep_points
 from gamedsl.analysis.table import Table
-from gamedsl.errors import SpecError
-from gamedsl.game import Game
+from gamedsl.model.errors import SpecError
+from gamedsl.model.game import Game
 
 REGIME = "regime"
 

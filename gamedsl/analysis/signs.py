@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from gamedsl.game import Game
+from gamedsl.model.game import Game
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 
 

@@ -25,8 +25,8 @@ from gamedsl.analysis import executor as ex
 from gamedsl.analysis.regime import SPECIAL
 from gamedsl.analysis.signs import domain_substitutions, sign_everywhere
 from gamedsl.analysis.sweep import check_param, load, sweep_points
-from gamedsl.errors import SolveError, SpecError
-from gamedsl.game import Game
+from gamedsl.model.errors import SolveError, SpecError
+from gamedsl.model.game import Game
 from gamedsl.report.solution import fmt_number
 from gamedsl.solver.evaluate import as_expr
 

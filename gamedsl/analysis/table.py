@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from gamedsl.report.solution import fmt_number
-from gamedsl.writing import write_text
+from gamedsl.report.writing import write_text
 
 # timings are kept in .meta but left out of files: the same input gives the same file
 VOLATILE_META = ("compile_seconds", "check_seconds")

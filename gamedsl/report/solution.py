@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gamedsl.game import Game
-from gamedsl.solution import Solution, json_number
+from gamedsl.model.game import Game
+from gamedsl.model.solution import Solution, json_number
 
 
 def fmt_number(x: Any, digits: int = 6) -> str:
@@ -113,7 +113,7 @@ def to_latex(solution: Solution, game: Game) -> str:
     """Return an `align` block with the equilibrium (and closed forms where found)."""
     import sympy
 
-    from gamedsl.game import symbol
+    from gamedsl.model.game import symbol
 
     names = {}
     for n in list(game.params) + [c.var for c in game.choices]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gamedsl.game import Domain, Game
-from gamedsl.graph import render, spec_text
+from gamedsl.model.game import Domain, Game
+from gamedsl.language.graph import render, spec_text
 
 
 def _value(x) -> str:

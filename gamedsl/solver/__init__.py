@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 import sympy
 
-from gamedsl.errors import SolveError, SpecError
-from gamedsl.game import Game
-from gamedsl.solution import EquilibriumPath, Solution, StageReport
+from gamedsl.model.errors import SolveError, SpecError
+from gamedsl.model.game import Game
+from gamedsl.model.solution import EquilibriumPath, Solution, StageReport
 from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded
 from gamedsl.solver.conditions import piece_conditions
 from gamedsl.solver.evaluate import evaluate

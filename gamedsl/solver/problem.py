@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import sympy
 
-from gamedsl.errors import SpecError
-from gamedsl.game import Choice, Domain, Game
+from gamedsl.model.errors import SpecError
+from gamedsl.model.game import Choice, Domain, Game
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gamedsl.solution import Verification
+from gamedsl.model.solution import Verification
 from gamedsl.solver.evaluate import evaluate
 from gamedsl.solver.problem import Problem
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gamedsl.analysis.expr import Column, parse
-from gamedsl.errors import SpecError
+from gamedsl.model.errors import SpecError
 
 
 def _value(text: str, **cols: float) -> float:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gamedsl.analysis.sweep import sweep
-from gamedsl.checker import load_game
-from gamedsl.errors import SpecError
+from gamedsl.language.checker import load_game
+from gamedsl.model.errors import SpecError
 from gamedsl.solver import solve
 
 from ._support import close, spec

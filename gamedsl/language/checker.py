@@ -29,9 +29,9 @@ from typing import Any
 
 import sympy
 
-from gamedsl import ast
-from gamedsl.errors import Span, SpecError, SpecErrors
-from gamedsl.game import (
+from gamedsl.language import ast
+from gamedsl.model.errors import Span, SpecError, SpecErrors
+from gamedsl.model.game import (
     Assumption,
     Choice,
     Domain,
@@ -42,8 +42,8 @@ from gamedsl.game import (
     Stage,
     symbol,
 )
-from gamedsl.graph import find_cycle, topological_order
-from gamedsl.parser import BUILTINS, parse, short
+from gamedsl.language.graph import find_cycle, topological_order
+from gamedsl.language.parser import BUILTINS, parse, short
 
 MAX_FILE_BYTES = 20_000_000
 MAX_RANGE_SIZE = 100_000
@@ -188,7 +188,7 @@ class _Loader:
             return self.modules[real]
         if text is None:
             text = _read(Path(real), display, None)
-        from gamedsl.parser import normalize
+        from gamedsl.language.parser import normalize
 
         self.sources[display] = normalize(text)
         module = parse(text, display)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gamedsl.errors import Span
+from gamedsl.model.errors import Span
 
 # ---- expressions ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 import sympy
 
-from gamedsl.errors import Span
+from gamedsl.model.errors import Span
 
 
 def symbol(name: str) -> sympy.Symbol:

@@ -1,4 +1,4 @@
-"""Parse `.game` text into the syntax tree of `gamedsl.ast`.
+"""Parse `.game` text into the syntax tree of `gamedsl.language.ast`.
 
 `parse(text, filename)` returns an `ast.Module` or raises `SpecError`/`SpecErrors`; nothing else
 escapes.  Steps: normalise the text (BOM, CRLF), cut it into tokens (`GameLexer`, one regular
@@ -22,8 +22,8 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
-from gamedsl import ast
-from gamedsl.errors import Span, SpecError, SpecErrors
+from gamedsl.language import ast
+from gamedsl.model.errors import Span, SpecError, SpecErrors
 
 MAX_BRACKET_DEPTH = 100
 MAX_EXPR_DEPTH = 200
@@ -1049,7 +1049,7 @@ def _lark() -> Lark:
     """Return the shared LALR parser (built once)."""
     global _PARSER
     if _PARSER is None:
-        grammar = resources.files("gamedsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+        grammar = resources.files("gamedsl.language").joinpath("grammar.lark").read_text(encoding="utf-8")
         _PARSER = Lark(
             grammar, parser="lalr", lexer=GameLexer, transformer=_Builder(), maybe_placeholders=True
         )

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from gamedsl.errors import EXIT_SPEC, GamedslError, SolveError, Span, SpecError
+from gamedsl.model.errors import EXIT_SPEC, GamedslError, SolveError, Span, SpecError
 
 DISPATCHED = ("solve", "sweep", "regions", "statics", "compare")
 
@@ -242,7 +242,7 @@ def _add_source(sources: dict[str, str], error: GamedslError) -> None:
         if span is None or span.file in sources:
             continue
         try:
-            from gamedsl.parser import normalize
+            from gamedsl.language.parser import normalize
 
             with open(span.file, encoding="utf-8") as f:
                 sources[span.file] = normalize(f.read())
@@ -272,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from gamedsl.checker import load_game
+    from gamedsl.language.checker import load_game
     from gamedsl.report.summary import summary
 
     game = load_game(args.file, scenario=args.scenario)
@@ -281,8 +281,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from gamedsl.checker import load_game
-    from gamedsl.graph import render
+    from gamedsl.language.checker import load_game
+    from gamedsl.language.graph import render
 
     game = load_game(args.file, scenario=args.scenario)
     print(render(game, args.format))
@@ -290,7 +290,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from gamedsl.checker import stdlib_dir
+    from gamedsl.language.checker import stdlib_dir
 
     root = stdlib_dir()
     rows = []

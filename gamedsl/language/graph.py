@@ -16,7 +16,7 @@ import networkx as nx
 import sympy
 from sympy.printing.str import StrPrinter
 
-from gamedsl.game import Game
+from gamedsl.model.game import Game
 
 K = TypeVar("K", bound=Hashable)
 

@@ -1,0 +1,1 @@
+"""The language: `.game` text to a checked `Game` (parse, load, check, lower, scenarios)."""

@@ -1,0 +1,1 @@
+"""The contracts between the steps: the checked `Game`, the `Solution`, errors with spans."""
