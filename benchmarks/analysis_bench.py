@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from gamedsl.analysis.executor import default_workers
 from gamedsl.analysis.regions import regions
 from gamedsl.analysis.sweep import sweep
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import solve
 
 COURNOT = str(ROOT / "specs" / "cournot.game")

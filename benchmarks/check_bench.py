@@ -61,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=1)
     args = p.parse_args(argv)
 
-    from gamedsl.language.checker import check_text
-    from gamedsl.language.parser import parse
+    from gamedsl.language import check_text, parse
 
     text = generate(args.stages, args.lets)
     parse('game "warm-up"\n', "warm.game")  # build the LALR tables once

@@ -13,8 +13,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gamedsl.language.checker import check_text, load_game  # noqa: E402
-from gamedsl.solver import solve  # noqa: E402
+from gamedsl.language import check_text, load_game
+from gamedsl.solver import solve
 
 # Cournot with three firms choosing outputs in {0..10}: a finite game with a unique pure
 # equilibrium (q = 2 each at a = 10, c = 2: (a - c)/4 = 2).

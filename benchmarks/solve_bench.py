@@ -18,9 +18,9 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gamedsl.language.checker import load_game  # noqa: E402
-from gamedsl.model.errors import GamedslError  # noqa: E402
-from gamedsl.solver import solve  # noqa: E402
+from gamedsl.language import load_game
+from gamedsl.model.errors import GamedslError
+from gamedsl.solver import solve
 
 
 def best_time(fn, repeat: int) -> tuple[float, object]:

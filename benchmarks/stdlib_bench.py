@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gamedsl.analysis.sweep import sweep
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import solve
 
 # model -> (param swept, its range inside the card's domain)

@@ -11,7 +11,7 @@ from gamedsl.model.solution import Solution
 
 def load(source: str, scenario: str | None = None) -> Model:
     """Return the model in `source` (a path or `stdlib:NAME`), with `scenario` applied if given."""
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
 
     return Model(load_game(source, scenario=scenario), source)
 

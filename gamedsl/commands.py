@@ -7,7 +7,7 @@ from gamedsl.report.writing import emit
 
 
 def _load(args):
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
 
     return load_game(args.file, scenario=getattr(args, "scenario", None))
 

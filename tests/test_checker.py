@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from gamedsl.language.checker import check_text, load_game, param_values, stdlib_dir
+from gamedsl.language import check_text, load_game, param_values, stdlib_dir
 from gamedsl.model.errors import SpecError, SpecErrors
 from gamedsl.model.game import symbol
 

@@ -109,7 +109,7 @@ def test_list_shows_stdlib_models_with_titles(
 ) -> None:
     (tmp_path / "beta.game").write_text('# a model\ngame "The \\"beta\\" model"\n')
     (tmp_path / "alpha.game").write_text("param a = 1\n")
-    monkeypatch.setattr("gamedsl.language.checker.stdlib_dir", lambda: tmp_path)
+    monkeypatch.setattr("gamedsl.language.stdlib_dir", lambda: tmp_path)
     code, out, _ = run(capsys, "list")
     assert code == 0
     assert out.splitlines() == ["stdlib:alpha", 'stdlib:beta   The "beta" model']
@@ -306,7 +306,7 @@ def test_internal_errors_are_one_line_without_debug(
     def boom(*a, **k):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr("gamedsl.language.checker.load_game", boom)
+    monkeypatch.setattr("gamedsl.language.load_game", boom)
     code, _, err = run(capsys, "check", "m.game")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "internal error" in err and "--debug" in err

@@ -6,17 +6,10 @@ import networkx as nx
 import pytest
 import sympy
 
-from gamedsl.language.checker import check_text
+from gamedsl.language import check_text
+from gamedsl.language.stagegraph import find_cycle, stage_graph, topological_order
 from gamedsl.model.game import symbol
-from gamedsl.language.graph import (
-    cycle_message,
-    dependency_graph,
-    find_cycle,
-    render,
-    spec_text,
-    stage_graph,
-    topological_order,
-)
+from gamedsl.report.graph import render, spec_text
 
 ENTRY = """\
 game "Entry"
@@ -91,7 +84,6 @@ def test_find_cycle_names_the_cycle_in_order() -> None:
     assert find_cycle({"a": ["b"], "b": ["a"]}) == ["a", "b"]
     assert find_cycle({"x": ["x"]}) == ["x"]
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["b"]}) == ["b", "c"]
-    assert cycle_message(["a", "b"]) == "let cycle: a -> b -> a"
 
 
 def test_find_cycle_and_order_handle_long_chains_without_recursion() -> None:
@@ -109,11 +101,6 @@ def test_topological_order_puts_dependencies_first() -> None:
     order = topological_order(graph)
     for node, deps in graph.items():
         assert all(order.index(d) < order.index(node) for d in deps)
-
-
-def test_dependency_graph_is_networkx() -> None:
-    g = dependency_graph({"a": ["b"], "b": []})
-    assert isinstance(g, nx.DiGraph) and list(g.edges) == [("a", "b")]
 
 
 def test_spec_text_writes_the_language() -> None:

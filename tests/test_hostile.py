@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gamedsl.language.checker import check_text
-from gamedsl.model.errors import SpecError
+from gamedsl.language import check_text
 from gamedsl.language.parser import KEYWORDS
+from gamedsl.model.errors import SpecError
 
 LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
 BASE = "player L\nstage s:\n  L chooses x >= 0\npayoff L = -x^2 + R\n"

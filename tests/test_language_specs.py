@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from gamedsl.language.checker import check_text, load_game
+from gamedsl.language import check_text, load_game
 from gamedsl.model.game import symbol
 
 S = symbol
@@ -545,7 +545,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "language.md"
 def test_every_example_in_the_language_reference_parses() -> None:
     import textwrap
 
-    from gamedsl.language.parser import parse
+    from gamedsl.language import parse
 
     blocks = re.findall(r"```game\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) >= 15

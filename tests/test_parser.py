@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gamedsl.language import ast
+from gamedsl.language import ast, parse
 from gamedsl.model.errors import SpecError, SpecErrors
-from gamedsl.language.parser import parse
 
 
 def expr_of(source: str) -> ast.Expr:

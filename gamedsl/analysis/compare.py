@@ -15,8 +15,8 @@ from gamedsl.analysis.regime import regimes
 from gamedsl.analysis.sweep import game_context, load
 from gamedsl.model.errors import SolveError
 from gamedsl.model.game import Game
-from gamedsl.report.solution import fmt_number
 from gamedsl.model.solution import Solution
+from gamedsl.report.solution import fmt_number
 
 KINDS = ("param", "choice", "payoff", "report")
 KIND_TITLES = {

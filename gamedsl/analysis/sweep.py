@@ -49,7 +49,7 @@ STATUS = ("", INVALID, NO_EQUILIBRIUM, UNBOUNDED)  # status codes of points (0: 
 def load(model_or_game: Any, scenario: str | None = None) -> Game:
     """Return the checked game of a Model, a Game or a source (path or stdlib:NAME), with
     `scenario` applied when given."""
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
 
     game = getattr(model_or_game, "game", model_or_game)
     if isinstance(game, Game):
@@ -67,7 +67,7 @@ _PLANS: dict[int, tuple[Game, Any]] = {}  # id(game) -> (game, plans context or 
 
 @ex.builder("game")
 def _build_game(source: str, scenario: str | None) -> Game:
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
 
     return load_game(source, scenario=scenario)
 

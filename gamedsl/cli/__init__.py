@@ -242,7 +242,7 @@ def _add_source(sources: dict[str, str], error: GamedslError) -> None:
         if span is None or span.file in sources:
             continue
         try:
-            from gamedsl.language.parser import normalize
+            from gamedsl.language import normalize
 
             with open(span.file, encoding="utf-8") as f:
                 sources[span.file] = normalize(f.read())
@@ -272,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
     from gamedsl.report.summary import summary
 
     game = load_game(args.file, scenario=args.scenario)
@@ -281,8 +281,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from gamedsl.language.checker import load_game
-    from gamedsl.language.graph import render
+    from gamedsl.language import load_game
+    from gamedsl.report.graph import render
 
     game = load_game(args.file, scenario=args.scenario)
     print(render(game, args.format))
@@ -290,7 +290,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from gamedsl.language.checker import stdlib_dir
+    from gamedsl.language import stdlib_dir
 
     root = stdlib_dir()
     rows = []

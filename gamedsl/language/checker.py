@@ -30,6 +30,8 @@ from typing import Any
 import sympy
 
 from gamedsl.language import ast
+from gamedsl.language.parser import BUILTINS, parse, short
+from gamedsl.language.stagegraph import find_cycle, topological_order
 from gamedsl.model.errors import Span, SpecError, SpecErrors
 from gamedsl.model.game import (
     Assumption,
@@ -42,8 +44,6 @@ from gamedsl.model.game import (
     Stage,
     symbol,
 )
-from gamedsl.language.graph import find_cycle, topological_order
-from gamedsl.language.parser import BUILTINS, parse, short
 
 MAX_FILE_BYTES = 20_000_000
 MAX_RANGE_SIZE = 100_000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gamedsl.model.game import Domain, Game
-from gamedsl.language.graph import render, spec_text
+from gamedsl.report.graph import render, spec_text
 
 
 def _value(x) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gamedsl.analysis.compare import compare
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import solve
 
 from ._support import close, spec

@@ -15,7 +15,7 @@ import sympy
 
 from gamedsl.analysis import sweep as sw
 from gamedsl.analysis.sweep import sweep
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import build_plans, solve
 from gamedsl.solver.problem import build_problem
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gamedsl.analysis.regions import regions
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.model.errors import SpecError
 from gamedsl.solver import solve
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gamedsl.analysis.statics import statics
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import solve
 
 from ._support import spec

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gamedsl.analysis.sweep import sweep
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.model.errors import SpecError
 from gamedsl.solver import solve
 

@@ -105,7 +105,7 @@ def test_an_expiry_a_library_turned_into_its_own_error_is_known_as_one(monkeypat
         pass
     assert not clock.expired
 
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
     from gamedsl.solver import build_plans
     from gamedsl.solver import plan as plan_module
     from gamedsl.solver.problem import build_problem

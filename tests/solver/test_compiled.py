@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import build_plans, solve
 from gamedsl.solver import plan as plan_module
 from gamedsl.solver.compiled import CompiledPlay

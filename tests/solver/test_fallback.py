@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import plan, solve
 from gamedsl.solver.budget import BudgetExceeded
 

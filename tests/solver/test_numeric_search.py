@@ -8,7 +8,7 @@ import math
 import pytest
 from scipy.optimize import minimize_scalar
 
-from gamedsl.language.checker import check_text
+from gamedsl.language import check_text
 from gamedsl.solver import solve
 
 

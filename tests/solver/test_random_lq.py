@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gamedsl.language.checker import check_text
+from gamedsl.language import check_text
 from gamedsl.solver import solve
 
 AGREE_TOL = 1e-4

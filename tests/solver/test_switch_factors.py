@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy
 
-from gamedsl.language.checker import load_game
+from gamedsl.language import load_game
 from gamedsl.solver import build_plans
 from gamedsl.solver.compiled import (
     NEAR_TOL,

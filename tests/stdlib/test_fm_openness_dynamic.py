@@ -299,7 +299,7 @@ def test_first_stage_in_closed_form_agrees_with_its_numeric_search(monkeypatch):
     finds the same kink optimum as the numeric search.  Roots of its switches taken from their
     plain numerators (`as_numer_denom`) once made it pick o = 0.825, with a gain of 0.0027 for
     I."""
-    from gamedsl.language.checker import load_game
+    from gamedsl.language import load_game
     from gamedsl.solver import plan, solve
 
     game = load_game("stdlib:fm_openness_dynamic")
