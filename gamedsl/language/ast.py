@@ -41,6 +41,18 @@ class Name:
 
 
 @dataclass(frozen=True, slots=True)
+class Column:
+    """`NAME@SCENARIO` (or `payoff(P)@SCENARIO`): a value of the equilibrium under a scenario, in
+    an expression typed on the command line (`regions --by`); not part of the spec language."""
+
+    name: str
+    scenario: str
+    span: Span
+    payoff: bool = False
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """`f(x, y)`: a def or a built-in (min max abs sqrt exp log)."""
 
@@ -153,6 +165,7 @@ Expr = (
     Number
     | Inf
     | Name
+    | Column
     | Call
     | PayoffRef
     | Neg
@@ -312,6 +325,7 @@ class Placement:
     where: str
     other: str
     span: Span
+    other_span: Span
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ def test_regions_png_csv_and_text(tmp_path, capsys):
         "${HOME}",
         "q1@",
         "payoff(",
-        "min(q1)",
+        "min()",
     ],
 )
 def test_regions_by_untrusted_text_exits_2(by, capsys, tmp_path, monkeypatch):

@@ -28,6 +28,9 @@ def _value(text: str, **cols: float) -> float:
         ("abs(-x) + sqrt(4)", 5.0),
         ("payoff(x)", 3.0),
         (".5e1", 5.0),
+        ("log(x, 3)", 1.0),
+        ("[x > 2] + (if x < 1 then 10 else 20)", 21.0),
+        ("not x > 5 and x == 3", 1.0),
     ],
 )
 def test_arithmetic_as_in_the_language(text, expected):
@@ -36,7 +39,13 @@ def test_arithmetic_as_in_the_language(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("x < 1 < 2", "do not chain"), ("and", "reserved word"), ("x >", "expected a name")],
+    [
+        ("x < 1 < 2", "cannot be chained"),
+        ("and", "expected a value before 'and'"),
+        ("x >", "expected a value after '>'"),
+        ("foo(1)", "unknown function 'foo'"),
+        ("abs(1, 2)", r"abs\(\) takes 1 arguments"),
+    ],
 )
 def test_bad_conditions(text, message):
     with pytest.raises(SpecError, match=message):

@@ -63,15 +63,15 @@ def test_scenario_sets_win_over_the_axes_in_at_columns():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("__import__('os')", "unexpected character"),
-        ("welfare; import os", "unexpected character"),
-        ("().__class__", "unexpected character '.'"),
-        ("()", "expected a name, a number or '\\('"),
-        ("lambda: 0", "unexpected character"),
-        ("welfare @", "scenario name"),
+        ("__import__('os')", "names start with a letter"),
+        ("welfare; import os", "expected the end, got ';'"),
+        ("().__class__", "unexpected '\\)': expected a value"),
+        ("()", "unexpected '\\)': expected a value"),
+        ("lambda: 0", "expected the end, got ':'"),
+        ("welfare @", "scenario name after '@'"),
         ("nosuch + 1", "unknown column 'nosuch'"),
         ("(" * 900 + "1" + ")" * 900, "nested too deeply"),
-        ("1+" * 1000 + "1", "longer than 2000 characters"),
+        ("1+" * 1000 + "1", "at most 2000 characters"),
     ],
 )
 def test_bad_expressions_are_spec_errors(text, message):

@@ -302,18 +302,18 @@ def test_runs_and_single_tokens_give_the_same_tree() -> None:
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gamedsl.language.parser as parser_module
+from gamedsl.language import fastpath
 
-LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
+LANG = Path(__file__).resolve().parents[2] / "specs" / "lang"
 
 
 def parse_both(text: str) -> tuple:
     fast = parse(text, "t.game")
-    parser_module.FAST_PATH = False
+    fastpath.ENABLED = False
     try:
         slow = parse(text, "t.game")
     finally:
-        parser_module.FAST_PATH = True
+        fastpath.ENABLED = True
     return fast, slow
 
 
@@ -351,12 +351,66 @@ def test_fast_runs_match_the_general_resolver(pieces: list[str]) -> None:
     text = f"let z = {body}\nreport r = ({body})\n"
 
     def outcome(fast: bool):
-        parser_module.FAST_PATH = fast
+        fastpath.ENABLED = fast
         try:
             return parse(text, "t.game").statements
         except SpecError as e:
             return (e.message, e.span)
         finally:
-            parser_module.FAST_PATH = True
+            fastpath.ENABLED = True
 
     assert outcome(True) == outcome(False)
+
+
+def test_the_fast_path_reads_plain_lines_and_leaves_the_rest() -> None:
+    from gamedsl.language.source import Source
+
+    text = (
+        "let a = b + c*2\n  report r = -x^2 - y  # note\npayoff P = q\n"
+        "let z = max(a, b)\nlet w = a; let v = b\nlet in = 1\n"
+    )
+    statements, rest = fastpath.take_lines(Source("t.game", text))
+    assert [s.name if hasattr(s, "name") else s.player for s in statements] == ["a", "r", "P"]
+    assert rest.splitlines() == [
+        "",
+        "",
+        "",
+        "let z = max(a, b)",
+        "let w = a; let v = b",
+        "let in = 1",
+    ]
+
+
+def test_ten_thousand_nested_brackets_are_refused_at_once() -> None:
+    import time
+
+    text = "player A\nstage s:\n  A chooses x >= 0\npayoff A = " + "(" * 10_000 + "x" + ")" * 10_000
+    start = time.process_time()
+    with pytest.raises(SpecError) as info:
+        parse(text, "t.game")
+    assert time.process_time() - start < 5  # a guard against a hang, not a speed test
+    assert "nested too deeply" in info.value.message
+    assert (info.value.span.line, info.value.span.column) == (4, 12 + 100)
+
+
+def test_a_deep_chain_of_signs_is_refused_with_its_position() -> None:
+    with pytest.raises(SpecError) as info:
+        parse("let x = " + "-" * 10_000 + "1\n", "t.game")
+    assert "nested too deeply" in info.value.message and info.value.span.line == 1
+
+
+def test_command_line_expressions_use_the_same_grammar() -> None:
+    from gamedsl.language import parse_expression
+
+    e = parse_expression("welfare - welfare@base + payoff(G)@strict")
+    assert shape(e.terms[0]) == "welfare" and isinstance(e.terms[1], ast.Column)
+    assert (e.terms[2].name, e.terms[2].scenario, e.terms[2].payoff) == ("G", "strict", True)
+    assert shape(parse_expression("-x^2 + [a < b]")) == "((-(x^2)) + [(a < b)])"
+
+
+def test_a_column_at_a_scenario_is_refused_in_a_spec() -> None:
+    from gamedsl.language import check_text
+
+    with pytest.raises(SpecError) as info:
+        check_text("player A\nstage s:\n  A chooses x in [0, 1]\npayoff A = x@s\n", "t.game")
+    assert "command line" in info.value.message

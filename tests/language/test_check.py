@@ -855,7 +855,7 @@ def test_stdlib_symlink_escape_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     outside = write(tmp_path, "secret.game", "param a = 1\n")
     (fake / "evil.game").symlink_to(outside)
     write(tmp_path, "stdlib/good.game", "param b = 1\n")
-    monkeypatch.setattr("gamedsl.language.checker.stdlib_dir", lambda: fake)
+    monkeypatch.setattr("gamedsl.language.files.stdlib_dir", lambda: fake)
     assert "b" in load_game("stdlib:good").params
     assert "b" in load_game("stdlib:good.game").params
     with pytest.raises(SpecError) as info:

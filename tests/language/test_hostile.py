@@ -14,7 +14,7 @@ from gamedsl.language import check_text
 from gamedsl.language.parser import KEYWORDS
 from gamedsl.model.errors import SpecError
 
-LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
+LANG = Path(__file__).resolve().parents[2] / "specs" / "lang"
 BASE = "player L\nstage s:\n  L chooses x >= 0\npayoff L = -x^2 + R\n"
 FEW_SECONDS = 20.0  # CPU seconds; generous because CI machines are shared
 

@@ -12,7 +12,7 @@ from gamedsl.language import check_text, load_game
 from gamedsl.model.game import symbol
 
 S = symbol
-LANG = Path(__file__).resolve().parent.parent / "specs" / "lang"
+LANG = Path(__file__).resolve().parents[2] / "specs" / "lang"
 
 
 def same(x, y) -> bool:
@@ -539,7 +539,7 @@ def test_the_examples_together_use_every_construct() -> None:
     assert missing == []
 
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "language.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "language.md"
 
 
 def test_every_example_in_the_language_reference_parses() -> None:
