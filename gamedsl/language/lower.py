@@ -476,47 +476,56 @@ def build_domain(conv: Lowering, d: ast.Domain | None) -> Domain | None:
     if d is None:
         return None
     if d.kind == "set":
-        elements = []
-        for e in d.elements:
-            v = conv.safe(e)
-            if v is None:
-                continue
-            if v.is_number and any(w.is_number and sympy.simplify(v - w) == 0 for w in elements):
-                conv.errors.append(SpecError(f"{show(v)} is listed twice in the set", e.span))
-            elements.append(v)
-        return Domain(elements=tuple(elements), text=d.text, span=d.span)
+        return _set_domain(conv, d)
     if d.kind == "range":
-        lo, hi = conv.safe(d.elements[0]), conv.safe(d.elements[1])
-        if lo is None or hi is None:
-            return Domain(text=d.text, span=d.span)
-        for v, e in ((lo, d.elements[0]), (hi, d.elements[1])):
-            if v.is_number and not v.is_integer:
-                conv.errors.append(
-                    SpecError(
-                        f"the ends of a range {{lo..hi}} must be integers, not {show(v)}", e.span
-                    )
-                )
-                return Domain(text=d.text, span=d.span)
-        if lo.is_Integer and hi.is_Integer:
-            count = int(hi) - int(lo) + 1
-            if count <= 0:
-                conv.errors.append(SpecError(f"the range {{{lo}..{hi}}} is empty", d.span))
-                return Domain(text=d.text, span=d.span)
-            if count > MAX_RANGE_SIZE:
-                conv.errors.append(
-                    SpecError(
-                        f"the range has {count} elements (at most {MAX_RANGE_SIZE} are allowed)",
-                        d.span,
-                        "use a continuous domain such as in [lo, hi]",
-                    )
-                )
-                return Domain(text=d.text, span=d.span)
-            return Domain(
-                elements=tuple(sympy.Integer(i) for i in range(int(lo), int(hi) + 1)),
-                text=d.text,
-                span=d.span,
-            )
+        return _range_domain(conv, d)
+    return _interval_domain(conv, d)
+
+
+def _set_domain(conv: Lowering, d: ast.Domain) -> Domain:
+    elements = []
+    for e in d.elements:
+        v = conv.safe(e)
+        if v is None:
+            continue
+        if v.is_number and any(w.is_number and sympy.simplify(v - w) == 0 for w in elements):
+            conv.errors.append(SpecError(f"{show(v)} is listed twice in the set", e.span))
+        elements.append(v)
+    return Domain(elements=tuple(elements), text=d.text, span=d.span)
+
+
+def _range_domain(conv: Lowering, d: ast.Domain) -> Domain:
+    """Return `{lo..hi}`: its integers, or the range itself when its ends are not numbers yet."""
+    empty = Domain(text=d.text, span=d.span)
+    lo, hi = conv.safe(d.elements[0]), conv.safe(d.elements[1])
+    if lo is None or hi is None:
+        return empty
+    for v, e in ((lo, d.elements[0]), (hi, d.elements[1])):
+        if v.is_number and not v.is_integer:
+            message = f"the ends of a range {{lo..hi}} must be integers, not {show(v)}"
+            conv.errors.append(SpecError(message, e.span))
+            return empty
+    if not (lo.is_Integer and hi.is_Integer):
         return Domain(int_range=(lo, hi), text=d.text, span=d.span)
+    count = int(hi) - int(lo) + 1
+    if count <= 0:
+        conv.errors.append(SpecError(f"the range {{{lo}..{hi}}} is empty", d.span))
+        return empty
+    if count > MAX_RANGE_SIZE:
+        conv.errors.append(
+            SpecError(
+                f"the range has {count} elements (at most {MAX_RANGE_SIZE} are allowed)",
+                d.span,
+                "use a continuous domain such as in [lo, hi]",
+            )
+        )
+        return empty
+    elements = tuple(sympy.Integer(i) for i in range(int(lo), int(hi) + 1))
+    return Domain(elements=elements, text=d.text, span=d.span)
+
+
+def _interval_domain(conv: Lowering, d: ast.Domain) -> Domain:
+    """Return an interval from its bounds (an infinite bound is no bound)."""
     lower = upper = None
     lower_strict = upper_strict = False
     lower_text = upper_text = None
@@ -524,19 +533,15 @@ def build_domain(conv: Lowering, d: ast.Domain | None) -> Domain | None:
         v = conv.safe(b.expr)
         if v is None:
             continue
-        if b.op in (">", ">="):
-            if v == -sympy.oo:
-                continue
-            if v == sympy.oo:
-                conv.errors.append(SpecError("a lower bound of inf leaves nothing", b.span))
-                continue
+        is_lower = b.op in (">", ">=")
+        if v == (-sympy.oo if is_lower else sympy.oo):
+            continue
+        if v == (sympy.oo if is_lower else -sympy.oo):
+            which = "a lower bound of inf" if is_lower else "an upper bound of -inf"
+            conv.errors.append(SpecError(f"{which} leaves nothing", b.span))
+        elif is_lower:
             lower, lower_strict, lower_text = v, b.op == ">", b.text
         else:
-            if v == sympy.oo:
-                continue
-            if v == -sympy.oo:
-                conv.errors.append(SpecError("an upper bound of -inf leaves nothing", b.span))
-                continue
             upper, upper_strict, upper_text = v, b.op == "<", b.text
     if lower is not None and upper is not None and lower.is_number and upper.is_number:
         try:

@@ -7,6 +7,7 @@ expected, and its stack of what was read so far) into a `SpecError` at the token
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lark import Token
@@ -156,8 +157,9 @@ def _describe(item: Any, source: Source) -> str:
     return repr(short(text, 30))
 
 
-def _count(stack: list, kind: str) -> int:
-    return sum(1 for item in stack if isinstance(item, Token) and item.type == kind)
+def _count(stack: list, *kinds: str) -> int:
+    """Return how many tokens of these kinds the statement read so far."""
+    return sum(1 for item in stack if isinstance(item, Token) and item.type in kinds)
 
 
 def _is_operand(item: Any) -> bool:
@@ -166,123 +168,198 @@ def _is_operand(item: Any) -> bool:
     return isinstance(item, ast.Expr)
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """What the parser met, what it expected, and what it had read of the statement."""
+
+    token: Token
+    expected: frozenset[str]
+    stack: list
+    source: Source
+
+    @property
+    def kind(self) -> str:
+        return self.token.type
+
+    @property
+    def got(self) -> str:
+        return _got(self.token)
+
+    @property
+    def context(self) -> str | None:
+        return _context(self.stack)
+
+    @property
+    def last(self) -> Any:
+        return self.stack[-1] if self.stack else None
+
+    @property
+    def value_expected(self) -> bool:
+        return bool(self.expected & _VALUE_START)
+
+    def at(self, item: Any) -> Span:
+        """Return the position of a token read earlier (rather than of the one met)."""
+        return Span(self.source.file, item.line, item.column)
+
+
 def syntax_error(e: UnexpectedToken, source: Source) -> SpecError:
     """Return a `SpecError` that says what went wrong in an LALR parse, in researcher words."""
     token = e.token
-    expected = {t for t in (e.expected or ()) if not t.startswith("__")}
-    stack = _stack(e)
-    context = _context(stack)
-    last = stack[-1] if stack else None
+    expected = frozenset(t for t in (e.expected or ()) if not t.startswith("__"))
+    f = _Failure(token, expected, _stack(e), source)
     span = Span(source.file, getattr(token, "line", None) or 1, getattr(token, "column", None) or 1)
-    message = _explain(token, expected, context, last, stack, source)
-    if isinstance(message, SpecError):
-        return message
-    text, hint = message if isinstance(message, tuple) else (message, None)
-    return SpecError(text, span, hint)
+    for rule in _RULES:
+        message = rule(f)
+        if message is None:
+            continue
+        if isinstance(message, SpecError):
+            return message
+        text, hint = message if isinstance(message, tuple) else (message, None)
+        return SpecError(text, span, hint)
+    raise AssertionError("the last rule always answers")  # pragma: no cover
 
 
-def _explain(token, expected, context, last, stack, source) -> Any:
-    """Return the message (or message and hint, or a whole SpecError) for one parse error."""
-    got = _got(token)
-    kind = token.type
-    value_expected = bool(expected & _VALUE_START)
-    if (
-        kind.lower() in KEYWORDS
-        and kind.lower() == token.value
-        and "NAME" in expected
-        and not (expected & (_VALUE_START - {"NAME"}))
-    ):
-        return f"{token.value!r} is a reserved word and cannot be used as a name"
-    if context == "stage" and "_COLON" in expected and "NAME" not in expected:
+def _reserved_word(f: _Failure) -> Any:
+    k = f.kind.lower()
+    only_a_name = "NAME" in f.expected and not f.expected & (_VALUE_START - {"NAME"})
+    if k in KEYWORDS and k == f.token.value and only_a_name:
+        return f"{f.token.value!r} is a reserved word and cannot be used as a name"
+    return None
+
+
+def _header(f: _Failure) -> Any:
+    if f.context == "stage" and "_COLON" in f.expected and "NAME" not in f.expected:
         return (
-            f"expected ':' after the stage name, got {got}",
+            f"expected ':' after the stage name, got {f.got}",
             "a stage header reads: stage NAME [after|before OTHER] [when COND]:",
         )
-    if context == "scenario" and "_COLON" in expected:
+    if f.context == "scenario" and "_COLON" in f.expected:
         return (
-            f"expected ':' after the scenario name, got {got}",
+            f"expected ':' after the scenario name, got {f.got}",
             'a scenario header reads: scenario NAME ["title"]:',
         )
-    if kind == "IF" and value_expected:
+    return None
+
+
+def _misused_word(f: _Failure) -> Any:
+    if f.kind == "IF" and f.value_expected:
         return "an 'if' inside an expression needs parentheses: 2 + (if x > 1 then x else 1)"
-    if kind == "NOT" and value_expected:
-        return (
-            "'not' applies to a whole condition here: use parentheses, e.g. 'x > 0 and not (y > 1)'"
+    if f.kind == "NOT" and f.value_expected:
+        return "'not' applies to a whole condition here: use parentheses, e.g. " + (
+            "'x > 0 and not (y > 1)'"
         )
-    if kind == "_ASSIGN" and (expected & _COMPARE or context == "assume"):
+    if f.kind == "_ASSIGN" and (f.expected & _COMPARE or f.context == "assume"):
         return "'=' is not a comparison: use '==' to compare"
-    if context == "param" and kind in _COMPARE and "_ASSIGN" not in expected:
+    if f.kind == "CHOOSES":
+        return "a choice line reads: PLAYER chooses VAR [DOMAIN]"
+    return None
+
+
+def _statement_order(f: _Failure) -> Any:
+    """A param or choice line whose parts are out of order or doubled."""
+    if f.context == "param" and f.kind in _COMPARE and "_ASSIGN" not in f.expected:
         return (
             (
-                f"unexpected {got}: a param default is arithmetic (no comparisons) "
+                f"unexpected {f.got}: a param default is arithmetic (no comparisons) "
                 "and a param has one domain"
             ),
             "join two bounds with a comma: >= 0, <= 2",
         )
-    if context == "param" and "_ASSIGN" in expected and kind in ("NUMBER", "NAME"):
-        return f"expected '=' before the default, got {got}"
-    if kind in _COMPARE and any(isinstance(i, Token) and i.type in _COMPARE for i in stack):
+    if f.context == "param" and "_ASSIGN" in f.expected and f.kind in ("NUMBER", "NAME"):
+        return f"expected '=' before the default, got {f.got}"
+    if f.kind in _COMPARE and _count(f.stack, *_COMPARE):
         return "comparisons cannot be chained: write 'a < b and b < c'"
-    if kind == "CHOOSES":
-        return "a choice line reads: PLAYER chooses VAR [DOMAIN]"
-    if context == "chooses" and kind in ("WHEN", "IN", "GE", "GT", "LE", "LT"):
+    if f.context == "chooses" and f.kind in ("WHEN", "IN", "GE", "GT", "LE", "LT"):
         return (
-            f"unexpected {got}: a choice line reads PLAYER chooses VAR [DOMAIN] [when COND] "
+            f"unexpected {f.got}: a choice line reads PLAYER chooses VAR [DOMAIN] [when COND] "
             '[otherwise EXPR] ["description"], in that order'
         )
-    if context == "param" and kind in ("LT", "LE", "GT", "GE", "IN") and "STRING" not in expected:
+    bound = f.kind in ("LT", "LE", "GT", "GE", "IN")
+    if f.context == "param" and bound and "STRING" not in f.expected:
         return (
-            f"unexpected {got}: a param line reads param NAME [= DEFAULT] [DOMAIN] "
+            f"unexpected {f.got}: a param line reads param NAME [= DEFAULT] [DOMAIN] "
             '["description"], in that order'
         )
-    if isinstance(last, Token) and last.type == "AT":
-        return f"expected a scenario name after '@', got {got}"
-    if "NAME" in expected and not (expected & (_VALUE_START - {"NAME"})):
-        return f"expected {_NAME_OF.get(context or '', 'a name')}, got {got}"
-    if "CHOOSES" in expected and len(expected) <= 2:
+    return None
+
+
+def _names(f: _Failure) -> Any:
+    """A name (or the word, sign or bracket after one) was expected."""
+    if isinstance(f.last, Token) and f.last.type == "AT":
+        return f"expected a scenario name after '@', got {f.got}"
+    if "NAME" in f.expected and not (f.expected & (_VALUE_START - {"NAME"})):
+        return f"expected {_NAME_OF.get(f.context or '', 'a name')}, got {f.got}"
+    if "CHOOSES" in f.expected and len(f.expected) <= 2:
         return (
-            f"expected 'chooses' after the player name, got {got}",
+            f"expected 'chooses' after the player name, got {f.got}",
             (
                 "statements start with a keyword (param, let, stage, ...) or, in a "
                 "stage, PLAYER chooses VAR"
             ),
         )
-    if context in ("let", "report", "payoff", "fix", "set") and "_ASSIGN" in expected:
-        return f"expected '=' after the name in '{context}', got {got}"
-    if context == "def" and "LPAR" in expected and isinstance(last, Token):
+    if f.context in ("let", "report", "payoff", "fix", "set") and "_ASSIGN" in f.expected:
+        return f"expected '=' after the name in '{f.context}', got {f.got}"
+    if f.context == "def" and "LPAR" in f.expected and isinstance(f.last, Token):
         return SpecError(
-            "expected '(' after the function name: def NAME(ARGS) = EXPR",
-            Span(source.file, last.line, last.column),
+            "expected '(' after the function name: def NAME(ARGS) = EXPR", f.at(f.last)
         )
-    if "RPAR" in expected and kind in ("_NL", "$END"):
+    return None
+
+
+def _unclosed(f: _Failure) -> Any:
+    end = f.kind in ("_NL", "$END")
+    if "RPAR" in f.expected and end:
         return "expected ')': a '(' is not closed on this line"
-    if "RSQB" in expected and kind in ("_NL", "$END"):
+    if "RSQB" in f.expected and end:
         return "expected ']': a '[' is not closed on this line"
-    if "ELSE" in expected and kind != "ELSE" and _count(stack, "IF") > _count(stack, "ELSE"):
-        return f"expected 'else', got {got}: an 'if' reads if COND then X else Y"
-    if value_expected:
-        if isinstance(last, Token) and last.type in _OPERATORS:
-            where = Span(source.file, last.line, last.column)
-            return SpecError(f"expected a value after {last.value!r}", where)
-        if kind in _BINARY:
-            return f"expected a value before {token.value!r}"
-        if kind in ("_NL", "$END"):
+    if (
+        "ELSE" in f.expected
+        and f.kind != "ELSE"
+        and _count(f.stack, "IF") > _count(f.stack, "ELSE")
+    ):
+        return f"expected 'else', got {f.got}: an 'if' reads if COND then X else Y"
+    return None
+
+
+def _values(f: _Failure) -> Any:
+    """A value is missing next to an operator, or an operator between two values."""
+    if f.value_expected:
+        if isinstance(f.last, Token) and f.last.type in _OPERATORS:
+            return SpecError(f"expected a value after {f.last.value!r}", f.at(f.last))
+        if f.kind in _BINARY:
+            return f"expected a value before {f.token.value!r}"
+        if f.kind in ("_NL", "$END"):
             return "unexpected end of line: expected a value"
-    arithmetic = expected & {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
-    if kind in _VALUE_START - {"MINUS", "PLUS"} and arithmetic and _is_operand(last):
-        return (
-            f"missing operator between {_describe(last, source)} and {_describe(token, source)}",
-            "write '*' for a product, e.g. 2*x",
-        )
-    if "_NL" in expected and kind == "STRING":
+    arithmetic = f.expected & {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
+    if f.kind in _VALUE_START - {"MINUS", "PLUS"} and arithmetic and _is_operand(f.last):
+        between = f"{_describe(f.last, f.source)} and {_describe(f.token, f.source)}"
+        return f"missing operator between {between}", "write '*' for a product, e.g. 2*x"
+    return None
+
+
+def _anything_else(f: _Failure) -> Any:
+    if "_NL" in f.expected and f.kind == "STRING":
         return "unexpected string here (a description comes last on its line)"
-    if value_expected and len(expected) > 4:
-        return f"unexpected {got}: expected a value"
-    if "_NL" in expected and len(expected) > 3:
-        return f"unexpected {got}: expected the end of the statement"
-    wanted = sorted(_thing(t) for t in expected)
+    if f.value_expected and len(f.expected) > 4:
+        return f"unexpected {f.got}: expected a value"
+    if "_NL" in f.expected and len(f.expected) > 3:
+        return f"unexpected {f.got}: expected the end of the statement"
+    wanted = sorted(_thing(t) for t in f.expected)
     if len(wanted) == 1:
-        return f"expected {wanted[0]}, got {got}"
+        return f"expected {wanted[0]}, got {f.got}"
     if 1 < len(wanted) <= 6:
-        return f"unexpected {got}: expected {', '.join(wanted[:-1])} or {wanted[-1]}"
-    return f"unexpected {got}"
+        return f"unexpected {f.got}: expected {', '.join(wanted[:-1])} or {wanted[-1]}"
+    return f"unexpected {f.got}"
+
+
+# tried in order; the first that recognises the failure says it
+_RULES = (
+    _reserved_word,
+    _header,
+    _misused_word,
+    _statement_order,
+    _names,
+    _unclosed,
+    _values,
+    _anything_else,
+)
