@@ -53,6 +53,30 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
+class Indexed:
+    """`q[i+1]`: a member of a family by its index (an integer expression of indices and
+    params); replaced by the member's name when families are expanded."""
+
+    name: str
+    index: Expr
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedSum:
+    """`sum(j in LO..HI, BODY)`: BODY summed over the integers j from LO to HI."""
+
+    index: str
+    index_span: Span
+    lo: Expr
+    hi: Expr
+    body: Expr
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """`f(x, y)`: a def or a built-in (min max abs sqrt exp log)."""
 
@@ -64,12 +88,13 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class PayoffRef:
-    """`payoff(P)`."""
+    """`payoff(P)` (or `payoff(F[i])`, a family member's payoff: `index` is set)."""
 
     player: str
     span: Span
     player_span: Span
     depth: int = field(default=1, compare=False)
+    index: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +191,8 @@ Expr = (
     | Inf
     | Name
     | Column
+    | Indexed
+    | IndexedSum
     | Call
     | PayoffRef
     | Neg
@@ -200,6 +227,12 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.condition,)
     if isinstance(expr, IfElse):
         return (expr.condition, expr.then, expr.otherwise)
+    if isinstance(expr, Indexed):
+        return (expr.index,)
+    if isinstance(expr, IndexedSum):
+        return (expr.lo, expr.hi, expr.body)
+    if isinstance(expr, PayoffRef) and expr.index is not None:
+        return (expr.index,)
     return ()
 
 
@@ -242,6 +275,16 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
+class Family:
+    """`[i] for i in LO..HI` after a declared name: the members NAME[LO] .. NAME[HI]."""
+
+    index: str
+    lo: Expr
+    hi: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Title:
     """`game "TITLE"`."""
 
@@ -260,6 +303,7 @@ class ParamDecl:
     policy: bool
     span: Span
     name_span: Span
+    family: Family | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,22 +317,26 @@ class Assume:
 
 @dataclass(frozen=True, slots=True)
 class PlayerDecl:
-    """`player NAME [DESCRIPTION]`."""
+    """`player NAME [DESCRIPTION]` (or a family: `player F[i] for i in 1..n [symmetric]`)."""
 
     name: str
     description: str | None
     span: Span
     name_span: Span
+    family: Family | None = None
+    symmetric: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class LetDecl:
-    """`let NAME = EXPR` (at top level, or inside a scenario to replace a let)."""
+    """`let NAME = EXPR ["description"]` (at top level, or inside a scenario to replace a let)."""
 
     name: str
     expr: Expr
     span: Span
     name_span: Span
+    family: Family | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +364,23 @@ class ChoiceLine:
     span: Span
     player_span: Span
     var_span: Span
+    player_index: Expr | None = None  # `F[i] chooses q[i]`: the member's index
+    var_index: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DrawLine:
+    """`nature draws VAR in {v: p, ...} [private to P, ...] ["description"]`: a chance move.
+    `outcomes` pairs each value with its probability (None: equal probabilities)."""
+
+    var: str
+    outcomes: tuple[tuple[Expr, Expr | None], ...]
+    value_range: tuple[Expr, Expr] | None  # `{lo..hi}`, equal probabilities
+    private_to: tuple[tuple[str, Expr | None, Span], ...]
+    description: str | None
+    span: Span
+    var_span: Span
+    value_texts: tuple[str, ...] = ()  # each value as written (members are named q[c2=1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,29 +400,32 @@ class StageDecl:
     name: str
     placement: Placement | None
     condition: Expr | None
-    choices: tuple[ChoiceLine, ...]
+    choices: tuple[ChoiceLine | DrawLine, ...]
     span: Span
     name_span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class PayoffDecl:
-    """`payoff PLAYER = EXPR`."""
+    """`payoff PLAYER = EXPR` (or `payoff F[i] = EXPR` for every member of a family)."""
 
     player: str
     expr: Expr
     span: Span
     name_span: Span
+    index: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReportDecl:
-    """`report NAME = EXPR`."""
+    """`report NAME = EXPR ["description"]`."""
 
     name: str
     expr: Expr
     span: Span
     name_span: Span
+    family: Family | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +436,7 @@ class Fix:
     expr: Expr
     span: Span
     name_span: Span
+    index: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +447,7 @@ class SetParam:
     expr: Expr
     span: Span
     name_span: Span
+    index: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +459,7 @@ class Merge:
     merged: str
     span: Span
     merged_span: Span
+    indices: tuple[Expr | None, ...] = ()
 
 
 ScenarioStatement = Fix | SetParam | Merge | PayoffDecl | LetDecl

@@ -14,7 +14,7 @@ from gamedsl.language import ast
 from gamedsl.language.source import Source, short
 from gamedsl.model.errors import SpecError
 
-_STAGE_LINES = (ast.ChoiceLine,)
+_STAGE_LINES = (ast.ChoiceLine, ast.DrawLine)
 _SCENARIO_LINES = (ast.Fix, ast.SetParam, ast.Merge, ast.PayoffDecl, ast.LetDecl)
 _BLOCK_ONLY = {
     ast.ChoiceLine: "stage",
@@ -57,7 +57,10 @@ class _OpenBlock:
 def _misplaced(block: _OpenBlock, stmt: Any) -> SpecError:
     """Return the error for a line indented under a block it cannot be part of."""
     if block.kind == "stage":
-        message = "only choice lines (PLAYER chooses VAR ...) can be inside a stage block"
+        message = (
+            "only choice lines (PLAYER chooses VAR ...) and chance moves (nature draws ...) "
+            "can be inside a stage block"
+        )
     else:
         message = "only fix, set, merge, payoff and let can be inside a scenario block"
     return SpecError(message, stmt.span, "unindent this line to end the block")
@@ -95,7 +98,9 @@ def group_blocks(statements: list, source: Source) -> tuple[list, list[SpecError
             block = _OpenBlock(stmt)
         elif type(stmt) in _BLOCK_ONLY:
             wanted = _BLOCK_ONLY[type(stmt)]
-            what = "a choice line" if wanted == "stage" else f"'{_FIRST_WORD[type(stmt)]}'"
+            what = (
+                "a choice line" if type(stmt) is ast.ChoiceLine else f"'{_FIRST_WORD[type(stmt)]}'"
+            )
             errors.append(
                 SpecError(
                     f"{what} must be inside a {wanted} block (indented under '{wanted} NAME:')",

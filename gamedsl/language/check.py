@@ -2,10 +2,12 @@
 
 1. files and parsing (`files.Loader`, `parser.parse`);
 2. collecting declarations across `use`/`extends` (`collect.Collector`);
-3. the chosen scenario's replacements (`scenario.overrides`);
-4. type checking: names, types, dependencies, restrictions (`typecheck`), and every scenario;
-5. lowering to sympy, the `Game` (`lower`);
-6. applying the chosen scenario (`scenario.apply_scenario`).
+3. writing families out member by member, at the params' values (`expand`);
+4. the chosen scenario's replacements (`scenario.overrides`);
+5. type checking: names, types, dependencies, restrictions (`typecheck`), and every scenario;
+6. lowering to sympy, the `Game` (`lower`);
+7. applying the chosen scenario (`scenario.apply_scenario`);
+8. writing chance moves out as choices per value, payoffs as expectations (`chance`).
 
 Every pass records the errors it finds; they are raised together (`SpecErrors`, sorted by
 position) at the end of the first pass that found any, with the texts of the files read.
@@ -14,12 +16,16 @@ position) at the end of the first pass that found any, with the texts of the fil
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from gamedsl.language import ast
+from gamedsl.language.chance import expand_chance
 from gamedsl.language.collect import Collector
+from gamedsl.language.expand import expand, structural_params
 from gamedsl.language.files import Loader
 from gamedsl.language.lower import Lowering, lower_game
 from gamedsl.language.scenario import apply_scenario, check_scenario, overrides
@@ -43,24 +49,33 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_game(source: str, scenario: str | None = None) -> Game:
+def load_game(
+    source: str, scenario: str | None = None, values: Mapping[str, Any] | None = None
+) -> Game:
     """Return the checked game in `source` (a path or `stdlib:NAME`) with `scenario` applied.
 
-    Raises `SpecError` (or `SpecErrors`) for anything wrong with the spec; the error carries
-    `.sources` (file -> text) for formatting.
+    `values` (param name -> number, as given with `--set`) decide the size of families; other
+    params keep their defaults here and are bound by the solver.  Raises `SpecError` (or
+    `SpecErrors`) for anything wrong with the spec; the error carries `.sources` (file -> text)
+    for formatting.
     """
     loader = Loader()
     try:
         with _collector_paused():
             display, real = loader.entry(source)
             module = loader.parse_file(real, display)
-            return _check(loader, module, real, scenario)
+            return _check(loader, module, real, scenario, values)
     except SpecError as e:
         e.sources = dict(loader.sources)  # type: ignore[attr-defined]
         raise
 
 
-def check_text(text: str, filename: str = "<input>", scenario: str | None = None) -> Game:
+def check_text(
+    text: str,
+    filename: str = "<input>",
+    scenario: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> Game:
     """Return the checked game in `text` (as if read from `filename`); for tests and tools."""
     loader = Loader()
     if filename.startswith("<"):
@@ -70,10 +85,24 @@ def check_text(text: str, filename: str = "<input>", scenario: str | None = None
     try:
         with _collector_paused():
             module = loader.parse_file(real, filename, text)
-            return _check(loader, module, real, scenario)
+            return _check(loader, module, real, scenario, values)
     except SpecError as e:
         e.sources = dict(loader.sources)  # type: ignore[attr-defined]
         raise
+
+
+def _shape_values(
+    prog: Any, scenario: str | None, values: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Return the values that decide the families' sizes: `--set` first, then the chosen
+    scenario's `set` of a param (evaluated at expansion), then defaults."""
+    out: dict[str, Any] = {}
+    sc = prog.scenarios.get(scenario) if scenario is not None else None
+    for st in sc.statements if sc is not None else ():
+        if isinstance(st, ast.SetParam) and st.index is None:
+            out[st.name] = st.expr
+    out.update(values or {})
+    return out
 
 
 def _raise(errors: list[SpecError]) -> None:
@@ -83,13 +112,22 @@ def _raise(errors: list[SpecError]) -> None:
         raise SpecErrors(errors)
 
 
-def _check(loader: Loader, module: ast.Module, real: str, scenario: str | None) -> Game:
+def _check(
+    loader: Loader,
+    module: ast.Module,
+    real: str,
+    scenario: str | None,
+    values: Mapping[str, Any] | None,
+) -> Game:
     """Return the game of a parsed module: the passes after parsing."""
     errors: list[SpecError] = []
     collector = Collector(loader, errors)
     prog = collector.collect(module, real, (real,))
     if collector.fatal:
         _raise(errors)
+    structural = structural_params(prog)
+    prog, families = expand(prog, _shape_values(prog, scenario, values), errors)
+    _raise(errors)
     ck = Checker(prog, errors)
     chosen, lets, payoffs = overrides(ck, scenario, module.file)
     ck.build_items(lets, payoffs)
@@ -101,7 +139,14 @@ def _check(loader: Loader, module: ast.Module, real: str, scenario: str | None) 
     conv = Lowering(ck, errors)
     game = lower_game(conv, lets, payoffs, module.file, loader.sources)
     _raise(errors)
+    if families:
+        game = dataclasses.replace(
+            game,
+            families={n: f.members for n, f in families.items()},
+            symmetric=tuple(n for n, f in families.items() if f.symmetric),
+            structural=structural,
+        )
     if chosen is not None:
         game = apply_scenario(game, chosen, conv, errors)
         _raise(errors)
-    return game
+    return expand_chance(game)

@@ -46,6 +46,7 @@ KIND_WORD = {
     "param": "a param",
     "player": "a player",
     "choice": "a choice variable",
+    "draw": "a chance variable (nature draws it)",
     "let": "a let",
     "report": "a report",
     "def": "a function",
@@ -241,7 +242,8 @@ class Collector:
             prog.scenarios[stmt.name] = stmt
         elif isinstance(stmt, ast.StageDecl):
             for choice in stmt.choices:
-                if choice.var in prog.names and prog.names[choice.var][0] == "choice":
+                kind = "draw" if isinstance(choice, ast.DrawLine) else "choice"
+                if choice.var in prog.names and prog.names[choice.var][0] in ("choice", "draw"):
                     _, span, _ = prog.names[choice.var]
                     self.errors.append(
                         SpecError(
@@ -251,7 +253,7 @@ class Collector:
                         )
                     )
                     continue
-                self._declare(prog, choice.var, "choice", choice.var_span, own, False)
+                self._declare(prog, choice.var, kind, choice.var_span, own, False)
 
     def _place_stages(self, prog: Program, stages: list[ast.StageDecl], extending: bool) -> None:
         order = list(prog.stages)

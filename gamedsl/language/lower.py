@@ -28,6 +28,7 @@ from gamedsl.model.game import (
     Assumption,
     Choice,
     Domain,
+    Draw,
     Game,
     Param,
     Player,
@@ -166,7 +167,7 @@ class Lowering:
         if e.name in local:
             return local[e.name]
         kind = self.ck.kinds.get(e.name)
-        if kind in ("param", "choice"):
+        if kind in ("param", "choice", "draw"):
             return symbol(e.name)
         return self.item((kind, e.name))
 
@@ -285,6 +286,28 @@ def _choice(conv: Lowering, stage: ast.StageDecl, stage_cond: Any, c: ast.Choice
     )
 
 
+def _draw(conv: Lowering, stage: ast.StageDecl, d: ast.DrawLine) -> Draw:
+    """Return the `Draw` of one chance line (equal probabilities where none are written)."""
+    values = [conv.safe(v) for v, _p in d.outcomes]
+    probs = [
+        conv.safe(p) if p is not None else sympy.Rational(1, len(values)) for _v, p in d.outcomes
+    ]
+    value_range = None
+    if d.value_range is not None:
+        value_range = (conv.safe(d.value_range[0]), conv.safe(d.value_range[1]))
+    return Draw(
+        var=d.var,
+        symbol=symbol(d.var),
+        stage=stage.name,
+        outcomes=tuple((v, p) for v, p in zip(values, probs) if v is not None and p is not None),
+        value_range=value_range,
+        private_to=tuple(name for name, _index, _span in d.private_to),
+        description=d.description,
+        span=d.var_span,
+        value_texts=d.value_texts,
+    )
+
+
 def lower_game(
     conv: Lowering,
     lets: Mapping[str, ast.LetDecl],
@@ -303,8 +326,10 @@ def lower_game(
     stages = []
     for st in prog.stages:
         stage_cond = conv.safe(st.condition) if st.condition is not None else None
-        choices = tuple(_choice(conv, st, stage_cond, c) for c in st.choices)
-        stages.append(Stage(st.name, choices, stage_cond, st.name_span))
+        lines = [c for c in st.choices if isinstance(c, ast.ChoiceLine)]
+        choices = tuple(_choice(conv, st, stage_cond, c) for c in lines)
+        draws = tuple(_draw(conv, st, d) for d in st.choices if isinstance(d, ast.DrawLine))
+        stages.append(Stage(st.name, choices, stage_cond, st.name_span, draws))
     players = {n: Player(n, d.description, d.name_span) for n, d in prog.players.items()}
     payoff_values = {p: conv.safe_item(("payoff", p)) for p in prog.payoffs if p in players}
     reports = {name: conv.safe_item(("report", name)) for name in prog.reports}

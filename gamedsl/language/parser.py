@@ -55,11 +55,13 @@ def _span(first: Any, last: Any = None) -> Span:
     if isinstance(first, Token):
         line, column = first.line, first.column
     else:
-        line, column = first.span.line, first.span.column
+        start = first if isinstance(first, Span) else first.span
+        line, column = start.line, start.column
     if isinstance(last, Token):
         end_line, end_column = last.end_line, last.end_column
     else:
-        end_line, end_column = last.span.end_line, last.span.end_column
+        end = last if isinstance(last, Span) else last.span
+        end_line, end_column = end.end_line, end.end_column
     return Span(_SOURCE.get().file, line, column, end_line, end_column)
 
 
@@ -116,10 +118,25 @@ class _ToAst(Transformer):
         return ast.Call(c[0].value, args, _span(c[0], c[-1]), _depth(*args) if args else 1)
 
     def payoff_ref(self, c: list) -> ast.PayoffRef:
-        kw, _lpar, player, rpar, _at, scenario = c
+        kw, _lpar, (player, index, player_span), rpar, _at, scenario = c
         if scenario is not None:
             return ast.Column(player.value, scenario.value, _span(kw, scenario), payoff=True)
-        return ast.PayoffRef(player.value, _span(kw, rpar), _span(player))
+        return ast.PayoffRef(player.value, _span(kw, rpar), player_span, index=index)
+
+    def indexed(self, c: list) -> ast.Indexed:
+        name, _lsqb, index, rsqb = c
+        return ast.Indexed(name.value, index, _span(name, rsqb), _depth(index))
+
+    def indexed_sum(self, c: list) -> ast.IndexedSum:
+        func, _lpar, index, _in, lo, _dots, hi, body, rpar = c
+        if func.value != "sum":
+            raise SpecError(
+                f"'{func.value}(i in lo..hi, ...)' is not a function: only sum takes an index",
+                _span(func),
+                "write sum(j in 1..n, EXPR)",
+            )
+        span = _span(func, rpar)
+        return ast.IndexedSum(index.value, _span(index), lo, hi, body, span, _depth(lo, hi, body))
 
     def group(self, c: list) -> ast.Expr:
         # the brackets belong to the span, so the text of a bound reads as written
@@ -197,13 +214,64 @@ class _ToAst(Transformer):
         span = _span(bounds[0], bounds[-1])
         return ast.Domain("bounds", bounds, (), _SOURCE.get().text_of(span), span)
 
+    # -- families and chance --
+    def family(self, c: list) -> ast.Family:
+        lsqb, index, _rsqb, _for, again, _in, lo, _dots, hi = c
+        if again.value != index.value:
+            raise SpecError(
+                f"the index in brackets is {index.value!r} but the range is for {again.value!r}",
+                _span(again),
+                f"write [{index.value}] for {index.value} in LO..HI",
+            )
+        return ast.Family(index.value, lo, hi, _span(lsqb, hi))
+
+    def member(self, c: list) -> tuple:
+        """Return (name token, index or None, span) of `NAME` or `NAME[INDEX]`."""
+        name, index, rsqb = c[0], None, None
+        if len(c) > 1 and c[1] is not None:
+            _lsqb, index, rsqb = c[1:4]
+        return name, index, _span(name, rsqb if rsqb is not None else name)
+
+    def chooser(self, c: list) -> tuple:
+        return c[0]
+
+    def nature_player(self, c: list) -> tuple:
+        return c[0], None, _span(c[0])
+
+    def weighted_outcomes(self, c: list) -> tuple:
+        return tuple(zip(c[0::2], c[1::2])), None
+
+    def listed_outcomes(self, c: list) -> tuple:
+        return tuple((v, None) for v in c), None
+
+    def range_outcomes(self, c: list) -> tuple:
+        return (), (c[0], c[2])
+
+    def draw_stmt(self, c: list) -> ast.DrawLine:
+        kw, var, (outcomes, value_range), rbrace = c[0], c[2], c[5], c[6]
+        desc = next((x for x in c[7:] if isinstance(x, Token) and x.type == "STRING"), None)
+        members = tuple(
+            (m[0].value, m[1], m[2]) for m in c[7:] if isinstance(m, tuple) and len(m) == 3
+        )
+        last = desc or (members[-1][2] if members else rbrace)
+        return ast.DrawLine(
+            var.value,
+            outcomes,
+            value_range,
+            members,
+            _string(desc),
+            _span(kw, last),
+            _span(var),
+            tuple(_text(v) for v, _p in outcomes),
+        )
+
     # -- statements --
     def game_stmt(self, c: list) -> ast.Title:
         return ast.Title(_string(c[1]), _span(c[0], c[1]))
 
     def param_stmt(self, c: list) -> ast.ParamDecl:
-        kw, name, default, domain, desc = c
-        last = desc or domain or default or name
+        kw, name, family, default, domain, desc = c
+        last = desc or domain or default or family or name
         return ast.ParamDecl(
             name.value,
             default,
@@ -212,18 +280,22 @@ class _ToAst(Transformer):
             kw.type == "POLICY",
             _span(kw, last),
             _span(name),
+            family,
         )
 
     def assume_stmt(self, c: list) -> ast.Assume:
         return ast.Assume(c[1], _text(c[1]), _span(c[0], c[1]))
 
     def player_stmt(self, c: list) -> ast.PlayerDecl:
-        kw, name, desc = c
-        return ast.PlayerDecl(name.value, _string(desc), _span(kw, desc or name), _span(name))
+        kw, name, family, symmetric, desc = c
+        last = desc or symmetric or family or name
+        return ast.PlayerDecl(
+            name.value, _string(desc), _span(kw, last), _span(name), family, symmetric is not None
+        )
 
     def let_stmt(self, c: list) -> ast.LetDecl:
-        kw, name, expr = c
-        return ast.LetDecl(name.value, expr, _span(kw, expr), _span(name))
+        kw, name, family, expr, desc = c
+        return ast.LetDecl(name.value, expr, _span(kw, expr), _span(name), family, _string(desc))
 
     def def_stmt(self, c: list) -> ast.DefDecl:
         kw, name, body = c[0], c[1], c[-1]
@@ -246,8 +318,9 @@ class _ToAst(Transformer):
         return ast.StageDecl(name.value, placement, cond, (), _span(kw, last), _span(name))
 
     def choice_stmt(self, c: list) -> ast.ChoiceLine:
-        player, _chooses, var, domain, _when, cond, _otherwise, other, desc = c
-        last = desc or other or cond or domain or var
+        (player, p_index, p_span), _chooses, (var, v_index, v_span) = c[:3]
+        domain, _when, cond, _otherwise, other, desc = c[3:]
+        last = desc or other or cond or domain or v_span
         return ast.ChoiceLine(
             player.value,
             var.value,
@@ -256,17 +329,19 @@ class _ToAst(Transformer):
             other,
             _string(desc),
             _span(player, last),
-            _span(player),
-            _span(var),
+            p_span,
+            v_span,
+            p_index,
+            v_index,
         )
 
     def payoff_stmt(self, c: list) -> ast.PayoffDecl:
-        kw, name, expr = c
-        return ast.PayoffDecl(name.value, expr, _span(kw, expr), _span(name))
+        kw, (name, index, name_span), expr = c
+        return ast.PayoffDecl(name.value, expr, _span(kw, expr), name_span, index)
 
     def report_stmt(self, c: list) -> ast.ReportDecl:
-        kw, name, expr = c
-        return ast.ReportDecl(name.value, expr, _span(kw, expr), _span(name))
+        kw, name, family, expr, desc = c
+        return ast.ReportDecl(name.value, expr, _span(kw, expr), _span(name), family, _string(desc))
 
     def scenario_stmt(self, c: list) -> ast.ScenarioDecl:
         kw, name, title = c
@@ -275,21 +350,22 @@ class _ToAst(Transformer):
         )
 
     def fix_stmt(self, c: list) -> ast.Fix:
-        kw, name, expr = c
-        return ast.Fix(name.value, expr, _span(kw, expr), _span(name))
+        kw, (name, index, name_span), expr = c
+        return ast.Fix(name.value, expr, _span(kw, expr), name_span, index)
 
     def set_stmt(self, c: list) -> ast.SetParam:
-        kw, name, expr = c
-        return ast.SetParam(name.value, expr, _span(kw, expr), _span(name))
+        kw, (name, index, name_span), expr = c
+        return ast.SetParam(name.value, expr, _span(kw, expr), name_span, index)
 
     def merge_stmt(self, c: list) -> ast.Merge:
-        names, merged = c[1:-2], c[-1]
+        members, merged = c[1:-2], c[-1]
         return ast.Merge(
-            tuple(t.value for t in names),
-            tuple(_span(t) for t in names),
+            tuple(m[0].value for m in members),
+            tuple(m[2] for m in members),
             merged.value,
             _span(c[0], merged),
             _span(merged),
+            tuple(m[1] for m in members),
         )
 
     def use_stmt(self, c: list) -> ast.Use:

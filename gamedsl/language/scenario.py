@@ -61,6 +61,12 @@ def check_scenario(ck: Checker, sc: ast.ScenarioDecl, lets: Mapping[str, ast.Let
                     f"{st.var!r} is a param: use 'set {st.var} = ...' to change a param",
                     st.name_span,
                 )
+            elif kind == "draw":
+                ck.error(
+                    f"{st.var!r} is drawn by nature: a scenario can change its probabilities "
+                    "(set the params they use), not fix it",
+                    st.name_span,
+                )
             elif kind != "choice":
                 ck.error(
                     f"scenario {sc.name!r} fixes unknown variable {short(st.var)!r}"

@@ -134,6 +134,18 @@ def _got(token: Token) -> str:
     return repr(short(token.value))
 
 
+def _acceptable(e: UnexpectedToken) -> set[str]:
+    """Return the terminals the parser could have taken instead of the token: the LALR tables'
+    lookaheads merge contexts, so each is tried on a copy of the parser (no callbacks run)."""
+    parser = getattr(e, "interactive_parser", None)
+    if parser is not None:
+        try:
+            return set(parser.accepts())
+        except Exception:  # noqa: BLE001, S110 - the tables' own answer is the fallback
+            pass
+    return set(e.expected or ())
+
+
 def _stack(e: UnexpectedToken) -> list:
     """Return what the parser had read of the statement in progress (tokens and AST nodes)."""
     stack = list(getattr(e.state, "value_stack", None) or [])
@@ -205,7 +217,7 @@ class _Failure:
 def syntax_error(e: UnexpectedToken, source: Source) -> SpecError:
     """Return a `SpecError` that says what went wrong in an LALR parse, in researcher words."""
     token = e.token
-    expected = frozenset(t for t in (e.expected or ()) if not t.startswith("__"))
+    expected = frozenset(t for t in _acceptable(e) if not t.startswith("__"))
     f = _Failure(token, expected, _stack(e), source)
     span = Span(source.file, getattr(token, "line", None) or 1, getattr(token, "column", None) or 1)
     for rule in _RULES:

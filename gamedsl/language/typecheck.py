@@ -362,7 +362,7 @@ def _collect_refs(
             k = kinds.get(e.name)
             if k == "let" or k == "report":
                 out.add((k, e.name))
-            elif k == "choice" and choices is not None:
+            elif k in ("choice", "draw") and choices is not None:
                 choices.append(e.name)
         return
     if t is ast.Number or t is ast.Inf:
@@ -405,7 +405,7 @@ class Allowed:
                 span,
             )
             return
-        if kind == "choice":
+        if kind in ("choice", "draw"):
             st = ck.stage_of.get(name)
             if self.stage is None:
                 ck.error(
@@ -483,7 +483,10 @@ def check_declarations(ck: Checker) -> None:
             where = Allowed(f"the condition of stage {stage.name!r}", stage=i)
             ck.need(stage.condition, COND, frozenset(), where)
         for c in stage.choices:
-            _check_choice(ck, i, stage, c)
+            if isinstance(c, ast.DrawLine):
+                _check_draw(ck, i, c)
+            else:
+                _check_choice(ck, i, stage, c)
 
 
 def _check_players(ck: Checker) -> None:
@@ -547,3 +550,23 @@ def _check_choice(ck: Checker, i: int, stage: ast.StageDecl, c: ast.ChoiceLine) 
         )
     if not conditional and c.otherwise is not None:
         ck.error(f"'otherwise' without 'when' for {c.var!r}", c.otherwise.span)
+
+
+def _check_draw(ck: Checker, i: int, d: ast.DrawLine) -> None:
+    """Check a chance move of stage number `i`: numbers for values and probabilities (of params
+    only), and players for `private to`."""
+    for value, prob in d.outcomes:
+        ck.need(value, NUM, frozenset(), Allowed(f"a value of {d.var!r}", params_only=True))
+        if prob is not None:
+            where = Allowed(f"the probability of a value of {d.var!r}", params_only=True)
+            ck.need(prob, NUM, frozenset(), where)
+    for end in d.value_range or ():
+        ck.need(end, NUM, frozenset(), Allowed(f"the range of {d.var!r}", params_only=True))
+    players = [n for n, k in ck.kinds.items() if k == "player"]
+    for name, _index, span in d.private_to:
+        if ck.kinds.get(name) != "player":
+            ck.error(
+                f"'private to' names {short(name)!r}, which is not a player"
+                + ck.suggestions.did_you_mean(name, players),
+                span,
+            )

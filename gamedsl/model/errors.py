@@ -42,7 +42,9 @@ class GamedslError(Exception):
         self.span = span
         self.hint = hint
 
-    def format(self, sources: Mapping[str, str] | None = None, default_file: str = "<input>") -> str:
+    def format(
+        self, sources: Mapping[str, str] | None = None, default_file: str = "<input>"
+    ) -> str:
         """Return the message as `FILE:LINE:COL: error: ...`, the source line, a caret and a hint."""
         return _format_one(self.message, self.span, self.hint, sources or {}, default_file)
 
@@ -66,7 +68,9 @@ class SpecErrors(SpecError):
         super().__init__(first.message, first.span, first.hint)
         self.errors = tuple(errors)
 
-    def format(self, sources: Mapping[str, str] | None = None, default_file: str = "<input>") -> str:
+    def format(
+        self, sources: Mapping[str, str] | None = None, default_file: str = "<input>"
+    ) -> str:
         parts = [e.format(sources, default_file) for e in self.errors]
         if len(self.errors) > 1:
             parts.append(f"{len(self.errors)} errors")

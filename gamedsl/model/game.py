@@ -74,13 +74,16 @@ class Param:
 @dataclass(frozen=True)
 class Player:
     """A player.  A merged player (scenario `merge A, B as AB`) lists its `members`; each member
-    keeps its entry with `merged_into` set to the merged player's name."""
+    keeps its entry with `merged_into` set to the merged player's name.  A player who chooses
+    knowing a draw acts through one agent per value it sees (`F2[c2=1]`, DESIGN §1b): an agent
+    names the player it acts for in `agent_of` and is not reported as a player of its own."""
 
     name: str
     description: str | None
     span: Span
     members: tuple[str, ...] = ()
     merged_into: str | None = None
+    agent_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,59 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Draw:
+    """A chance move: `nature draws VAR in {v: p, ...} [private to P, ...]` (DESIGN §1b).
+
+    `outcomes` pairs each value with its probability (expressions of params); a range `{lo..hi}`
+    with equal probabilities is kept as `value_range` and expanded at param values.  Players in
+    `private_to` observe the value; everyone else does not.
+    """
+
+    var: str
+    symbol: sympy.Symbol
+    stage: str
+    outcomes: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
+    value_range: tuple[sympy.Expr, sympy.Expr] | None = None
+    private_to: tuple[str, ...] = ()
+    description: str | None = None
+    span: Span | None = None
+    value_texts: tuple[str, ...] = ()  # the values as written (for names such as q2[c2=1])
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One combination of draw values: `label` (`c2=1`), its probability (an expression of
+    params) and the substitution that makes an expression of the written-out game this
+    branch's (draw symbols to values, choices made knowing the draws to their copies)."""
+
+    label: str
+    probability: sympy.Expr
+    substitution: Mapping[sympy.Symbol, sympy.Expr]
+
+
+@dataclass(frozen=True)
+class Chance:
+    """The chance moves of a game and their branches (DESIGN §1b): the game's payoffs and
+    reports are expectations over the branches; `payoffs`/`reports` here are the expressions
+    before the expectation, for the values per draw (`by_draw`).  `copies` maps a choice made
+    knowing a draw to the names of its copies (`q2` -> `q2[c2=1]`, `q2[c2=2]`)."""
+
+    draws: tuple[Draw, ...]
+    branches: tuple[Branch, ...]
+    payoffs: Mapping[str, sympy.Expr]
+    reports: Mapping[str, sympy.Expr]
+    copies: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Stage:
-    """A stage: simultaneous choices, played in order."""
+    """A stage: simultaneous choices (and chance moves), played in order."""
 
     name: str
     choices: tuple[Choice, ...]
     condition: sympy.Basic | None = None
     span: Span | None = None
+    draws: tuple[Draw, ...] = ()
 
     @property
     def players(self) -> tuple[str, ...]:
@@ -160,10 +209,26 @@ class Game:
     report_spans: Mapping[str, Span] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
     is_module: bool = False
+    # families (DESIGN §1b): name -> its members' names, and the names of `symmetric` ones
+    families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    symmetric: tuple[str, ...] = ()
+    # params whose values decide the game's shape (family ranges): another value expands again
+    structural: tuple[str, ...] = ()
+    chance: Chance | None = None  # the draws, written out as choices per value (DESIGN §1b)
 
     def __post_init__(self) -> None:
-        for name in ("params", "players", "payoffs", "reports", "lets", "scenarios", "payoff_spans",
-                     "report_spans", "sources"):
+        for name in (
+            "params",
+            "players",
+            "payoffs",
+            "reports",
+            "lets",
+            "scenarios",
+            "payoff_spans",
+            "report_spans",
+            "sources",
+            "families",
+        ):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
@@ -172,6 +237,11 @@ class Game:
     def choices(self) -> tuple[Choice, ...]:
         """Return every choice in stage order."""
         return tuple(c for s in self.stages for c in s.choices)
+
+    @property
+    def draws(self) -> tuple[Draw, ...]:
+        """Return every chance move in stage order."""
+        return tuple(d for s in self.stages for d in s.draws)
 
     @property
     def decision_players(self) -> tuple[str, ...]:

@@ -70,7 +70,8 @@ class Solution:
             "reports": _numbers(self.reports),
             "strategies": dict(self.strategies),
             "stages": [
-                {"name": s.name, "method": s.method, "binding": list(s.binding)} for s in self.stages
+                {"name": s.name, "method": s.method, "binding": list(s.binding)}
+                for s in self.stages
             ],
             "equilibria": [
                 {
@@ -82,7 +83,10 @@ class Solution:
                 }
                 for e in self.equilibria
             ],
-            "verification": {"ok": self.verification.ok, "max_gain": json_number(self.verification.max_gain)},
+            "verification": {
+                "ok": self.verification.ok,
+                "max_gain": json_number(self.verification.max_gain),
+            },
             "warnings": list(self.warnings),
         }
         if self.conditions:
@@ -98,29 +102,44 @@ class Solution:
         def table(title: str, m: Mapping[str, Any]) -> str:
             if not m:
                 return ""
-            rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_shown(v))}</td></tr>"
-                           for k, v in m.items())
+            rows = "".join(
+                f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_shown(v))}</td></tr>"
+                for k, v in m.items()
+            )
             return f"<tr><th colspan='2' style='text-align:left'>{title}</th></tr>{rows}"
 
-        head = html.escape(self.game or "game") + (f" — scenario {html.escape(self.scenario)}"
-                                                    if self.scenario else "")
-        stages = "; ".join(f"{html.escape(s.name)}: {s.method}"
-                           + (f" ({html.escape(', '.join(s.binding))} binds)" if s.binding else "")
-                           for s in self.stages)
-        check = ("verified: no profitable deviation" if self.verification.ok
-                 else f"NOT verified: {html.escape(str(self.verification.worst))}")
+        head = html.escape(self.game or "game") + (
+            f" — scenario {html.escape(self.scenario)}" if self.scenario else ""
+        )
+        stages = "; ".join(
+            f"{html.escape(s.name)}: {s.method}"
+            + (f" ({html.escape(', '.join(s.binding))} binds)" if s.binding else "")
+            for s in self.stages
+        )
+        check = (
+            "verified: no profitable deviation"
+            if self.verification.ok
+            else f"NOT verified: {html.escape(str(self.verification.worst))}"
+        )
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
-        return (f"<div><b>{head}</b>: subgame-perfect equilibrium<table>"
-                + table("parameters", self.parameters) + table("equilibrium", self.equilibrium)
-                + table("payoffs", self.payoffs) + table("reports", self.reports)
-                + f"</table><p>stages: {stages}<br>{check}</p>"
-                + (f"<ul>{warn}</ul>" if warn else "") + "</div>")
+        return (
+            f"<div><b>{head}</b>: subgame-perfect equilibrium<table>"
+            + table("parameters", self.parameters)
+            + table("equilibrium", self.equilibrium)
+            + table("payoffs", self.payoffs)
+            + table("reports", self.reports)
+            + f"</table><p>stages: {stages}<br>{check}</p>"
+            + (f"<ul>{warn}</ul>" if warn else "")
+            + "</div>"
+        )
 
     def _repr_latex_(self) -> str:
         """Return the equilibrium, payoffs and reports as a LaTeX aligned block (for Jupyter)."""
 
         def name(n: str) -> str:
-            return n.replace("_", r"\_") if len(n) == 1 else r"\mathrm{" + n.replace("_", r"\_") + "}"
+            return (
+                n.replace("_", r"\_") if len(n) == 1 else r"\mathrm{" + n.replace("_", r"\_") + "}"
+            )
 
         lines = [f"{name(k)} &= {_shown(v)}" for k, v in self.equilibrium.items()]
         lines += [r"\pi_{" + name(k) + "} &= " + _shown(v) for k, v in self.payoffs.items()]
