@@ -33,7 +33,7 @@ import sympy
 from gamedsl.analysis import intervals
 from gamedsl.analysis.signs import domain_substitutions, on_domain
 from gamedsl.model.game import Game
-from gamedsl.solver.compiled import (
+from gamedsl.solver import (
     AGREE_TOL,
     NEAR_TOL,
     ZERO_TOL,
@@ -44,8 +44,8 @@ from gamedsl.solver.compiled import (
     probe_rows,
     signs,
 )
-from gamedsl.solver.compiled import as_columns as _as_columns
-from gamedsl.solver.compiled import lambdify as _lambdify
+from gamedsl.solver import as_columns as _as_columns
+from gamedsl.solver import lambdify as _lambdify
 
 # the tolerances (NEAR_TOL, AGREE_TOL, ...), states, cells and probes: as for compiled step plays
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)

@@ -14,16 +14,12 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
+from gamedsl.model.analysis import INTERIOR, INVALID, NO_EQUILIBRIUM, SPECIAL, UNBOUNDED
 from gamedsl.model.game import Game
-from gamedsl.report.solution import fmt_number
-from gamedsl.solver.evaluate import at_points, evaluate
+from gamedsl.model.numbers import number
+from gamedsl.solver import at_points, evaluate
 
 REGIME_TOL = 1e-7  # a value within REGIME_TOL*(1+|bound|) of a bound binds (as in the solver)
-INTERIOR = "interior"
-NO_EQUILIBRIUM = "no equilibrium"
-UNBOUNDED = "unbounded"
-INVALID = "invalid"
-SPECIAL = (NO_EQUILIBRIUM, UNBOUNDED, INVALID)
 
 
 def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -130,7 +126,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
             labels = [""]
             for k, u in enumerate(uniq, start=1):
                 code[vals == u] = k
-                labels.append(f"{c.var}={fmt_number(u)}")
+                labels.append(f"{c.var}={number(u)}")
             parts.append((code, labels))
             continue
         for bound, strict, text, op in (
@@ -187,3 +183,6 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
     if not finite.all():
         out[~finite] = NO_EQUILIBRIUM
     return out
+
+
+__all__ = ["INTERIOR", "INVALID", "NO_EQUILIBRIUM", "SPECIAL", "UNBOUNDED", "regimes"]

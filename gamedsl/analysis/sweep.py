@@ -27,11 +27,20 @@ import sympy
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.pieces import Pieces, is_constant
-from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
-from gamedsl.analysis.table import Table
+from gamedsl.analysis.regime import regimes
+from gamedsl.model.analysis import INVALID, NO_EQUILIBRIUM, UNBOUNDED, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
-from gamedsl.solver.evaluate import at_points, evaluate
+from gamedsl.model.numbers import number
+from gamedsl.solver import (
+    at_points,
+    bind_values,
+    compile_plays,
+    evaluate,
+    play_everywhere,
+    solve,
+    symbolic_plans,
+)
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
 PIECES_CHUNK = 1 << 20  # ... at most this many when the compiled pieces are evaluated
@@ -65,25 +74,22 @@ def load(model_or_game: Any, scenario: str | None = None) -> Game:
 _PLANS: dict[int, tuple[Game, Any]] = {}  # id(game) -> (game, plans context or why no plans)
 
 
-@ex.builder("game")
-def _build_game(source: str, scenario: str | None) -> Game:
+def build_game(source: str, scenario: str | None) -> Game:
+    """Return the checked game at `source` with `scenario` applied (a worker's copy)."""
     from gamedsl.language import load_game
 
     return load_game(source, scenario=scenario)
 
 
-@ex.builder("plans")
-def _build_plans(source: str, scenario: str | None, values: tuple) -> Any:
-    from gamedsl.solver import build_plans
-    from gamedsl.solver.problem import build_problem
-
-    game = ex.resolve(ex.Context("game", (source, scenario)))
-    return build_plans(build_problem(game, dict(values), symbolic=True))
+def build_plans(source: str, scenario: str | None, values: tuple) -> Any:
+    """Return the symbolic step plans of that game, built at `values` ((name, value) pairs)."""
+    game = ex.resolve(ex.Context(build_game, (source, scenario)))
+    return symbolic_plans(game, dict(values))
 
 
 def game_context(game: Game) -> ex.Context:
     """Return the registry key of `game` (registered here; rebuilt from its path elsewhere)."""
-    return ex.register(ex.Context("game", (game.path, game.scenario), f"id{id(game)}"), game)
+    return ex.register(ex.Context(build_game, (game.path, game.scenario), f"id{id(game)}"), game)
 
 
 # ---------------------------------------------------------------------------- the grid
@@ -256,8 +262,6 @@ def _value_columns(game: Game) -> list[tuple[str, str]]:
 def _solve_points(task: tuple) -> list[tuple[str, Any]]:
     """Work item of the slow path: solve at each point; return ("ok", {column: value}) or
     (status, message) per point."""
-    from gamedsl.solver import solve
-
     context, points = task
     game = ex.resolve(context)
     out: list[tuple[str, Any]] = []
@@ -283,14 +287,7 @@ def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str,
     game = plans[0].problem.game
     n = len(next(iter(params.values())))
     env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
-    for p in plans:
-        p.probe = True  # unbounded payoffs are flagged per point
-        p.full_grid = True  # each point searched as solve() searches it
-    try:
-        outcome = plans[0].play(env, n)
-    finally:
-        for p in plans:
-            p.probe = p.full_grid = False
+    outcome = play_everywhere(plans, env, n)
     full = dict(env)
     full.update(outcome.values)
     out: dict[str, np.ndarray] = {}
@@ -368,9 +365,6 @@ def _fast(
     """Return (value columns, status, compile seconds) from the step plans built once with the
     params as symbols and evaluated at all points (compiled pieces, or a vectorised play).
     `bounds`: the params' enclosures over the points (`_param_bounds`)."""
-    from gamedsl.solver import build_plans
-    from gamedsl.solver.problem import build_problem
-
     t0 = time.perf_counter()
     cached = _PLANS.get(id(game))
     fresh = not (cached is not None and cached[0] is game)
@@ -378,10 +372,10 @@ def _fast(
         context = cached[1]
     else:
         # the plans are symbolic in every param: built at one point, they serve every grid
-        plans = build_plans(build_problem(game, overrides0, symbolic=True))
+        plans = symbolic_plans(game, overrides0)
         values = tuple(sorted((k, float(v)) for k, v in overrides0.items()))
         context = ex.register(
-            ex.Context("plans", (game.path, game.scenario, values), f"id{id(game)}"), plans
+            ex.Context(build_plans, (game.path, game.scenario, values), f"id{id(game)}"), plans
         )
         while len(_PLANS) >= PLANS_CACHE:
             _PLANS.pop(next(iter(_PLANS)))
@@ -392,8 +386,7 @@ def _fast(
         # histories per point (compiled now, they are built once, not once per worker)
         plans = ex.resolve(context)
         if pieces_of(plans) is None and any(p.method == "numeric" for p in plans):
-            for p in plans:
-                p.compile_now()
+            compile_plays(plans)
     if fresh or executor.workers > 1:
         # compile the numpy functions on a point before forking workers (they inherit them)
         one = {k: v[:1] for k, v in params.items()}
@@ -445,7 +438,7 @@ def _agree(
         bad = ~(both_nan | close | same_inf)
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
-            return f"{k}: closed forms give {f[i]:.10g}, solve gives {s[i]:.10g}"
+            return f"{k}: closed forms give {number(f[i], 10)}, solve gives {number(s[i], 10)}"
     if not np.array_equal(fast_regime, slow_regime):
         i = int(np.nonzero(fast_regime != slow_regime)[0][0])
         return f"regime: closed forms give '{fast_regime[i]}', solve gives '{slow_regime[i]}'"
@@ -476,13 +469,9 @@ def sweep_points(
     given = list(dict.fromkeys(list(points) + list(fixed)))
     idx = np.nonzero(valid)[0]
     if len(idx) == 0:
-        from gamedsl.solver.problem import bind_values
-
         bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
         raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
     if len(idx) < n:
-        from gamedsl.solver.problem import bind_values
-
         bad = int(np.nonzero(~valid)[0][0])
         try:
             bind_values(game, {k: float(params[k][bad]) for k in given})

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from gamedsl.model.game import Domain, Game
+from gamedsl.model.numbers import number
 from gamedsl.report.graph import render, spec_text
+
+SMALL = 1e-4  # a fraction smaller than this is written as a fraction, not as 1e-05
 
 
 def _value(x) -> str:
-    """Return a number as a researcher would write it (1/10 -> 0.1)."""
+    """Return a param's default as a researcher would write it: a number as `number` writes it
+    (1/10 -> 0.1), except that a fraction below 1e-4 stays exact (1/100000), and an expression
+    of other params in spec syntax."""
     if x is None:
         return "-"
-    try:
-        if x.is_Integer:
-            return str(int(x))
-        if x.is_Rational:
-            f = float(x)
-            return f"{f:g}" if abs(f) >= 1e-4 or f == 0 else str(x)
-    except AttributeError:
-        pass
+    if getattr(x, "is_Rational", False) and not x.is_Integer and x != 0 and abs(x) < SMALL:
+        return str(x)
+    if getattr(x, "is_Rational", False):
+        return number(x)
     return str(x)
 
 

@@ -27,6 +27,7 @@ from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate, tree_sizes
+from gamedsl.solver.outcome import Outcome
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -68,17 +69,6 @@ COMPILE_PER_NODE = 8e-6  # ... per node of its switches' expression trees (measu
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
 _HASH_MOD = (1 << 61) - 1
-
-
-@dataclass
-class Outcome:
-    """The play of a step and all later steps at a batch of n histories."""
-
-    values: dict[sympy.Symbol, np.ndarray]
-    code: np.ndarray  # an integer per point that changes when the regime changes
-    ok: np.ndarray  # an equilibrium was found
-    unbounded: np.ndarray  # a payoff was found unbounded
-    branch: np.ndarray | None = None  # index into the plan's `branches` (-1: none of them)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-SPECS = Path(__file__).resolve().parents[1] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 ABS_TOL = 1e-6
 REL_TOL = 1e-6

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gamedsl.analysis.regime import SPECIAL
-from gamedsl.analysis.table import Table
+from gamedsl.model.analysis import SPECIAL
+from gamedsl.model.numbers import number
 from gamedsl.report.writing import write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from gamedsl.analysis.regions import RegionMap
+    from gamedsl.model.analysis import Comparison, RegionMap, Statics, Table
 
 DPI = 110
 MAX_SERIES = 8  # lines per column when a second param is varied
@@ -95,7 +95,7 @@ def plot_sweep(
                 label = (
                     c
                     if not others
-                    else f"{c}, " + ", ".join(f"{o}={v:g}" for o, v in zip(others, combo))
+                    else f"{c}, " + ", ".join(f"{o}={number(v)}" for o, v in zip(others, combo))
                 )
                 ax.plot(
                     xv[mask][order],
@@ -251,7 +251,7 @@ def close(fig) -> None:
     _pyplot().close(fig)
 
 
-def plot_statics(result, path: str | None = None):
+def plot_statics(result: Statics, path: str | None = None):
     """Draw the derivatives as horizontal bars (one panel per param), symbolic ones labelled
     with their sign where it holds; save to `path`."""
     plt = _pyplot()
@@ -281,14 +281,14 @@ def plot_statics(result, path: str | None = None):
         ax.grid(axis="x", alpha=0.25)
     title = result.game or "comparative statics"
     fig.suptitle(
-        f"{title}\nat " + ", ".join(f"{k}={v:g}" for k, v in result.parameters.items()), fontsize=9
+        f"{title}\nat " + ", ".join(f"{k}={number(v)}" for k, v in result.parameters.items()), fontsize=9
     )
     fig.tight_layout()
     _save(fig, path)
     return fig
 
 
-def plot_compare(result, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")):
+def plot_compare(result: Comparison, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")):
     """Draw the baseline and each scenario as grouped bars for the chosen kinds of rows; save to
     `path`."""
     plt = _pyplot()
