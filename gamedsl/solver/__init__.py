@@ -116,7 +116,7 @@ def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
     """Return the step plans, first step first (each knows the plan of the step after it).
 
     `force` maps a step index to the rank (in domain order) of the equilibrium that step carries
-    wherever it has several (`--select all`); other steps follow the selection rule.
+    wherever it has several (the selection rule `all`); other steps follow the selection rule.
     """
     plans: list = []
     nxt = Terminal()
@@ -202,7 +202,7 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
     return solution
 
 
-MAX_CONTINUATIONS = 8  # --select all: equilibria of one stage re-solved at most
+MAX_CONTINUATIONS = 8  # select "all": equilibria of one stage re-solved at most
 
 
 def _all_continuations(game, problem, records, path, solution, budget, numeric_only):

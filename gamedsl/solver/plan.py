@@ -192,7 +192,7 @@ class StepPlan:
                  force_rank: int | None = None):
         self.problem = problem
         self.select_mode = select_mode
-        self.force_rank = force_rank  # --select all: the equilibrium carried, by domain order
+        self.force_rank = force_rank  # select "all": the equilibrium carried, by domain order
         self.step = step
         self.next = next_plan
         self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)

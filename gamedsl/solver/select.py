@@ -42,7 +42,7 @@ def select(
 
     `payoffs[p][j]` is player p's payoff at candidate j; `leader_groups` lists the players of
     the earlier stages, nearest first; `order` ranks candidates in domain order.  `mode` "first" skips rules 1 and 2.
-    `force_rank` k (for `--select all`) takes the k-th candidate in domain order instead (the
+    `force_rank` k (for the selection rule `all`) takes the k-th candidate in domain order instead (the
     last when there are fewer).
     """
     remaining = list(candidates)
