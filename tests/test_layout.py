@@ -106,8 +106,10 @@ def _layer(module: str) -> int:
 def _api_shortcut(i: Import) -> bool:
     """The model's result classes keep `text()`, `to_json()`, `plot()`... for the Python API:
     each imports the report when it is called (documented in gamedsl/model/analysis.py)."""
-    return i.deferred and i.source.startswith("gamedsl.model.") and i.target.startswith(
-        "gamedsl.report"
+    return (
+        i.deferred
+        and i.source.startswith("gamedsl.model.")
+        and i.target.startswith("gamedsl.report")
     )
 
 
@@ -117,28 +119,40 @@ def _where(i: Import) -> str:
 
 def test_the_walk_sees_the_packages():
     assert {"gamedsl.solver", "gamedsl.analysis.sweep", "gamedsl.report.table"} <= set(MODULES)
-    assert any(i.source == "gamedsl.analysis.sweep" and i.target == "gamedsl.solver" for i in IMPORTS)
+    assert any(
+        i.source == "gamedsl.analysis.sweep" and i.target == "gamedsl.solver" for i in IMPORTS
+    )
 
 
 def test_no_analysis_module_imports_the_report():
-    bad = [_where(i) for i in IMPORTS if i.source.startswith("gamedsl.analysis") and
-           i.target.startswith("gamedsl.report")]
+    bad = [
+        _where(i)
+        for i in IMPORTS
+        if i.source.startswith("gamedsl.analysis") and i.target.startswith("gamedsl.report")
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_the_analyses_use_the_solver_through_its_package():
-    bad = [_where(i) for i in IMPORTS if i.source.startswith("gamedsl.analysis") and
-           i.target.startswith("gamedsl.solver.")]
+    bad = [
+        _where(i)
+        for i in IMPORTS
+        if i.source.startswith("gamedsl.analysis") and i.target.startswith("gamedsl.solver.")
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_the_solver_knows_no_command_line_nor_report():
-    bad = [_where(i) for i in IMPORTS if i.source.startswith("gamedsl.solver") and
-           _layer(i.target) > LAYERS.index("solver")]
+    bad = [
+        _where(i)
+        for i in IMPORTS
+        if i.source.startswith("gamedsl.solver") and _layer(i.target) > LAYERS.index("solver")
+    ]
     assert not bad, "\n".join(bad)
     # the options are checked where they are taken (argparse, Model.solve), not by the solver
-    text = "\n".join(p.read_text(encoding="utf-8") for m, p in MODULES.items()
-                     if m.startswith("gamedsl.solver"))
+    text = "\n".join(
+        p.read_text(encoding="utf-8") for m, p in MODULES.items() if m.startswith("gamedsl.solver")
+    )
     assert "--select must" not in text
 
 

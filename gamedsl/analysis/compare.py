@@ -17,6 +17,7 @@ from gamedsl.model.game import Game
 from gamedsl.model.solution import Solution
 from gamedsl.solver import solve
 
+
 def _solve_scenario(task: tuple) -> tuple[str, Any]:
     """Work item: solve one scenario; return ("ok", Solution) or ("error", message)."""
     context, values = task

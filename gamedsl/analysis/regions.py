@@ -105,19 +105,8 @@ def regions(
     regime = table.column(REGIME).reshape(len(ys), len(xs))
     for t in tables.values():
         notes += list(t.meta.get("warnings", ()))
-    return RegionMap(
-        game,
-        xname,
-        yname,
-        xs,
-        ys,
-        by,
-        regime,
-        values,
-        table,
-        {k: v for k, v in tables.items() if k is not None},
-        tuple(notes),
-    )
+    scenarios = {k: v for k, v in tables.items() if k is not None}
+    return RegionMap(game, xname, yname, xs, ys, by, regime, values, table, scenarios, tuple(notes))
 
 
 def _scenario_points(
@@ -142,3 +131,6 @@ def _scenario_points(
                 f"({name} = {theirs}), not the map's axis"
             )
     return out
+
+
+__all__ = ["RegionMap", "regions"]

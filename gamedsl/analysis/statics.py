@@ -22,7 +22,7 @@ from sympy.core.relational import Relational
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.signs import domain_substitutions, sign_everywhere
 from gamedsl.analysis.sweep import check_param, load, sweep_points
-from gamedsl.model.analysis import SPECIAL, Derivative, Statics
+from gamedsl.model.analysis import SPECIAL, Derivative, Statics, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
 from gamedsl.model.numbers import number
@@ -170,10 +170,46 @@ def statics(
         check_param(game, w, "--wrt")
     exact = bind_values(game, values)  # raises for unknown params, bad values
     base = {n: float(v) for n, v in exact.items()}
+    steps = _steps(game, wrt, values, base)
+    own = executor is None
+    executor = executor or ex.make_executor(workers, dask, quiet)
+    try:
+        table = _solve_steps(game, base, steps, executor)
+    finally:
+        if own:
+            executor.close()
+    regime = table.column("regime")
+    if regime[0] in SPECIAL:
+        raise SolveError(f"no equilibrium at the point ({regime[0]})", None, None)
     warnings: list[str] = []
-    # points: the base, then w - h and w + h for each w (one-sided at a domain's edge)
+    diffs, at_boundary = _differences(table, base, steps, warnings)
+    closed: dict[str, sympy.Expr] = {}
+    if symbolic:
+        closed, why = closed_path(game, values)
+        if why:
+            warnings.append(f"numeric derivatives (central differences of solve): {why}")
+    at = {game.params[n].symbol: v for n, v in exact.items()}
+    kinds = dict(_quantities(table))
+    out = _derivatives(game, kinds, diffs, closed, at, at_boundary, warnings)
+    return Statics(
+        game.title,
+        game.scenario,
+        base,
+        str(regime[0]),
+        tuple(wrt),
+        tuple(out),
+        tuple(warnings),
+        {k: str(v) for k, v in closed.items()},
+    )
+
+
+def _steps(
+    game: Game, wrt: list[str], values: Mapping[str, float], base: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Return each param's neighbours (w - h, w + h), the point itself on a side where the
+    domain or an assume ends (a one-sided difference); raise SpecError when neither side is
+    allowed."""
     steps: dict[str, tuple[float, float]] = {}
-    rows: list[dict[str, float]] = [dict(base)]
     for w in wrt:
         h = STEP * max(1.0, abs(base[w]))
         lo, hi = base[w] - h, base[w] + h
@@ -188,37 +224,52 @@ def statics(
                 None,
             )
         steps[w] = (lo, hi)
+    return steps
+
+
+def _solve_steps(
+    game: Game,
+    base: Mapping[str, float],
+    steps: Mapping[str, tuple[float, float]],
+    executor: ex.Executor,
+) -> Table:
+    """Return the table of solves at the point (row 0), then at w - h and w + h for each w."""
+    rows: list[dict[str, float]] = [dict(base)]
+    for w, (lo, hi) in steps.items():
         rows.append({**base, w: lo})
         rows.append({**base, w: hi})
-    given = list(game.params)
-    points = {n: np.array([r[n] for r in rows]) for n in given}
-    own = executor is None
-    executor = executor or ex.make_executor(workers, dask, quiet)
-    try:
-        table = sweep_points(game, points, {}, executor=executor, fast=False, desc="statics")
-    finally:
-        if own:
-            executor.close()
-    regime = table.column("regime")
-    if regime[0] in SPECIAL:
-        raise SolveError(f"no equilibrium at the point ({regime[0]})", None, None)
-    quantities = [
+    points = {n: np.array([r[n] for r in rows]) for n in game.params}
+    return sweep_points(game, points, {}, executor=executor, fast=False, desc="statics")
+
+
+def _quantities(table: Table) -> list[tuple[str, str]]:
+    """Return (name, kind) of the table's equilibrium values, payoffs and reports."""
+    return [
         (c, k)
         for c in table.columns
         for k in [table.kinds.get(c)]
         if k in ("choice", "payoff", "report")
     ]
+
+
+def _differences(
+    table: Table,
+    base: Mapping[str, float],
+    steps: Mapping[str, tuple[float, float]],
+    warnings: list[str],
+) -> tuple[dict[tuple[str, str], float], set[str]]:
+    """Return the differences d(quantity)/d(w) from the table of `_solve_steps`, and the params
+    with a regime boundary within their step (warned about)."""
+    regime = table.column("regime")
     diffs: dict[tuple[str, str], float] = {}
     at_boundary: set[str] = set()
-    for j, w in enumerate(wrt):
-        lo, hi = steps[w]
-        ilo, ihi = 1 + 2 * j, 2 + 2 * j
-        ilo_eff = 0 if lo == base[w] else ilo
-        ihi_eff = 0 if hi == base[w] else ihi
-        for q, _ in quantities:
+    for j, (w, (lo, hi)) in enumerate(steps.items()):
+        ilo = 0 if lo == base[w] else 1 + 2 * j
+        ihi = 0 if hi == base[w] else 2 + 2 * j
+        for q, _ in _quantities(table):
             col = table.column(q)
-            diffs[(q, w)] = (col[ihi_eff] - col[ilo_eff]) / (hi - lo)
-        near = {regime[ilo_eff], regime[ihi_eff]} - {regime[0]}
+            diffs[(q, w)] = (col[ihi] - col[ilo]) / (hi - lo)
+        near = {regime[ilo], regime[ihi]} - {regime[0]}
         if near:
             at_boundary.add(w)
             warnings.append(
@@ -226,51 +277,38 @@ def statics(
                 f"{w} = {number(base[w])} ({regime[0]} | {', '.join(sorted(near))}):"
                 " the derivative may differ on each side"
             )
-    closed: dict[str, sympy.Expr] = {}
-    if symbolic:
-        closed, why = closed_path(game, values)
-        if why:
-            warnings.append(f"numeric derivatives (central differences of solve): {why}")
+    return diffs, at_boundary
+
+
+def _derivatives(
+    game: Game,
+    kinds: Mapping[str, str],
+    diffs: Mapping[tuple[str, str], float],
+    closed: Mapping[str, sympy.Expr],
+    at: Mapping[sympy.Symbol, sympy.Expr],
+    at_boundary: set[str],
+    warnings: list[str],
+) -> list[Derivative]:
+    """Return the derivatives: symbolic where a closed form exists (checked against the
+    difference, a disagreement warned about), the difference otherwise."""
     subs = domain_substitutions(game) if closed else []
-    at = {game.params[n].symbol: v for n, v in exact.items()}
     out: list[Derivative] = []
-    for w in wrt:
-        sym = game.params[w].symbol
-        for q, kind in quantities:
-            fd = float(diffs[(q, w)])
-            if closed and q in closed:
-                d = _simplify(sympy.diff(closed[q], sym))
-                value = float(sympy.N(d.xreplace(at)))
-                if abs(value - fd) > CHECK_TOL * (1 + abs(value)) and w not in at_boundary:
-                    warnings.append(
-                        f"d{q}/d{w}: the closed form gives {number(value)}, "
-                        f"central differences {number(fd)}"
-                    )
-                out.append(
-                    Derivative(
-                        q,
-                        kind,
-                        w,
-                        value,
-                        _sign(value),
-                        "symbolic",
-                        str(d),
-                        sign_everywhere(d, subs, SIMPLIFY_BUDGET),
-                        fd,
-                    )
-                )
-            else:
-                out.append(Derivative(q, kind, w, fd, _sign(fd), "numeric", None, None, fd))
-    return Statics(
-        game.title,
-        game.scenario,
-        base,
-        str(regime[0]),
-        tuple(wrt),
-        tuple(out),
-        tuple(warnings),
-        {k: str(v) for k, v in closed.items()},
-    )
+    for q, w in diffs:
+        fd = float(diffs[(q, w)])
+        kind = kinds[q]
+        if not (closed and q in closed):
+            out.append(Derivative(q, kind, w, fd, _sign(fd), "numeric", None, None, fd))
+            continue
+        d = _simplify(sympy.diff(closed[q], game.params[w].symbol))
+        value = float(sympy.N(d.xreplace(at)))
+        if abs(value - fd) > CHECK_TOL * (1 + abs(value)) and w not in at_boundary:
+            warnings.append(
+                f"d{q}/d{w}: the closed form gives {number(value)}, "
+                f"central differences {number(fd)}"
+            )
+        sign = sign_everywhere(d, subs, SIMPLIFY_BUDGET)
+        out.append(Derivative(q, kind, w, value, _sign(value), "symbolic", str(d), sign, fd))
+    return out
 
 
 def _valid(game: Game, values: Mapping[str, float]) -> bool:

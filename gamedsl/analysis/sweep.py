@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -468,18 +468,7 @@ def sweep_points(
     notes: list[str] = []
     given = list(dict.fromkeys(list(points) + list(fixed)))
     idx = np.nonzero(valid)[0]
-    if len(idx) == 0:
-        bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
-        raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
-    if len(idx) < n:
-        bad = int(np.nonzero(~valid)[0][0])
-        try:
-            bind_values(game, {k: float(params[k][bad]) for k in given})
-            why = "outside a param's domain"
-        except SpecError as e:
-            why = e.message
-        notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
-    value_cols = _value_columns(game)
+    _check_valid(game, params, valid, given, notes)
     every = len(idx) == n  # every point valid: no gather and scatter of the columns
     sub_params = params if every else {k: _take(v, idx) for k, v in params.items()}
 
@@ -488,70 +477,121 @@ def sweep_points(
         cols = {k: sub_params[k][positions].tolist() for k in given}
         return [{k: cols[k][j] for k in given} for j in range(len(positions))]
 
-    path = "slow"
-    compile_seconds = check_seconds = None
-    pieces = None
+    timings: dict[str, float] = {}
     got = None
     if fast and len(idx) > CHECK_POINTS:  # else the checks would solve every point anyway
         enclosures = _param_bounds(sub_params, bounds or {})
-        got = _fast(game, sub_params, overrides([0])[0], executor, desc, enclosures)
+        got = _checked_fast(game, sub_params, overrides, executor, desc, enclosures, notes, timings)
     if got is not None:
-        fcols, fstatus, compile_seconds = got
-        t_check = time.perf_counter()
-        rng = np.random.default_rng(CHECK_SEED)
-        check = np.sort(rng.choice(len(idx), size=min(CHECK_POINTS, len(idx)), replace=False))
-        scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
-        sub = {k: v[check] for k, v in sub_params.items()}
-        freg = _regime(game, sub, {k: v[check] for k, v in fcols.items()}, fstatus[check])
-        sreg = _regime(game, sub, scols, sstatus)
-        differs = _agree({k: v[check] for k, v in fcols.items()}, freg, scols, sreg)
-        check_seconds = time.perf_counter() - t_check
-        if differs is None:
-            path = "fast"
-            pieces = pieces_of(ex.resolve(_PLANS[id(game)][1]))
-            sub_cols, sub_status = fcols, fstatus
-        else:
-            notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
-    if path == "slow":
+        sub_cols, sub_status, evaluation = got
+    else:
+        evaluation = None
         sub_cols, sub_status, messages = _slow(game, overrides(np.arange(len(idx))), executor, desc)
         if messages:
             notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
-    if every:
-        cols = {name: np.asarray(sub_cols[name], float) for name, _ in value_cols}
-        status = np.asarray(sub_status, np.int8)
-    else:
-        cols = {name: np.full(n, np.nan) for name, _ in value_cols}
-        for k, column in cols.items():
-            column[idx] = sub_cols[k]
-        status = np.full(n, STATUS.index(INVALID), np.int8)
-        status[idx] = sub_status
-    regime = _regime(game, params, cols, status)
+    cols = {name: np.asarray(sub_cols[name], float) for name, _ in _value_columns(game)}
+    status = np.asarray(sub_status, np.int8)
+    if not every:
+        cols, status = _scatter(cols, status, idx, n)
+    meta = {
+        "game": game.title,
+        "scenario": game.scenario,
+        "varied": list(points),
+        "path": "slow" if evaluation is None else "fast",
+        "points": n,
+        "warnings": notes,
+    }
+    if evaluation is not None:
+        # how the points were evaluated: the compiled pieces selected by their switching
+        # conditions, or a vectorised play of the step plans at every point
+        meta["evaluation"] = evaluation
+    meta.update(timings)
+    return _table(game, params, cols, status, meta)
+
+
+def _check_valid(
+    game: Game, params: Mapping[str, np.ndarray], valid: np.ndarray, given: list, notes: list
+) -> None:
+    """Raise the SpecError of the first point when no point is valid; note how many are not."""
+    n = len(valid)
+    if not valid.any():
+        bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
+        raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
+    if not valid.all():
+        bad = int(np.nonzero(~valid)[0][0])
+        try:
+            bind_values(game, {k: float(params[k][bad]) for k in given})
+            why = "outside a param's domain"
+        except SpecError as e:
+            why = e.message
+        notes.append(f"{n - int(valid.sum())} of {n} points are invalid (first: {why})")
+
+
+def _checked_fast(
+    game: Game,
+    params: dict[str, np.ndarray],
+    overrides: Callable[[Any], list[dict[str, float]]],
+    executor: ex.Executor,
+    desc: str,
+    enclosures: Mapping[str, tuple[float, float]],
+    notes: list[str],
+    timings: dict[str, float],
+) -> tuple[dict[str, np.ndarray], np.ndarray, str] | None:
+    """Return (value columns, status, evaluation) from the plans built once, when a few random
+    points solved one by one agree with them; None (with a note) when they do not.  The
+    seconds spent compiling and checking go to `timings`."""
+    fcols, fstatus, timings["compile_seconds"] = _fast(
+        game, params, overrides([0])[0], executor, desc, enclosures
+    )
+    t_check = time.perf_counter()
+    m = len(fstatus)
+    rng = np.random.default_rng(CHECK_SEED)
+    check = np.sort(rng.choice(m, size=min(CHECK_POINTS, m), replace=False))
+    scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
+    sub = {k: v[check] for k, v in params.items()}
+    at_check = {k: v[check] for k, v in fcols.items()}
+    freg = _regime(game, sub, at_check, fstatus[check])
+    sreg = _regime(game, sub, scols, sstatus)
+    differs = _agree(at_check, freg, scols, sreg)
+    timings["check_seconds"] = time.perf_counter() - t_check
+    if differs is not None:
+        notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
+        return None
+    pieces = pieces_of(ex.resolve(_PLANS[id(game)][1]))
+    return fcols, fstatus, "pieces" if pieces else "play"
+
+
+def _scatter(
+    cols: dict[str, np.ndarray], status: np.ndarray, idx: np.ndarray, n: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return the columns and status of the valid points `idx` spread over all n points (the
+    others nan and `invalid`)."""
+    out = {name: np.full(n, np.nan) for name in cols}
+    for k, column in out.items():
+        column[idx] = cols[k]
+    full = np.full(n, STATUS.index(INVALID), np.int8)
+    full[idx] = status
+    return out, full
+
+
+def _table(
+    game: Game,
+    params: Mapping[str, np.ndarray],
+    cols: Mapping[str, np.ndarray],
+    status: np.ndarray,
+    meta: Mapping[str, Any],
+) -> Table:
+    """Return the table: every param, the value columns, the regime."""
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     for name in game.params:
         data[name] = params[name]  # a constant stays one by stride 0: `Table.column` copies
         kinds[name] = "param"
-    for name, kind in value_cols:
+    for name, kind in _value_columns(game):
         data[name] = cols[name]
         kinds[name] = kind
-    data["regime"] = regime
+    data["regime"] = _regime(game, params, cols, status)
     kinds["regime"] = "regime"
-    meta = {
-        "game": game.title,
-        "scenario": game.scenario,
-        "varied": list(points),
-        "path": path,
-        "points": n,
-        "warnings": notes,
-    }
-    if path == "fast":
-        # how the points were evaluated: the compiled pieces selected by their switching
-        # conditions, or a vectorised play of the step plans at every point
-        meta["evaluation"] = "pieces" if pieces else "play"
-    if compile_seconds is not None:
-        meta["compile_seconds"] = compile_seconds
-    if check_seconds is not None:
-        meta["check_seconds"] = check_seconds
     # the columns are this function's own arrays (the params copied from the caller's)
     return Table(data, kinds, meta, copy=False)
 

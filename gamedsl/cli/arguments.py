@@ -69,9 +69,7 @@ def parse_range(option: str, item: str) -> Range:
         start, stop = _number(parts[0]), _number(parts[1])
         n = int(parts[2])
     except ValueError:
-        raise option_error(
-            f"{option} {item!r}: START and STOP are numbers, N an integer"
-        ) from None
+        raise option_error(f"{option} {item!r}: START and STOP are numbers, N an integer") from None
     if n < 1 or math.isinf(start) or math.isinf(stop):
         raise option_error(f"{option} {item!r}: need finite START and STOP and N >= 1")
     return Range(name, start, stop, n)

@@ -100,8 +100,9 @@ def solve(args: argparse.Namespace) -> int:
     from gamedsl.solver import solve as run
 
     game = _load(args)
-    solution = run(game, dict(args.set), symbolic=args.symbolic, select=args.select,
-                   strict=args.strict)
+    solution = run(
+        game, dict(args.set), symbolic=args.symbolic, select=args.select, strict=args.strict
+    )
     if args.format == "json":
         text = to_json(solution)
     elif args.format == "latex":
@@ -146,7 +147,11 @@ def sweep(args: argparse.Namespace) -> int:
     game = load(args.file, args.scenario)
     with _executor(args) as executor:
         table = sweep_points(
-            game, grid(vary), dict(args.set), executor=executor, desc="sweep",
+            game,
+            grid(vary),
+            dict(args.set),
+            executor=executor,
+            desc="sweep",
             bounds=axis_bounds(vary),
         )
     _check_columns(columns, table)
@@ -179,8 +184,13 @@ def regions(args: argparse.Namespace) -> int:
     x, y = args.x_range, args.y_range
     with _executor(args) as executor:
         rmap = run(
-            args.file, (x.name, _axis(x)), (y.name, _axis(y)), by=args.by, fixed=dict(args.set),
-            scenario=args.scenario, executor=executor,
+            args.file,
+            (x.name, _axis(x)),
+            (y.name, _axis(y)),
+            by=args.by,
+            fixed=dict(args.set),
+            scenario=args.scenario,
+            executor=executor,
         )
     for w in rmap.notes:
         _note(args, f"note: {w}")
@@ -211,7 +221,10 @@ def statics(args: argparse.Namespace) -> int:
 
     with _executor(args) as executor:
         result = run(
-            args.file, list(dict.fromkeys(args.wrt)), dict(args.set), scenario=args.scenario,
+            args.file,
+            list(dict.fromkeys(args.wrt)),
+            dict(args.set),
+            scenario=args.scenario,
             executor=executor,
         )
     text = statics_json(result) if args.format == "json" else statics_text(result)
@@ -227,7 +240,9 @@ def compare(args: argparse.Namespace) -> int:
 
     with _executor(args) as executor:
         result = run(
-            args.file, list(dict.fromkeys(args.scenarios)) or None, dict(args.set),
+            args.file,
+            list(dict.fromkeys(args.scenarios)) or None,
+            dict(args.set),
             executor=executor,
         )
     formats = {

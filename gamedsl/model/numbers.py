@@ -44,7 +44,7 @@ def number(x: Any, digits: int = 6) -> str:
     if f == 0:
         return "0"
     if abs(f - round(f)) < INTEGRAL_TOL * max(1, abs(f)) and abs(f) < INTEGRAL_LIMIT:
-        return str(int(round(f)))
+        return str(round(f))
     return f"{f:.{digits}g}"
 
 

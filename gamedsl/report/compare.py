@@ -43,9 +43,7 @@ def comparison_dict(c: Comparison) -> dict[str, Any]:
         out["rows"].append(entry)
     out["regimes"] = dict(zip(c.labels, c.regimes))
     out["verified"] = {lab: s.verification.ok for lab, s in zip(c.labels, c.solutions)}
-    out["warnings"] = {
-        lab: list(s.warnings) for lab, s in zip(c.labels, c.solutions) if s.warnings
-    }
+    out["warnings"] = {lab: list(s.warnings) for lab, s in zip(c.labels, c.solutions) if s.warnings}
     return out
 
 
@@ -103,7 +101,7 @@ def _shown_rows(c: Comparison, kind: str) -> list[Row]:
 
 def comparison_text(c: Comparison) -> str:
     """Return the side-by-side table, the regimes and the columns that failed verification."""
-    fmt = lambda v: "—" if v is None else number(v)  # noqa: E731
+    fmt = lambda v: "—" if v is None else number(v)
     head = [""] + [c.labels[0]] + [x for lab in c.labels[1:] for x in (lab, "Δ")]
     body: list[list[str] | str] = []
     for kind in KINDS:
@@ -150,7 +148,7 @@ def _row_name(r: Row) -> str:
 
 def comparison_latex(c: Comparison) -> str:
     """Return a booktabs tabular of the comparison."""
-    fmt = lambda v: "--" if v is None else latex_number(v)  # noqa: E731
+    fmt = lambda v: "--" if v is None else latex_number(v)
     n = len(c.labels)
     spec = "l" + "r" * (1 + 2 * (n - 1))
     head = ["", escape(c.labels[0])]

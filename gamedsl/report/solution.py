@@ -95,8 +95,7 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     v = solution.verification
     if v.ok:
         lines.append(
-            "verified: no player gains by deviating "
-            f"(largest gain found {number(v.max_gain, 2)})"
+            f"verified: no player gains by deviating (largest gain found {number(v.max_gain, 2)})"
         )
     else:
         lines.append(f"NOT verified: {v.worst} gains {number(v.max_gain, 3)} by deviating")

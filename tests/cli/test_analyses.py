@@ -9,7 +9,6 @@ import json
 import pytest
 
 from gamedsl.cli import main
-
 from tests.analysis._support import close, spec
 
 EXIT_OK = 0

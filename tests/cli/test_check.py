@@ -280,6 +280,7 @@ def test_solve_error_shows_the_source_line(
 ) -> None:
     spec = tmp_path / "m.game"
     spec.write_text("player L\nstage s:\n  L chooses q\npayoff L = q\n")
+
     def solve(args) -> int:
         raise SolveError("payoff of L is unbounded above in q", Span(str(spec), 3, 13))
 

@@ -35,9 +35,29 @@ def test_latex_name(name, latex):
 
 
 def test_every_greek_letter_is_named():
-    for letter in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa",
-                   "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi",
-                   "omega"):
+    for letter in (
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    ):
         assert letter in GREEK and latex_name(letter) == "\\" + letter
 
 

@@ -53,8 +53,18 @@ def test_number_digits():
 
 @pytest.mark.parametrize(
     ("x", "value"),
-    [(NAN, None), (np.float64("nan"), None), (math.inf, "inf"), (-math.inf, "-inf"),
-     (3, 3), (np.int64(3), 3), (np.bool_(True), 1), (2.5, 2.5), (None, None), ("x", "x")],
+    [
+        (NAN, None),
+        (np.float64("nan"), None),
+        (math.inf, "inf"),
+        (-math.inf, "-inf"),
+        (3, 3),
+        (np.int64(3), 3),
+        (np.bool_(True), 1),
+        (2.5, 2.5),
+        (None, None),
+        ("x", "x"),
+    ],
 )
 def test_json_value(x, value):
     assert json_value(x) == value and type(json_value(x)) is type(value)
@@ -98,8 +108,10 @@ def test_nan_in_notebook_output():
 
 
 def test_nan_is_null_in_table_json_and_nan_in_csv():
-    table = Table({"a": [1.0, 2.0], "q": [0.5, NAN], "regime": ["interior", "no equilibrium"]},
-                  {"a": "param", "q": "choice", "regime": "regime"})
+    table = Table(
+        {"a": [1.0, 2.0], "q": [0.5, NAN], "regime": ["interior", "no equilibrium"]},
+        {"a": "param", "q": "choice", "regime": "regime"},
+    )
     doc = json.loads(table.to_json())
     assert [r["q"] for r in doc["rows"]] == [0.5, None]
     rows = list(csv.DictReader(io.StringIO(table.to_csv())))
@@ -108,14 +120,25 @@ def test_nan_is_null_in_table_json_and_nan_in_csv():
 
 
 def test_nan_is_null_in_statics_and_compare_json():
-    st = Statics("g", None, {"a": 1.0}, "interior", ("a",),
-                 (Derivative("q", "choice", "a", NAN, "?", "numeric", difference=NAN),))
+    st = Statics(
+        "g",
+        None,
+        {"a": 1.0},
+        "interior",
+        ("a",),
+        (Derivative("q", "choice", "a", NAN, "?", "numeric", difference=NAN),),
+    )
     d = json.loads(st.to_json())["wrt"]["a"][0]
     assert d["value"] is None and d["difference"] is None
     sol = _solution_with_nan()
-    cmp = Comparison("g", ("baseline", "s"), (None, None),
-                     (Row("q", "choice", (1.0, NAN)), Row("M", "payoff", (None, 2.0))),
-                     ("interior", "interior"), (sol, sol))
+    cmp = Comparison(
+        "g",
+        ("baseline", "s"),
+        (None, None),
+        (Row("q", "choice", (1.0, NAN)), Row("M", "payoff", (None, 2.0))),
+        ("interior", "interior"),
+        (sol, sol),
+    )
     rows = {r["name"]: r for r in json.loads(cmp.to_json())["rows"]}
     assert rows["q"]["values"] == {"baseline": 1.0, "s": None} and rows["q"]["deltas"]["s"] is None
     assert rows["M"]["values"]["baseline"] is None
