@@ -3,9 +3,10 @@
 Two paths give the same table:
 
 - **fast** — when every step of the game solves in closed form with the params kept as symbols,
-  the step plans are built once (`build_problem(..., symbolic=True)` + `build_plans`) and played
-  at all grid points at once (`plans[0].play` is vectorised over numpy arrays of params); payoffs
-  and reports are evaluated vectorised too.  A few random points are re-solved one by one with
+  the step plans are built once (`solver.symbolic_plans`) and evaluated at all grid points at
+  once: by their compiled pieces (`pieces.py`) where the first step lists them, else played over
+  numpy arrays of params (`solver.play_everywhere`); payoffs and reports are evaluated
+  vectorised too.  A few random points are re-solved one by one with
   `solve` and must agree, or the sweep falls back to
 - **slow** — `solve` at every point, the points spread over the executor's workers.
 

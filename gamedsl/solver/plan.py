@@ -201,7 +201,6 @@ class StepPlan:
         self._var_of = {v.symbol: v for v in earlier}
         self.continuous_history = any(not v.discrete for v in earlier)
         self.deciders = step.players
-        self.player_of = {v.symbol: v.player for v in step.vars}
         self.all_players = tuple(problem.decision_players)
         stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
         self.leader_groups = [g for g in reversed(stage_players)]
@@ -218,7 +217,6 @@ class StepPlan:
         self.complete = False
         self.branches: list[dict] | None = None  # (entries None at a first step at param values)
         self._branch_keys: list = []
-        self._branch_index: dict = {}
         self._branch_table = None
         self.switches: list[sympy.Expr] | None = None
         self.relevant = relevant_symbols(problem, problem.steps[step.index:])
@@ -427,7 +425,6 @@ class StepPlan:
     def _set_branches(self, branches: list[dict], keys: list[tuple[int, int]]) -> None:
         self.branches = branches
         self._branch_keys = keys
-        self._branch_index = {k: i for i, k in enumerate(keys)}
         self._branch_table = None
 
     def _branch_of(self, cand: np.ndarray, down_branch: np.ndarray | None) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Choosing one equilibrium among several (and breaking a player's ties), per DESIGN.md:
+"""Choosing one equilibrium among several (and breaking a player's ties), by the rule that
+docs/solver.md §3 explains:
 
 1. the Pareto-dominant one, judged on the payoffs of all players;
 2. the one the leaders prefer: the players of the nearest earlier stage who are not all
