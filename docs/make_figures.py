@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gamedsl.api as gamedsl
-from gamedsl.analysis.plot import close
+from gamedsl.report.plot import close
 
 IMG = ROOT / "docs" / "img"
 

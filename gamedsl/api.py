@@ -30,9 +30,16 @@ class Model:
     def solve(
         self, *, symbolic: bool = False, select: str = "pareto", strict: bool = False, **values: Any
     ) -> Solution:
-        """Return the subgame-perfect equilibrium at the param values given (defaults otherwise)."""
-        from gamedsl.solver import solve
+        """Return the subgame-perfect equilibrium at the param values given (defaults otherwise).
 
+        `select` settles a stage with several equilibria: "pareto" (the rule of docs/solver.md),
+        "first" (the first in domain order) or "all" (one equilibrium per continuation, in
+        `equilibria`); another value raises ValueError.
+        """
+        from gamedsl.solver import SELECT_RULES, solve
+
+        if select not in SELECT_RULES:
+            raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
         return solve(self.game, values, symbolic=symbolic, select=select, strict=strict)
 
     # ------------------------------------------------------------------ analyses

@@ -17,6 +17,10 @@ from tests.golden.run import differences, expected_path, run_case
 LOAD_DEPENDENT = {
     f"solve-{kind}-specs_vertical_quality"
     for kind in ("text", "json", "latex", "symbolic", "symbolic-json", "all")
+} | {
+    # the release stage's symbolic step runs close to its budget too (a warning that it ran
+    # past it comes and goes with the load, before and after the reorganisation alike)
+    "solve-specs_openness_audit-liability",
 }
 
 

@@ -12,8 +12,9 @@ Where the work runs is the executor's business:
 Large state that the items need (a game, its step plans) is not sent with every item: the
 analysis registers it under a `Context` key before mapping (`register`), and workers look it up
 with `resolve`.  A forked worker or an in-process Dask worker finds it in the registry it shares
-with the parent; a worker elsewhere rebuilds it from the key's recipe (the game's path) once and
-keeps it.
+with the parent; a worker elsewhere rebuilds it once from the key's recipe (the analysis's
+builder function and the game's path) and keeps it.  The executor knows no analysis: the
+builders come with the keys.
 
 The progress bar (tqdm, on stderr) shows only when stderr is a terminal and `quiet` is off.
 """
@@ -38,30 +39,19 @@ _REGISTRY_LOCK = threading.Lock()
 class Context:
     """The key of shared state in the worker registry, with the recipe to rebuild it.
 
-    `kind` names the builder in `_BUILDERS`, `recipe` its picklable arguments; `token` makes two
-    registrations of the same recipe distinct when they were built from different objects.
+    `build` is a module-level function (pickled by reference: a worker imports its module) and
+    `recipe` its picklable arguments: `build(*recipe)` rebuilds the state where it is missing.
+    `token` makes two registrations of the same recipe distinct when they were built from
+    different objects.
     """
 
-    kind: str
+    build: Callable[..., Any]
     recipe: tuple
     token: str = ""
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.recipe, self.token)
-
-
-_BUILDERS: dict[str, Callable[..., Any]] = {}
-
-
-def builder(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Return a decorator that registers `fn(*recipe)` as the way to rebuild a `kind` context."""
-
-    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _BUILDERS[kind] = fn
-        return fn
-
-    return wrap
+        return (self.build.__module__, self.build.__qualname__, self.recipe, self.token)
 
 
 def register(context: Context, value: Any) -> Context:
@@ -76,10 +66,7 @@ def resolve(context: Context) -> Any:
     with _REGISTRY_LOCK:
         if context.key in _REGISTRY:
             return _REGISTRY[context.key]
-    if context.kind not in _BUILDERS:
-        # the builders live in the analysis modules; a fresh worker may not have imported them
-        import gamedsl.analysis.sweep  # noqa: F401
-    value = _BUILDERS[context.kind](*context.recipe)
+    value = context.build(*context.recipe)
     with _REGISTRY_LOCK:
         _REGISTRY.setdefault(context.key, value)
         return _REGISTRY[context.key]

@@ -33,7 +33,7 @@ import sympy
 from gamedsl.analysis import intervals
 from gamedsl.analysis.signs import domain_substitutions, on_domain
 from gamedsl.model.game import Game
-from gamedsl.solver.compiled import (
+from gamedsl.solver import (
     AGREE_TOL,
     NEAR_TOL,
     ZERO_TOL,
@@ -44,8 +44,8 @@ from gamedsl.solver.compiled import (
     probe_rows,
     signs,
 )
-from gamedsl.solver.compiled import as_columns as _as_columns
-from gamedsl.solver.compiled import lambdify as _lambdify
+from gamedsl.solver import as_columns as _as_columns
+from gamedsl.solver import lambdify as _lambdify
 
 # the tolerances (NEAR_TOL, AGREE_TOL, ...), states, cells and probes: as for compiled step plays
 PLAY_CHUNK = 4096  # points played at once by the step plans (ties, new cells)
@@ -411,85 +411,99 @@ class Pieces:
                 keys, groups, differ = group(packed, np.arange(n))
         new = [g for g, key in enumerate(keys) if key not in self.cells]
         if new:
-            # learnt away from ties: where a switch is within NEAR_TOL of zero, the point is
-            # played (all points near a switch are played below in any case)
-            near = self._near(factor_values, ranges, args, bound)
-            learn = []
-            for g in new:
-                members = np.arange(n) if groups[g] is None else groups[g]
-                if near is not None:
-                    members = members[~near[members]]
-                if len(members):
-                    learn.append((keys[g], members))
-            if learn:
-                self._learn(learn, params, play)
-        one = len(keys) == 1 and (groups[0] is None or len(groups[0]) == n)
-        if one and (differ is None or not len(differ)) and self.cells.get(keys[0], (-1,))[0] >= 0:
-            # one known cell everywhere (the common case on a small grid): its piece's columns
-            # as they come, no gather
-            b, good, unb = self.cells[keys[0]]
-            only = b
-            cols = self._value_list(b, args, n)
-            ok = np.full(n, good)
-            unbounded = np.full(n, unb)
-            played = None
-        else:
-            only = None
-            piece = np.full(n, -1, dtype=np.int64)
-            ok = np.zeros(n, bool)
-            unbounded = np.zeros(n, bool)
-            played = np.zeros(n, bool)  # points whose values come from a play of the step plans
-            if differ is not None:
-                played[differ] = True  # a hash collision: its signs differ from its cell's
-            for key, members in zip(keys, groups):
-                members = slice(None) if members is None else members
-                b, good, unb = self.cells.get(key, (-1, False, False))
-                if b < 0:
-                    played[members] = True
-                    continue
-                piece[members] = b
-                ok[members] = good
-                unbounded[members] = unb
-            use = (piece >= 0) & ~played
-            cols = [np.full(n, np.nan) for _ in self.columns]
-            for b in np.unique(piece[use]):
-                at = np.nonzero(use & (piece == b))[0]
-                for j, v in enumerate(
-                    self._value_list(int(b), [_at(a, at) for a in args], len(at))
-                ):
-                    cols[j][at] = v
+            near_args = (factor_values, ranges, args, bound)
+            self._learn_new(new, keys, groups, n, near_args, params, play)
+        cols, ok, unbounded, played, only = self._by_cell(keys, groups, differ, args, n)
         # points where a switch is within NEAR_TOL of zero (ties, boundaries) are played; the
         # tolerance is relative to the payoffs too, as the plans' tie tolerance is
         if len(self.factors.exprs):
-            k = len(self.columns) - len(self.payoff_names) - len(self.game.reports)
-            pays = cols[k : k + len(self.payoff_names)]
-
-            def pay(at: np.ndarray) -> np.ndarray:
-                if not pays:
-                    return np.zeros(len(at))
-                return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
-
             # the largest |payoff|: from the enclosure of the one piece's payoffs over the box
             top = self._payoff_bound(only, box) if known is not None and only is not None else None
-            if top is None:
-                top = _abs_max(pays)
-            near = self._near(factor_values, ranges, args, bound + top, pay)
+            near = self._near_ties(cols, top, factor_values, ranges, args, bound)
             if near is not None:
                 played = near if played is None else (played | near)
         if played is not None and played.any():
-            cols = [np.array(c) for c in cols]  # writable and distinct
-            at = np.nonzero(played)[0]
-            for a0 in range(0, len(at), PLAY_CHUNK):
-                part = at[a0 : a0 + PLAY_CHUNK]
-                _, out = play({k: np.asarray(v)[part] for k, v in params.items()})
-                for j, c in enumerate(self.columns):
-                    cols[j][part] = out[c]
-                ok[part] = out["__ok__"]
-                unbounded[part] = out["__unbounded__"]
+            cols = self._played(cols, ok, unbounded, np.nonzero(played)[0], params, play)
         result = dict(zip(self.columns, cols))
         result["__ok__"] = ok
         result["__unbounded__"] = unbounded
         return result
+
+    def _learn_new(self, new: list[int], keys, groups, n: int, near_args: tuple, params, play):
+        """Learn the pieces of the new cells (indices `new` into keys and groups) from plays at
+        their points away from ties: where a switch is within NEAR_TOL of zero, the point is
+        played (all points near a switch are played by `_evaluate` in any case).  `near_args`
+        are `_near`'s arguments."""
+        near = self._near(*near_args)
+        learn = []
+        for g in new:
+            members = np.arange(n) if groups[g] is None else groups[g]
+            if near is not None:
+                members = members[~near[members]]
+            if len(members):
+                learn.append((keys[g], members))
+        if learn:
+            self._learn(learn, params, play)
+
+    def _by_cell(self, keys, groups, differ, args: list, n: int) -> tuple:
+        """Return (columns, ok, unbounded, played, only): each point's values from its cell's
+        piece; `played` marks the points of unknown cells (and hash collisions), None when every
+        point is in one known cell (whose piece is `only`; its columns are used as they come,
+        no gather)."""
+        one = len(keys) == 1 and (groups[0] is None or len(groups[0]) == n)
+        if one and (differ is None or not len(differ)) and self.cells.get(keys[0], (-1,))[0] >= 0:
+            b, good, unb = self.cells[keys[0]]
+            return self._value_list(b, args, n), np.full(n, good), np.full(n, unb), None, b
+        piece = np.full(n, -1, dtype=np.int64)
+        ok = np.zeros(n, bool)
+        unbounded = np.zeros(n, bool)
+        played = np.zeros(n, bool)  # points whose values come from a play of the step plans
+        if differ is not None:
+            played[differ] = True  # a hash collision: its signs differ from its cell's
+        for key, members in zip(keys, groups):
+            members = slice(None) if members is None else members
+            b, good, unb = self.cells.get(key, (-1, False, False))
+            if b < 0:
+                played[members] = True
+                continue
+            piece[members] = b
+            ok[members] = good
+            unbounded[members] = unb
+        use = (piece >= 0) & ~played
+        cols = [np.full(n, np.nan) for _ in self.columns]
+        for b in np.unique(piece[use]):
+            at = np.nonzero(use & (piece == b))[0]
+            for j, v in enumerate(self._value_list(int(b), [_at(a, at) for a in args], len(at))):
+                cols[j][at] = v
+        return cols, ok, unbounded, played, None
+
+    def _near_ties(self, cols, top, factor_values, ranges, args, bound) -> np.ndarray | None:
+        """Return the points where a switch is within NEAR_TOL of zero relative to the point's
+        scale and payoffs (`top`: a bound of the |payoffs|, None to measure it), None for none."""
+        k = len(self.columns) - len(self.payoff_names) - len(self.game.reports)
+        pays = cols[k : k + len(self.payoff_names)]
+
+        def pay(at: np.ndarray) -> np.ndarray:
+            if not pays:
+                return np.zeros(len(at))
+            return np.nan_to_num(np.fmax.reduce([np.abs(c[at]) for c in pays]), nan=0.0)
+
+        if top is None:
+            top = _abs_max(pays)
+        return self._near(factor_values, ranges, args, bound + top, pay)
+
+    def _played(self, cols, ok, unbounded, at: np.ndarray, params, play: Play) -> list:
+        """Return the columns with the points `at` played by the step plans (ok and unbounded
+        updated in place)."""
+        cols = [np.array(c) for c in cols]  # writable and distinct
+        for a0 in range(0, len(at), PLAY_CHUNK):
+            part = at[a0 : a0 + PLAY_CHUNK]
+            _, out = play({k: np.asarray(v)[part] for k, v in params.items()})
+            for j, c in enumerate(self.columns):
+                cols[j][part] = out[c]
+            ok[part] = out["__ok__"]
+            unbounded[part] = out["__unbounded__"]
+        return cols
 
     def _learn(self, cells: list[tuple[bytes, np.ndarray]], params, play: Play) -> None:
         """Play the step plans at up to CELL_PROBES (TIED_PROBES) points of each new cell (key, its

@@ -14,16 +14,12 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
+from gamedsl.model.analysis import INTERIOR, INVALID, NO_EQUILIBRIUM, SPECIAL, UNBOUNDED
 from gamedsl.model.game import Game
-from gamedsl.report.solution import fmt_number
-from gamedsl.solver.evaluate import at_points, evaluate
+from gamedsl.model.numbers import number
+from gamedsl.solver import at_points, evaluate
 
 REGIME_TOL = 1e-7  # a value within REGIME_TOL*(1+|bound|) of a bound binds (as in the solver)
-INTERIOR = "interior"
-NO_EQUILIBRIUM = "no equilibrium"
-UNBOUNDED = "unbounded"
-INVALID = "invalid"
-SPECIAL = (NO_EQUILIBRIUM, UNBOUNDED, INVALID)
 
 
 def _close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -107,9 +103,30 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         env[p.symbol] = np.asarray(columns[name], float)
     for c in game.choices:
         env[c.symbol] = np.asarray(columns[c.var], float)
-    parts: list[tuple[np.ndarray, list[str]]] = []  # (code per point, label per code)
-    present: dict[sympy.Symbol, np.ndarray] = {}  # the value is chosen or fixed (not skipped)
-    every: dict[sympy.Symbol, bool] = {}  # ... chosen at every point
+    parts, present = _choice_parts(game, env, n)
+    parts += _switch_parts(game, env, present, n)
+    finite = np.ones(n, bool)
+    for c in game.choices:
+        finite &= np.isfinite(env[c.symbol])
+    if not parts:
+        out = np.empty(n, dtype=object)
+        out[:] = INTERIOR
+        out[~finite] = NO_EQUILIBRIUM
+        return out
+    out = _names(parts, n)
+    if not finite.all():
+        out[~finite] = NO_EQUILIBRIUM
+    return out
+
+
+Part = tuple[np.ndarray, list[str]]  # a code per point, and the label of each code ("" = none)
+
+
+def _choice_parts(game: Game, env: dict, n: int) -> tuple[list[Part], dict]:
+    """Return the parts of the choices (the discrete value played, each bound that binds) and
+    where each choice's value is present (chosen or fixed, not skipped)."""
+    parts: list[Part] = []
+    present: dict[sympy.Symbol, np.ndarray] = {}
     for c in game.choices:
         x = env[c.symbol]
         if c.fixed is not None:
@@ -119,7 +136,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
         else:
             chosen = np.ones(n, bool)
         present[c.symbol] = chosen | (c.fixed is not None)
-        every[c.symbol] = c.fixed is None and c.condition is None
+        every = c.fixed is None and c.condition is None  # chosen at every point
         d = c.domain
         if d is None:
             continue
@@ -130,7 +147,7 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
             labels = [""]
             for k, u in enumerate(uniq, start=1):
                 code[vals == u] = k
-                labels.append(f"{c.var}={fmt_number(u)}")
+                labels.append(f"{c.var}={number(u)}")
             parts.append((code, labels))
             continue
         for bound, strict, text, op in (
@@ -141,10 +158,16 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
                 continue
             b = at_points(bound, env, n)  # a number stays a scalar
             binds = _close(x, b) & np.isfinite(b)
-            if not every[c.symbol]:
+            if not every:
                 binds &= chosen
             label = f"{c.var}{op}{(text or _compact(bound)).replace(' ', '')} binds"
             parts.append((binds.astype(np.int64), ["", label]))
+    return parts, present
+
+
+def _switch_parts(game: Game, env: dict, present: dict, n: int) -> list[Part]:
+    """Return the parts of the conditions inside payoffs: the side of each the path is on."""
+    parts: list[Part] = []
     for atom in _switch_atoms(game):
         made = np.ones(n, bool)
         for s in atom.free_symbols:
@@ -158,19 +181,18 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
             )
         L, R = _compact(atom.lhs), _compact(atom.rhs)
         parts.append((code.astype(np.int64), ["", f"{L}<{R}", f"{L}={R}", f"{L}>{R}"]))
-    finite = np.ones(n, bool)
-    for c in game.choices:
-        finite &= np.isfinite(env[c.symbol])
-    if not parts:
-        out = np.empty(n, dtype=object)
-        out[:] = INTERIOR
-        out[~finite] = NO_EQUILIBRIUM
-        return out
+    return parts
+
+
+def _names(parts: list[Part], n: int) -> np.ndarray:
+    """Return each point's name: the labels of its parts joined by "; " (interior for none)."""
     # parts with one code at every point name every point alike: only the others are told apart
     fixed = {j: int(p[0][0]) for j, p in enumerate(parts) if n and p[0].min() == p[0].max()}
     varying = [j for j in range(len(parts)) if j not in fixed]
     if varying:
-        uniq, inverse = _unique_codes([parts[j][0] for j in varying], [len(parts[j][1]) for j in varying])
+        uniq, inverse = _unique_codes(
+            [parts[j][0] for j in varying], [len(parts[j][1]) for j in varying]
+        )
     else:
         uniq, inverse = np.zeros((1, 0), np.int64), None
     names = []
@@ -182,8 +204,8 @@ def regimes(game: Game, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray
     if inverse is None:
         out = np.empty(n, dtype=object)
         out[:] = names[0]
-    else:
-        out = np.array(names, dtype=object)[inverse]
-    if not finite.all():
-        out[~finite] = NO_EQUILIBRIUM
-    return out
+        return out
+    return np.array(names, dtype=object)[inverse]
+
+
+__all__ = ["INTERIOR", "INVALID", "NO_EQUILIBRIUM", "SPECIAL", "UNBOUNDED", "regimes"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,96 +16,12 @@ import sympy
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis import expr as exprs
-from gamedsl.analysis.regime import SPECIAL
 from gamedsl.analysis.sweep import axis_bounds, check_param, grid, load, sweep_points
-from gamedsl.analysis.table import Table
+from gamedsl.model.analysis import RegionMap, Table
 from gamedsl.model.errors import SpecError
 from gamedsl.model.game import Game
 
 REGIME = "regime"
-
-
-@dataclass(frozen=True)
-class RegionMap:
-    """A map of the (x, y) plane: the regime of every cell and, for `--by EXPR`, its value.
-
-    `regime` and `values` have shape (len(ys), len(xs)): row j is y = ys[j], column i is x = xs[i].
-    """
-
-    game: Game
-    x: str
-    y: str
-    xs: np.ndarray
-    ys: np.ndarray
-    by: str
-    regime: np.ndarray
-    values: np.ndarray | None
-    table: Table
-    tables: Mapping[str, Table] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    def regime_names(self) -> list[str]:
-        """Return the regimes on the map, the most common first (ties by name)."""
-        names, counts = np.unique(self.regime.astype(str), return_counts=True)
-        order = sorted(range(len(names)), key=lambda k: (names[k] in SPECIAL, -counts[k], names[k]))
-        return [str(names[k]) for k in order]
-
-    def shares(self) -> dict[str, float]:
-        """Return the share of cells in each regime."""
-        total = self.regime.size
-        return {r: float(np.sum(self.regime == r)) / total for r in self.regime_names()}
-
-    def cells(self) -> Table:
-        """Return one row per cell: x, y, regime and (for an expression) its value."""
-        X, Y = np.meshgrid(self.xs, self.ys)
-        data: dict[str, Any] = {
-            self.x: X.reshape(-1),
-            self.y: Y.reshape(-1),
-            REGIME: self.regime.reshape(-1),
-        }
-        kinds = {self.x: "param", self.y: "param", REGIME: "regime"}
-        if self.values is not None:
-            data["value"] = self.values.reshape(-1)
-            kinds["value"] = "report"
-        return Table(
-            data, kinds, {"by": self.by, "game": self.game.title, "scenario": self.game.scenario}
-        )
-
-    def to_csv(self, path: str | None = None) -> str:
-        """Write the cells as CSV to `path` (atomically) when given; return the CSV text."""
-        return self.cells().to_csv(path)
-
-    def plot(self, path: str | None = None):
-        """Draw the map (matplotlib); save it as PNG to `path` when given; return the figure."""
-        from gamedsl.analysis.plot import plot_regions
-
-        return plot_regions(self, path)
-
-    def ascii(self, width: int = 64, height: int = 24) -> str:
-        """Return a character map of the regimes (letters keyed below it), y upwards."""
-        names = self.regime_names()
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-        key = {n: (letters[k] if k < len(letters) else "?") for k, n in enumerate(names)}
-        ny, nx = self.regime.shape
-        cols = np.unique(np.linspace(0, nx - 1, min(width, nx)).round().astype(int))
-        rows = np.unique(np.linspace(0, ny - 1, min(height, ny)).round().astype(int))
-        lines = []
-        for j in rows[::-1]:
-            lines.append(f"{_num(self.ys[j]):>9} |" + "".join(key[self.regime[j, i]] for i in cols))
-        lines.append(" " * 10 + "+" + "-" * len(cols))
-        left, right = _num(self.xs[0]), _num(self.xs[-1])
-        lines.append(" " * 11 + left + right.rjust(max(1, len(cols) - len(left))))
-        lines.append(" " * 11 + f"{self.x} ->   (rows: {self.y})")
-        shares = self.shares()
-        for n in names:
-            lines.append(f"  {key[n]}  {shares[n]:6.1%}  {n}")
-        return "\n".join(lines)
-
-
-def _num(x: float) -> str:
-    from gamedsl.report.solution import fmt_number
-
-    return fmt_number(x, 4)
 
 
 def _check_columns(expr: exprs.Expr, tables: Mapping[str | None, Table]) -> None:
@@ -190,19 +105,8 @@ def regions(
     regime = table.column(REGIME).reshape(len(ys), len(xs))
     for t in tables.values():
         notes += list(t.meta.get("warnings", ()))
-    return RegionMap(
-        game,
-        xname,
-        yname,
-        xs,
-        ys,
-        by,
-        regime,
-        values,
-        table,
-        {k: v for k, v in tables.items() if k is not None},
-        tuple(notes),
-    )
+    scenarios = {k: v for k, v in tables.items() if k is not None}
+    return RegionMap(game, xname, yname, xs, ys, by, regime, values, table, scenarios, tuple(notes))
 
 
 def _scenario_points(
@@ -227,3 +131,6 @@ def _scenario_points(
                 f"({name} = {theirs}), not the map's axis"
             )
     return out
+
+
+__all__ = ["RegionMap", "regions"]

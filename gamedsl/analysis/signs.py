@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from gamedsl.model.game import Game
-from gamedsl.solver.budget import BudgetExceeded, time_budget
+from gamedsl.solver import BudgetExceeded, time_budget
 
 
 def domain_substitutions(game: Game) -> list[tuple[sympy.Symbol, sympy.Expr]]:

@@ -12,9 +12,7 @@ where no closed form exists, and a check where one does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,148 +20,18 @@ import sympy
 from sympy.core.relational import Relational
 
 from gamedsl.analysis import executor as ex
-from gamedsl.analysis.regime import SPECIAL
 from gamedsl.analysis.signs import domain_substitutions, sign_everywhere
 from gamedsl.analysis.sweep import check_param, load, sweep_points
+from gamedsl.model.analysis import SPECIAL, Derivative, Statics, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
-from gamedsl.report.solution import fmt_number
-from gamedsl.solver.evaluate import as_expr
+from gamedsl.model.numbers import number
+from gamedsl.solver import BudgetExceeded, as_expr, bind_values, solve, time_budget
 
 STEP = 1e-4  # central-difference step, relative to max(1, |param|)
 CHECK_TOL = 1e-4  # closed-form and difference derivatives agree within TOL*(1+|d|)
 SIGN_TOL = 1e-10  # a derivative within this of 0 has sign 0
 SIMPLIFY_BUDGET = 2.0  # seconds of sympy simplification per derivative
-
-
-@dataclass(frozen=True)
-class Derivative:
-    """d(quantity)/d(wrt) at the point.
-
-    `sign` is the sign at the point (`+`, `-`, `0`, or `?` when unknown); `sign_everywhere` the
-    sign sympy proves for every param value in the domains where this closed form holds
-    (`positive`, `negative`, `zero`, `nonnegative`, `nonpositive`, or None); `expression` the
-    derivative in closed form (None when numeric).
-    """
-
-    quantity: str
-    kind: str
-    wrt: str
-    value: float
-    sign: str
-    method: str
-    expression: str | None = None
-    sign_everywhere: str | None = None
-    difference: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "quantity": self.quantity,
-            "kind": self.kind,
-            "value": _num(self.value),
-            "sign": self.sign,
-            "sign_everywhere": self.sign_everywhere,
-            "derivative": self.expression,
-            "method": self.method,
-            "difference": _num(self.difference),
-        }
-
-
-@dataclass(frozen=True)
-class Statics:
-    """The derivatives of every equilibrium value, payoff and report w.r.t. each param in `wrt`."""
-
-    game: str | None
-    scenario: str | None
-    parameters: Mapping[str, float]
-    regime: str
-    wrt: tuple[str, ...]
-    derivatives: tuple[Derivative, ...]
-    warnings: tuple[str, ...] = ()
-    closed_form: Mapping[str, str] = field(default_factory=dict)
-
-    def of(self, quantity: str, wrt: str | None = None) -> Derivative:
-        """Return d(quantity)/d(wrt) (wrt may be left out when only one param was asked for)."""
-        wrt = wrt or self.wrt[0]
-        for d in self.derivatives:
-            if d.quantity == quantity and d.wrt == wrt:
-                return d
-        raise KeyError(f"no derivative of '{quantity}' w.r.t. '{wrt}'")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "game": self.game,
-            "scenario": self.scenario,
-            "parameters": {k: _num(v) for k, v in self.parameters.items()},
-            "regime": self.regime,
-            "closed_form": dict(self.closed_form),
-            "wrt": {w: [d.to_dict() for d in self.derivatives if d.wrt == w] for w in self.wrt},
-            "warnings": list(self.warnings),
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
-
-    def plot(self, path: str | None = None):
-        """Draw the derivatives as bars; save as PNG to `path` when given; return the figure."""
-        from gamedsl.analysis.plot import plot_statics
-
-        return plot_statics(self, path)
-
-    def text(self) -> str:
-        """Return a readable table per param."""
-        lines = [
-            f"{self.game or 'game'}: comparative statics"
-            + (f" (scenario {self.scenario})" if self.scenario else "")
-        ]
-        lines.append(
-            "at " + ", ".join(f"{k} = {fmt_number(v)}" for k, v in self.parameters.items())
-        )
-        lines.append(f"regime: {self.regime}")
-        for w in self.wrt:
-            ds = [d for d in self.derivatives if d.wrt == w]
-            lines.append("")
-            rows = [
-                [
-                    d.quantity,
-                    d.kind,
-                    fmt_number(d.value),
-                    d.sign,
-                    d.sign_everywhere or "",
-                    d.expression if d.expression is not None else "",
-                    d.method,
-                ]
-                for d in ds
-            ]
-            header = [
-                f"d/d{w}",
-                "kind",
-                "value",
-                "sign",
-                "sign where it holds",
-                "derivative",
-                "method",
-            ]
-            widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-            lines.append("  ".join(h.ljust(wd) for h, wd in zip(header, widths)).rstrip())
-            lines.append("  ".join("-" * wd for wd in widths))
-            for r in rows:
-                lines.append("  ".join(c.ljust(wd) for c, wd in zip(r, widths)).rstrip())
-        if self.warnings:
-            lines.append("")
-            lines += [f"warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
-
-
-def _num(x: Any) -> Any:
-    if x is None:
-        return None
-    f = float(x)
-    if np.isnan(f):
-        return None
-    if np.isinf(f):
-        return "inf" if f > 0 else "-inf"
-    return f
 
 
 # ---------------------------------------------------------------------------- closed forms
@@ -221,9 +89,6 @@ def closed_path(
 ) -> tuple[dict[str, sympy.Expr], str | None]:
     """Return the local closed forms (in the params) of every choice, payoff and report on the
     equilibrium path at `values`, or ({}, why not)."""
-    from gamedsl.solver import solve
-    from gamedsl.solver.problem import bind_values
-
     sol = solve(game, values, symbolic=True)
     no_closed = [w for w in sol.warnings if "no closed form in the params" in w]
     if no_closed:
@@ -259,7 +124,7 @@ def closed_path(
         if want is not None and abs(got - float(want)) > 1e-6 * (1 + abs(float(want))):
             return (
                 {},
-                f"the closed form of {name} gives {got:g} at the point, solve {float(want):g}",
+                f"the closed form of {name} gives {number(got)} at the point, solve {number(want)}",
             )
     stray = {s for e in out.values() for s in e.free_symbols} - set(at)
     if stray:
@@ -268,8 +133,6 @@ def closed_path(
 
 
 def _simplify(e: sympy.Expr) -> sympy.Expr:
-    from gamedsl.solver.budget import BudgetExceeded, time_budget
-
     try:
         with time_budget(SIMPLIFY_BUDGET):
             return sympy.simplify(e)
@@ -300,8 +163,6 @@ def statics(
 ) -> Statics:
     """Return d(every equilibrium value, payoff and report)/d(param) for each param in `wrt`, at
     `values` (defaults otherwise)."""
-    from gamedsl.solver.problem import bind_values
-
     game = load(model_or_game, scenario)
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
     values = dict(values or {})
@@ -309,97 +170,27 @@ def statics(
         check_param(game, w, "--wrt")
     exact = bind_values(game, values)  # raises for unknown params, bad values
     base = {n: float(v) for n, v in exact.items()}
-    warnings: list[str] = []
-    # points: the base, then w - h and w + h for each w (one-sided at a domain's edge)
-    steps: dict[str, tuple[float, float]] = {}
-    rows: list[dict[str, float]] = [dict(base)]
-    for w in wrt:
-        h = STEP * max(1.0, abs(base[w]))
-        lo, hi = base[w] - h, base[w] + h
-        if not _valid(game, {**values, w: lo}):
-            lo = base[w]
-        if not _valid(game, {**values, w: hi}):
-            hi = base[w]
-        if lo == hi:
-            raise SpecError(
-                f"cannot vary {w} around {fmt_number(base[w])}: its domain or an "
-                "assume allows no neighbour",
-                None,
-            )
-        steps[w] = (lo, hi)
-        rows.append({**base, w: lo})
-        rows.append({**base, w: hi})
-    given = list(game.params)
-    points = {n: np.array([r[n] for r in rows]) for n in given}
+    steps = _steps(game, wrt, values, base)
     own = executor is None
     executor = executor or ex.make_executor(workers, dask, quiet)
     try:
-        table = sweep_points(game, points, {}, executor=executor, fast=False, desc="statics")
+        table = _solve_steps(game, base, steps, executor)
     finally:
         if own:
             executor.close()
     regime = table.column("regime")
     if regime[0] in SPECIAL:
         raise SolveError(f"no equilibrium at the point ({regime[0]})", None, None)
-    quantities = [
-        (c, k)
-        for c in table.columns
-        for k in [table.kinds.get(c)]
-        if k in ("choice", "payoff", "report")
-    ]
-    diffs: dict[tuple[str, str], float] = {}
-    at_boundary: set[str] = set()
-    for j, w in enumerate(wrt):
-        lo, hi = steps[w]
-        ilo, ihi = 1 + 2 * j, 2 + 2 * j
-        ilo_eff = 0 if lo == base[w] else ilo
-        ihi_eff = 0 if hi == base[w] else ihi
-        for q, _ in quantities:
-            col = table.column(q)
-            diffs[(q, w)] = (col[ihi_eff] - col[ilo_eff]) / (hi - lo)
-        near = {regime[ilo_eff], regime[ihi_eff]} - {regime[0]}
-        if near:
-            at_boundary.add(w)
-            warnings.append(
-                f"a regime boundary is within {fmt_number(hi - base[w], 2)} of "
-                f"{w} = {fmt_number(base[w])} ({regime[0]} | {', '.join(sorted(near))}):"
-                " the derivative may differ on each side"
-            )
+    warnings: list[str] = []
+    diffs, at_boundary = _differences(table, base, steps, warnings)
     closed: dict[str, sympy.Expr] = {}
     if symbolic:
         closed, why = closed_path(game, values)
         if why:
             warnings.append(f"numeric derivatives (central differences of solve): {why}")
-    subs = domain_substitutions(game) if closed else []
     at = {game.params[n].symbol: v for n, v in exact.items()}
-    out: list[Derivative] = []
-    for w in wrt:
-        sym = game.params[w].symbol
-        for q, kind in quantities:
-            fd = float(diffs[(q, w)])
-            if closed and q in closed:
-                d = _simplify(sympy.diff(closed[q], sym))
-                value = float(sympy.N(d.xreplace(at)))
-                if abs(value - fd) > CHECK_TOL * (1 + abs(value)) and w not in at_boundary:
-                    warnings.append(
-                        f"d{q}/d{w}: the closed form gives {fmt_number(value)}, "
-                        f"central differences {fmt_number(fd)}"
-                    )
-                out.append(
-                    Derivative(
-                        q,
-                        kind,
-                        w,
-                        value,
-                        _sign(value),
-                        "symbolic",
-                        str(d),
-                        sign_everywhere(d, subs, SIMPLIFY_BUDGET),
-                        fd,
-                    )
-                )
-            else:
-                out.append(Derivative(q, kind, w, fd, _sign(fd), "numeric", None, None, fd))
+    kinds = dict(_quantities(table))
+    out = _derivatives(game, kinds, diffs, closed, at, at_boundary, warnings)
     return Statics(
         game.title,
         game.scenario,
@@ -412,11 +203,121 @@ def statics(
     )
 
 
-def _valid(game: Game, values: Mapping[str, float]) -> bool:
-    from gamedsl.solver.problem import bind_values
+def _steps(
+    game: Game, wrt: list[str], values: Mapping[str, float], base: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Return each param's neighbours (w - h, w + h), the point itself on a side where the
+    domain or an assume ends (a one-sided difference); raise SpecError when neither side is
+    allowed."""
+    steps: dict[str, tuple[float, float]] = {}
+    for w in wrt:
+        h = STEP * max(1.0, abs(base[w]))
+        lo, hi = base[w] - h, base[w] + h
+        if not _valid(game, {**values, w: lo}):
+            lo = base[w]
+        if not _valid(game, {**values, w: hi}):
+            hi = base[w]
+        if lo == hi:
+            raise SpecError(
+                f"cannot vary {w} around {number(base[w])}: its domain or an "
+                "assume allows no neighbour",
+                None,
+            )
+        steps[w] = (lo, hi)
+    return steps
 
+
+def _solve_steps(
+    game: Game,
+    base: Mapping[str, float],
+    steps: Mapping[str, tuple[float, float]],
+    executor: ex.Executor,
+) -> Table:
+    """Return the table of solves at the point (row 0), then at w - h and w + h for each w."""
+    rows: list[dict[str, float]] = [dict(base)]
+    for w, (lo, hi) in steps.items():
+        rows.append({**base, w: lo})
+        rows.append({**base, w: hi})
+    points = {n: np.array([r[n] for r in rows]) for n in game.params}
+    return sweep_points(game, points, {}, executor=executor, fast=False, desc="statics")
+
+
+def _quantities(table: Table) -> list[tuple[str, str]]:
+    """Return (name, kind) of the table's equilibrium values, payoffs and reports."""
+    return [
+        (c, k)
+        for c in table.columns
+        for k in [table.kinds.get(c)]
+        if k in ("choice", "payoff", "report")
+    ]
+
+
+def _differences(
+    table: Table,
+    base: Mapping[str, float],
+    steps: Mapping[str, tuple[float, float]],
+    warnings: list[str],
+) -> tuple[dict[tuple[str, str], float], set[str]]:
+    """Return the differences d(quantity)/d(w) from the table of `_solve_steps`, and the params
+    with a regime boundary within their step (warned about)."""
+    regime = table.column("regime")
+    diffs: dict[tuple[str, str], float] = {}
+    at_boundary: set[str] = set()
+    for j, (w, (lo, hi)) in enumerate(steps.items()):
+        ilo = 0 if lo == base[w] else 1 + 2 * j
+        ihi = 0 if hi == base[w] else 2 + 2 * j
+        for q, _ in _quantities(table):
+            col = table.column(q)
+            diffs[(q, w)] = (col[ihi] - col[ilo]) / (hi - lo)
+        near = {regime[ilo], regime[ihi]} - {regime[0]}
+        if near:
+            at_boundary.add(w)
+            warnings.append(
+                f"a regime boundary is within {number(hi - base[w], 2)} of "
+                f"{w} = {number(base[w])} ({regime[0]} | {', '.join(sorted(near))}):"
+                " the derivative may differ on each side"
+            )
+    return diffs, at_boundary
+
+
+def _derivatives(
+    game: Game,
+    kinds: Mapping[str, str],
+    diffs: Mapping[tuple[str, str], float],
+    closed: Mapping[str, sympy.Expr],
+    at: Mapping[sympy.Symbol, sympy.Expr],
+    at_boundary: set[str],
+    warnings: list[str],
+) -> list[Derivative]:
+    """Return the derivatives: symbolic where a closed form exists (checked against the
+    difference, a disagreement warned about), the difference otherwise."""
+    subs = domain_substitutions(game) if closed else []
+    out: list[Derivative] = []
+    for q, w in diffs:
+        fd = float(diffs[(q, w)])
+        kind = kinds[q]
+        if not (closed and q in closed):
+            out.append(Derivative(q, kind, w, fd, _sign(fd), "numeric", None, None, fd))
+            continue
+        d = _simplify(sympy.diff(closed[q], game.params[w].symbol))
+        value = float(sympy.N(d.xreplace(at)))
+        if abs(value - fd) > CHECK_TOL * (1 + abs(value)) and w not in at_boundary:
+            warnings.append(
+                f"d{q}/d{w}: the closed form gives {number(value)}, "
+                f"central differences {number(fd)}"
+            )
+        sign = sign_everywhere(d, subs, SIMPLIFY_BUDGET)
+        out.append(Derivative(q, kind, w, value, _sign(value), "symbolic", str(d), sign, fd))
+    return out
+
+
+def _valid(game: Game, values: Mapping[str, float]) -> bool:
+    """Return True when `values` lie in the params' domains and satisfy every assume."""
     try:
         bind_values(game, values)
         return True
     except SpecError:
         return False
+
+
+__all__ = ["Derivative", "Statics", "closed_path", "statics"]

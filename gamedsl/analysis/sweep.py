@@ -3,9 +3,10 @@
 Two paths give the same table:
 
 - **fast** — when every step of the game solves in closed form with the params kept as symbols,
-  the step plans are built once (`build_problem(..., symbolic=True)` + `build_plans`) and played
-  at all grid points at once (`plans[0].play` is vectorised over numpy arrays of params); payoffs
-  and reports are evaluated vectorised too.  A few random points are re-solved one by one with
+  the step plans are built once (`solver.symbolic_plans`) and evaluated at all grid points at
+  once: by their compiled pieces (`pieces.py`) where the first step lists them, else played over
+  numpy arrays of params (`solver.play_everywhere`); payoffs and reports are evaluated
+  vectorised too.  A few random points are re-solved one by one with
   `solve` and must agree, or the sweep falls back to
 - **slow** — `solve` at every point, the points spread over the executor's workers.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,20 @@ import sympy
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis.pieces import Pieces, is_constant
-from gamedsl.analysis.regime import INVALID, NO_EQUILIBRIUM, UNBOUNDED, regimes
-from gamedsl.analysis.table import Table
+from gamedsl.analysis.regime import regimes
+from gamedsl.model.analysis import INVALID, NO_EQUILIBRIUM, UNBOUNDED, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
-from gamedsl.solver.evaluate import at_points, evaluate
+from gamedsl.model.numbers import number
+from gamedsl.solver import (
+    at_points,
+    bind_values,
+    compile_plays,
+    evaluate,
+    play_everywhere,
+    solve,
+    symbolic_plans,
+)
 
 FAST_CHUNK = 5_000  # grid points per work item on the fast path (measured best: 2k-5k)
 PIECES_CHUNK = 1 << 20  # ... at most this many when the compiled pieces are evaluated
@@ -65,25 +75,22 @@ def load(model_or_game: Any, scenario: str | None = None) -> Game:
 _PLANS: dict[int, tuple[Game, Any]] = {}  # id(game) -> (game, plans context or why no plans)
 
 
-@ex.builder("game")
-def _build_game(source: str, scenario: str | None) -> Game:
+def build_game(source: str, scenario: str | None) -> Game:
+    """Return the checked game at `source` with `scenario` applied (a worker's copy)."""
     from gamedsl.language import load_game
 
     return load_game(source, scenario=scenario)
 
 
-@ex.builder("plans")
-def _build_plans(source: str, scenario: str | None, values: tuple) -> Any:
-    from gamedsl.solver import build_plans
-    from gamedsl.solver.problem import build_problem
-
-    game = ex.resolve(ex.Context("game", (source, scenario)))
-    return build_plans(build_problem(game, dict(values), symbolic=True))
+def build_plans(source: str, scenario: str | None, values: tuple) -> Any:
+    """Return the symbolic step plans of that game, built at `values` ((name, value) pairs)."""
+    game = ex.resolve(ex.Context(build_game, (source, scenario)))
+    return symbolic_plans(game, dict(values))
 
 
 def game_context(game: Game) -> ex.Context:
     """Return the registry key of `game` (registered here; rebuilt from its path elsewhere)."""
-    return ex.register(ex.Context("game", (game.path, game.scenario), f"id{id(game)}"), game)
+    return ex.register(ex.Context(build_game, (game.path, game.scenario), f"id{id(game)}"), game)
 
 
 # ---------------------------------------------------------------------------- the grid
@@ -256,8 +263,6 @@ def _value_columns(game: Game) -> list[tuple[str, str]]:
 def _solve_points(task: tuple) -> list[tuple[str, Any]]:
     """Work item of the slow path: solve at each point; return ("ok", {column: value}) or
     (status, message) per point."""
-    from gamedsl.solver import solve
-
     context, points = task
     game = ex.resolve(context)
     out: list[tuple[str, Any]] = []
@@ -283,14 +288,7 @@ def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str,
     game = plans[0].problem.game
     n = len(next(iter(params.values())))
     env = {game.params[name].symbol: np.asarray(v, float) for name, v in params.items()}
-    for p in plans:
-        p.probe = True  # unbounded payoffs are flagged per point
-        p.full_grid = True  # each point searched as solve() searches it
-    try:
-        outcome = plans[0].play(env, n)
-    finally:
-        for p in plans:
-            p.probe = p.full_grid = False
+    outcome = play_everywhere(plans, env, n)
     full = dict(env)
     full.update(outcome.values)
     out: dict[str, np.ndarray] = {}
@@ -368,9 +366,6 @@ def _fast(
     """Return (value columns, status, compile seconds) from the step plans built once with the
     params as symbols and evaluated at all points (compiled pieces, or a vectorised play).
     `bounds`: the params' enclosures over the points (`_param_bounds`)."""
-    from gamedsl.solver import build_plans
-    from gamedsl.solver.problem import build_problem
-
     t0 = time.perf_counter()
     cached = _PLANS.get(id(game))
     fresh = not (cached is not None and cached[0] is game)
@@ -378,10 +373,10 @@ def _fast(
         context = cached[1]
     else:
         # the plans are symbolic in every param: built at one point, they serve every grid
-        plans = build_plans(build_problem(game, overrides0, symbolic=True))
+        plans = symbolic_plans(game, overrides0)
         values = tuple(sorted((k, float(v)) for k, v in overrides0.items()))
         context = ex.register(
-            ex.Context("plans", (game.path, game.scenario, values), f"id{id(game)}"), plans
+            ex.Context(build_plans, (game.path, game.scenario, values), f"id{id(game)}"), plans
         )
         while len(_PLANS) >= PLANS_CACHE:
             _PLANS.pop(next(iter(_PLANS)))
@@ -392,8 +387,7 @@ def _fast(
         # histories per point (compiled now, they are built once, not once per worker)
         plans = ex.resolve(context)
         if pieces_of(plans) is None and any(p.method == "numeric" for p in plans):
-            for p in plans:
-                p.compile_now()
+            compile_plays(plans)
     if fresh or executor.workers > 1:
         # compile the numpy functions on a point before forking workers (they inherit them)
         one = {k: v[:1] for k, v in params.items()}
@@ -445,7 +439,7 @@ def _agree(
         bad = ~(both_nan | close | same_inf)
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
-            return f"{k}: closed forms give {f[i]:.10g}, solve gives {s[i]:.10g}"
+            return f"{k}: closed forms give {number(f[i], 10)}, solve gives {number(s[i], 10)}"
     if not np.array_equal(fast_regime, slow_regime):
         i = int(np.nonzero(fast_regime != slow_regime)[0][0])
         return f"regime: closed forms give '{fast_regime[i]}', solve gives '{slow_regime[i]}'"
@@ -475,22 +469,7 @@ def sweep_points(
     notes: list[str] = []
     given = list(dict.fromkeys(list(points) + list(fixed)))
     idx = np.nonzero(valid)[0]
-    if len(idx) == 0:
-        from gamedsl.solver.problem import bind_values
-
-        bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
-        raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
-    if len(idx) < n:
-        from gamedsl.solver.problem import bind_values
-
-        bad = int(np.nonzero(~valid)[0][0])
-        try:
-            bind_values(game, {k: float(params[k][bad]) for k in given})
-            why = "outside a param's domain"
-        except SpecError as e:
-            why = e.message
-        notes.append(f"{n - len(idx)} of {n} points are invalid (first: {why})")
-    value_cols = _value_columns(game)
+    _check_valid(game, params, valid, given, notes)
     every = len(idx) == n  # every point valid: no gather and scatter of the columns
     sub_params = params if every else {k: _take(v, idx) for k, v in params.items()}
 
@@ -499,70 +478,121 @@ def sweep_points(
         cols = {k: sub_params[k][positions].tolist() for k in given}
         return [{k: cols[k][j] for k in given} for j in range(len(positions))]
 
-    path = "slow"
-    compile_seconds = check_seconds = None
-    pieces = None
+    timings: dict[str, float] = {}
     got = None
     if fast and len(idx) > CHECK_POINTS:  # else the checks would solve every point anyway
         enclosures = _param_bounds(sub_params, bounds or {})
-        got = _fast(game, sub_params, overrides([0])[0], executor, desc, enclosures)
+        got = _checked_fast(game, sub_params, overrides, executor, desc, enclosures, notes, timings)
     if got is not None:
-        fcols, fstatus, compile_seconds = got
-        t_check = time.perf_counter()
-        rng = np.random.default_rng(CHECK_SEED)
-        check = np.sort(rng.choice(len(idx), size=min(CHECK_POINTS, len(idx)), replace=False))
-        scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
-        sub = {k: v[check] for k, v in sub_params.items()}
-        freg = _regime(game, sub, {k: v[check] for k, v in fcols.items()}, fstatus[check])
-        sreg = _regime(game, sub, scols, sstatus)
-        differs = _agree({k: v[check] for k, v in fcols.items()}, freg, scols, sreg)
-        check_seconds = time.perf_counter() - t_check
-        if differs is None:
-            path = "fast"
-            pieces = pieces_of(ex.resolve(_PLANS[id(game)][1]))
-            sub_cols, sub_status = fcols, fstatus
-        else:
-            notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
-    if path == "slow":
+        sub_cols, sub_status, evaluation = got
+    else:
+        evaluation = None
         sub_cols, sub_status, messages = _slow(game, overrides(np.arange(len(idx))), executor, desc)
         if messages:
             notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
-    if every:
-        cols = {name: np.asarray(sub_cols[name], float) for name, _ in value_cols}
-        status = np.asarray(sub_status, np.int8)
-    else:
-        cols = {name: np.full(n, np.nan) for name, _ in value_cols}
-        for k, column in cols.items():
-            column[idx] = sub_cols[k]
-        status = np.full(n, STATUS.index(INVALID), np.int8)
-        status[idx] = sub_status
-    regime = _regime(game, params, cols, status)
+    cols = {name: np.asarray(sub_cols[name], float) for name, _ in _value_columns(game)}
+    status = np.asarray(sub_status, np.int8)
+    if not every:
+        cols, status = _scatter(cols, status, idx, n)
+    meta = {
+        "game": game.title,
+        "scenario": game.scenario,
+        "varied": list(points),
+        "path": "slow" if evaluation is None else "fast",
+        "points": n,
+        "warnings": notes,
+    }
+    if evaluation is not None:
+        # how the points were evaluated: the compiled pieces selected by their switching
+        # conditions, or a vectorised play of the step plans at every point
+        meta["evaluation"] = evaluation
+    meta.update(timings)
+    return _table(game, params, cols, status, meta)
+
+
+def _check_valid(
+    game: Game, params: Mapping[str, np.ndarray], valid: np.ndarray, given: list, notes: list
+) -> None:
+    """Raise the SpecError of the first point when no point is valid; note how many are not."""
+    n = len(valid)
+    if not valid.any():
+        bind_values(game, {k: float(params[k][0]) for k in given})  # raises the first SpecError
+        raise SpecError("no point of the grid is valid")  # pragma: no cover - bind_values raised
+    if not valid.all():
+        bad = int(np.nonzero(~valid)[0][0])
+        try:
+            bind_values(game, {k: float(params[k][bad]) for k in given})
+            why = "outside a param's domain"
+        except SpecError as e:
+            why = e.message
+        notes.append(f"{n - int(valid.sum())} of {n} points are invalid (first: {why})")
+
+
+def _checked_fast(
+    game: Game,
+    params: dict[str, np.ndarray],
+    overrides: Callable[[Any], list[dict[str, float]]],
+    executor: ex.Executor,
+    desc: str,
+    enclosures: Mapping[str, tuple[float, float]],
+    notes: list[str],
+    timings: dict[str, float],
+) -> tuple[dict[str, np.ndarray], np.ndarray, str] | None:
+    """Return (value columns, status, evaluation) from the plans built once, when a few random
+    points solved one by one agree with them; None (with a note) when they do not.  The
+    seconds spent compiling and checking go to `timings`."""
+    fcols, fstatus, timings["compile_seconds"] = _fast(
+        game, params, overrides([0])[0], executor, desc, enclosures
+    )
+    t_check = time.perf_counter()
+    m = len(fstatus)
+    rng = np.random.default_rng(CHECK_SEED)
+    check = np.sort(rng.choice(m, size=min(CHECK_POINTS, m), replace=False))
+    scols, sstatus, _ = _slow(game, overrides(check), executor, desc)
+    sub = {k: v[check] for k, v in params.items()}
+    at_check = {k: v[check] for k, v in fcols.items()}
+    freg = _regime(game, sub, at_check, fstatus[check])
+    sreg = _regime(game, sub, scols, sstatus)
+    differs = _agree(at_check, freg, scols, sreg)
+    timings["check_seconds"] = time.perf_counter() - t_check
+    if differs is not None:
+        notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
+        return None
+    pieces = pieces_of(ex.resolve(_PLANS[id(game)][1]))
+    return fcols, fstatus, "pieces" if pieces else "play"
+
+
+def _scatter(
+    cols: dict[str, np.ndarray], status: np.ndarray, idx: np.ndarray, n: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return the columns and status of the valid points `idx` spread over all n points (the
+    others nan and `invalid`)."""
+    out = {name: np.full(n, np.nan) for name in cols}
+    for k, column in out.items():
+        column[idx] = cols[k]
+    full = np.full(n, STATUS.index(INVALID), np.int8)
+    full[idx] = status
+    return out, full
+
+
+def _table(
+    game: Game,
+    params: Mapping[str, np.ndarray],
+    cols: Mapping[str, np.ndarray],
+    status: np.ndarray,
+    meta: Mapping[str, Any],
+) -> Table:
+    """Return the table: every param, the value columns, the regime."""
     data: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     for name in game.params:
         data[name] = params[name]  # a constant stays one by stride 0: `Table.column` copies
         kinds[name] = "param"
-    for name, kind in value_cols:
+    for name, kind in _value_columns(game):
         data[name] = cols[name]
         kinds[name] = kind
-    data["regime"] = regime
+    data["regime"] = _regime(game, params, cols, status)
     kinds["regime"] = "regime"
-    meta = {
-        "game": game.title,
-        "scenario": game.scenario,
-        "varied": list(points),
-        "path": path,
-        "points": n,
-        "warnings": notes,
-    }
-    if path == "fast":
-        # how the points were evaluated: the compiled pieces selected by their switching
-        # conditions, or a vectorised play of the step plans at every point
-        meta["evaluation"] = "pieces" if pieces else "play"
-    if compile_seconds is not None:
-        meta["compile_seconds"] = compile_seconds
-    if check_seconds is not None:
-        meta["check_seconds"] = check_seconds
     # the columns are this function's own arrays (the params copied from the caller's)
     return Table(data, kinds, meta, copy=False)
 

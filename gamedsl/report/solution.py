@@ -1,29 +1,66 @@
-"""Formatting a Solution: a readable text table, JSON (DESIGN.md §2) and a LaTeX align block."""
+"""Formatting a Solution: a readable text table, the JSON document of DESIGN §2, a LaTeX align
+block, and the HTML and LaTeX a notebook shows."""
 
 from __future__ import annotations
 
+import html
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from gamedsl.model.game import Game
-from gamedsl.model.solution import Solution, json_number
+from gamedsl.model.numbers import json_value, number
+from gamedsl.report.latex import label, latex_name, payoff_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gamedsl.model.game import Game
+    from gamedsl.model.solution import Solution
 
 
-def fmt_number(x: Any, digits: int = 6) -> str:
-    """Return a number for a table: integers plainly, others with `digits` significant digits."""
-    f = json_number(x)  # ints, floats, or the text of nan, infinities and non-numbers
-    if not isinstance(f, float):
-        return str(f)
-    if f == 0:
-        return "0"
-    if abs(f - round(f)) < 1e-12 * max(1, abs(f)) and abs(f) < 1e15:
-        return str(int(round(f)))
-    return f"{f:.{digits}g}"
+def solution_dict(solution: Solution) -> dict[str, Any]:
+    """Return the JSON object of DESIGN §2 (numbers by `json_value`: NaN is null, infinities
+    "inf"/"-inf")."""
+    out: dict[str, Any] = {
+        "game": solution.game,
+        "scenario": solution.scenario,
+        "parameters": _numbers(solution.parameters),
+        "equilibrium": _numbers(solution.equilibrium),
+        "payoffs": _numbers(solution.payoffs),
+        "reports": _numbers(solution.reports),
+        "strategies": dict(solution.strategies),
+        "stages": [
+            {"name": s.name, "method": s.method, "binding": list(s.binding)}
+            for s in solution.stages
+        ],
+        "equilibria": [
+            {
+                "equilibrium": _numbers(e.equilibrium),
+                "payoffs": _numbers(e.payoffs),
+                "reports": _numbers(e.reports),
+                "selected": e.selected,
+                **({"note": e.note} if e.note else {}),
+            }
+            for e in solution.equilibria
+        ],
+        "verification": {
+            "ok": solution.verification.ok,
+            "max_gain": json_value(solution.verification.max_gain),
+        },
+        "warnings": list(solution.warnings),
+    }
+    if solution.conditions:
+        out["conditions"] = dict(solution.conditions)
+    if solution.regime:
+        out["regime"] = solution.regime
+    return out
+
+
+def _numbers(m: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: json_value(v) for k, v in m.items()}
 
 
 def to_json(solution: Solution) -> str:
-    """Return the JSON document of DESIGN.md §2."""
-    return json.dumps(solution.to_dict(), indent=2, allow_nan=False)
+    """Return the JSON document of DESIGN §2."""
+    return json.dumps(solution_dict(solution), indent=2, allow_nan=False)
 
 
 def _table(rows: list[list[str]], header: list[str]) -> list[str]:
@@ -35,6 +72,10 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
     return out
 
 
+def _listed(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {number(v)}" for k, v in values.items())
+
+
 def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     """Return a readable report of the equilibrium."""
     title = solution.game or game.path
@@ -44,40 +85,23 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
         extra = f' "{info.title}"' if info is not None and info.title else ""
         lines.append(f"scenario: {solution.scenario}{extra}")
     if solution.parameters:
-        lines.append("parameters: " + ", ".join(f"{k} = {fmt_number(v)}" for k, v in solution.parameters.items()))
+        lines.append("parameters: " + _listed(solution.parameters))
     lines.append("")
-    rows = []
-    methods = {s.name: s for s in solution.stages}
-    for stage in game.stages:
-        rep = methods.get(stage.name)
-        for c in stage.choices:
-            binding = [b for b in (rep.binding if rep else ()) if b.split(" ")[0] == c.var]
-            rows.append([stage.name, c.player, c.var, fmt_number(solution.equilibrium.get(c.var)),
-                         rep.method if rep else "", ", ".join(binding)])
-    lines += _table(rows, ["stage", "player", "choice", "value", "method", "binding"])
+    lines += _choice_table(solution, game)
     lines.append("")
-    lines.append("payoffs:  " + ", ".join(f"{k} = {fmt_number(v)}" for k, v in solution.payoffs.items()))
+    lines.append("payoffs:  " + _listed(solution.payoffs))
     if solution.reports:
-        lines.append("reports:  " + ", ".join(f"{k} = {fmt_number(v)}" for k, v in solution.reports.items()))
+        lines.append("reports:  " + _listed(solution.reports))
     v = solution.verification
     if v.ok:
-        lines.append(f"verified: no player gains by deviating (largest gain found {fmt_number(v.max_gain, 2)})")
+        lines.append(
+            f"verified: no player gains by deviating (largest gain found {number(v.max_gain, 2)})"
+        )
     else:
-        lines.append(f"NOT verified: {v.worst} gains {fmt_number(v.max_gain, 3)} by deviating")
+        lines.append(f"NOT verified: {v.worst} gains {number(v.max_gain, 3)} by deviating")
     if solution.equilibria:
         lines.append("")
-        notes = [e.note or "" for e in solution.equilibria]
-        per_row = len(set(notes)) > 1
-        heading = f"{len(solution.equilibria)} equilibria found"
-        lines.append(f"{heading}:" if per_row else f"{heading} ({notes[0]}):")
-        names = list(solution.equilibria[0].equilibrium)
-        players = list(solution.equilibria[0].payoffs)
-        rows = []
-        for e, note in zip(solution.equilibria, notes):
-            rows.append(["*" if e.selected else ""] + [fmt_number(e.equilibrium[n]) for n in names]
-                        + [fmt_number(e.payoffs[p]) for p in players] + ([note] if per_row else []))
-        lines += _table(rows, ["sel"] + names + [f"payoff({p})" for p in players]
-                        + (["note"] if per_row else []))
+        lines += _equilibria_table(solution)
     if solution.strategies:
         lines.append("")
         lines.append("strategies (closed forms):" if symbolic else "strategies:")
@@ -91,22 +115,46 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _latex_name(name: str) -> str:
-    if "_" in name:
-        head, tail = name.split("_", 1)
-        sub = tail.replace("_", r"\_")
-        return f"{_latex_name(head)}_{{{sub}}}"
-    greek = {"alpha", "beta", "gamma", "delta", "epsilon", "theta", "kappa", "lambda", "mu", "nu",
-             "pi", "rho", "sigma", "tau", "phi", "omega", "eta", "zeta", "xi", "psi", "chi"}
-    if name in greek:
-        return "\\" + name
-    if name.rstrip("0123456789") in greek and name[-1].isdigit():
-        base = name.rstrip("0123456789")
-        return f"\\{base}_{{{name[len(base):]}}}"
-    if len(name) > 1 and name[-1].isdigit() and name.rstrip("0123456789"):
-        base = name.rstrip("0123456789")
-        return f"{base}_{{{name[len(base):]}}}" if len(base) == 1 else f"\\mathit{{{base}}}_{{{name[len(base):]}}}"
-    return name if len(name) == 1 else f"\\mathit{{{name}}}"
+def _choice_table(solution: Solution, game: Game) -> list[str]:
+    """Return the table of choices: stage, player, value, method and the bounds that bind."""
+    rows = []
+    methods = {s.name: s for s in solution.stages}
+    for stage in game.stages:
+        rep = methods.get(stage.name)
+        for c in stage.choices:
+            binding = [b for b in (rep.binding if rep else ()) if b.split(" ")[0] == c.var]
+            rows.append(
+                [
+                    stage.name,
+                    c.player,
+                    c.var,
+                    number(solution.equilibrium.get(c.var)),
+                    rep.method if rep else "",
+                    ", ".join(binding),
+                ]
+            )
+    return _table(rows, ["stage", "player", "choice", "value", "method", "binding"])
+
+
+def _equilibria_table(solution: Solution) -> list[str]:
+    """Return the equilibria found, the selected one starred (with a note per row when the
+    notes differ)."""
+    notes = [e.note or "" for e in solution.equilibria]
+    per_row = len(set(notes)) > 1
+    heading = f"{len(solution.equilibria)} equilibria found"
+    lines = [f"{heading}:" if per_row else f"{heading} ({notes[0]}):"]
+    names = list(solution.equilibria[0].equilibrium)
+    players = list(solution.equilibria[0].payoffs)
+    rows = []
+    for e, note in zip(solution.equilibria, notes):
+        rows.append(
+            ["*" if e.selected else ""]
+            + [number(e.equilibrium[n]) for n in names]
+            + [number(e.payoffs[p]) for p in players]
+            + ([note] if per_row else [])
+        )
+    header = ["sel"] + names + [f"payoff({p})" for p in players] + (["note"] if per_row else [])
+    return lines + _table(rows, header)
 
 
 def to_latex(solution: Solution, game: Game) -> str:
@@ -115,24 +163,65 @@ def to_latex(solution: Solution, game: Game) -> str:
 
     from gamedsl.model.game import symbol
 
-    names = {}
-    for n in list(game.params) + [c.var for c in game.choices]:
-        names[symbol(n)] = _latex_name(n)
-    lines = [r"\begin{align}"]
+    names = {symbol(n): latex_name(n) for n in list(game.params) + [c.var for c in game.choices]}
     body = []
     for c in game.choices:
-        lhs = _latex_name(c.var) + "^*"
-        val = fmt_number(solution.equilibrium.get(c.var))
+        lhs = latex_name(c.var) + "^*"
+        val = number(solution.equilibrium.get(c.var))
         expr = solution.strategy_exprs.get(c.var)
         rhs = val
         if expr is not None and expr.free_symbols:
             rhs = f"{sympy.latex(expr, symbol_names=names)} = {val}"
         body.append(f"{lhs} &= {rhs}")
     for p, v in solution.payoffs.items():
-        body.append(rf"\pi_{{\mathrm{{{p}}}}} &= {fmt_number(v)}")
+        body.append(f"{payoff_name(p)} &= {number(v)}")
     for r, v in solution.reports.items():
-        label = r.replace("_", r"\_")
-        body.append(rf"\mathrm{{{label}}} &= {fmt_number(v)}")
-    lines.append(" \\\\\n".join(body))
-    lines.append(r"\end{align}")
-    return "\n".join(lines)
+        body.append(f"{label(r)} &= {number(v)}")
+    return "\n".join([r"\begin{align}", " \\\\\n".join(body), r"\end{align}"])
+
+
+def solution_html(solution: Solution) -> str:
+    """Return an HTML summary for a notebook: equilibrium, payoffs, reports, stages, check."""
+
+    def table(title: str, m: Mapping[str, Any]) -> str:
+        if not m:
+            return ""
+        rows = "".join(
+            f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(number(v))}</td></tr>"
+            for k, v in m.items()
+        )
+        return f"<tr><th colspan='2' style='text-align:left'>{title}</th></tr>{rows}"
+
+    head = html.escape(solution.game or "game")
+    if solution.scenario:
+        head += f" — scenario {html.escape(solution.scenario)}"
+    stages = "; ".join(
+        f"{html.escape(s.name)}: {s.method}"
+        + (f" ({html.escape(', '.join(s.binding))} binds)" if s.binding else "")
+        for s in solution.stages
+    )
+    v = solution.verification
+    check = (
+        "verified: no profitable deviation"
+        if v.ok
+        else f"NOT verified: {html.escape(str(v.worst))}"
+    )
+    warn = "".join(f"<li>{html.escape(w)}</li>" for w in solution.warnings)
+    return (
+        f"<div><b>{head}</b>: subgame-perfect equilibrium<table>"
+        + table("parameters", solution.parameters)
+        + table("equilibrium", solution.equilibrium)
+        + table("payoffs", solution.payoffs)
+        + table("reports", solution.reports)
+        + f"</table><p>stages: {stages}<br>{check}</p>"
+        + (f"<ul>{warn}</ul>" if warn else "")
+        + "</div>"
+    )
+
+
+def solution_latex(solution: Solution) -> str:
+    """Return the equilibrium, payoffs and reports as a LaTeX aligned block (for a notebook)."""
+    lines = [f"{latex_name(k)} &= {number(v)}" for k, v in solution.equilibrium.items()]
+    lines += [f"{payoff_name(k)} &= {number(v)}" for k, v in solution.payoffs.items()]
+    lines += [f"{label(k)} &= {number(v)}" for k, v in solution.reports.items()]
+    return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"

@@ -30,6 +30,14 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def save_text(path: str | os.PathLike | None, text: str) -> str:
+    """Write `text` to `path` atomically when a path is given; return the text (the Python
+    API's `to_csv(path)`, `to_json(path)`)."""
+    if path is not None:
+        write_text(path, text)
+    return text
+
+
 def emit(path: str | os.PathLike | None, text: str) -> None:
     """Write a command's output: to `path` atomically when given, else to stdout."""
     if path:

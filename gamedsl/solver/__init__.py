@@ -4,6 +4,18 @@
 where sympy finds the candidates within the time budget, numeric otherwise), plays the game from
 the first stage, verifies the result by a search over every player's deviations, and returns a
 `Solution`.
+
+This package's namespace is the solver's public face: the analyses (`gamedsl/analysis/`) import
+what they need from here, never from the modules inside it.
+
+- `solve`, `SELECT_RULES`;
+- step plans built once and played at many points: `symbolic_plans`, `play_everywhere`,
+  `compile_plays` (and `build_plans`, `build_problem` for the solver's own tests);
+- param values and expressions at numpy points: `bind_values`, `evaluate`, `at_points`,
+  `as_expr`; sympy under a time budget: `time_budget`, `BudgetExceeded`;
+- cells of switching expressions (`compiled.py`), which `analysis/pieces.py` uses at the level of
+  a whole game: `factor_switches`, `closeness`, `signs`, `pack`, `group`, `probe_rows`,
+  `lambdify`, `as_columns` and their tolerances `NEAR_TOL`, `ZERO_TOL`, `AGREE_TOL`.
 """
 
 from __future__ import annotations
@@ -14,17 +26,88 @@ from collections.abc import Mapping
 import numpy as np
 import sympy
 
-from gamedsl.model.errors import SolveError, SpecError
+from gamedsl.model.errors import SolveError
 from gamedsl.model.game import Game
+from gamedsl.model.numbers import number
 from gamedsl.model.solution import EquilibriumPath, Solution, StageReport
-from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded
+from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded, time_budget
+from gamedsl.solver.compiled import (
+    AGREE_TOL,
+    NEAR_TOL,
+    ZERO_TOL,
+    as_columns,
+    closeness,
+    factor_switches,
+    group,
+    lambdify,
+    pack,
+    probe_rows,
+    signs,
+)
 from gamedsl.solver.conditions import piece_conditions
-from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.evaluate import as_expr, at_points, evaluate
+from gamedsl.solver.outcome import Outcome
 from gamedsl.solver.plan import StepPlan, StepRecord, Terminal
-from gamedsl.solver.problem import Problem, build_problem
+from gamedsl.solver.problem import Problem, bind_values, build_problem
 from gamedsl.solver.verify import verify
 
-__all__ = ["SolveError", "build_plans", "solve"]
+__all__ = [
+    "AGREE_TOL",
+    "NEAR_TOL",
+    "SELECT_RULES",
+    "ZERO_TOL",
+    "BudgetExceeded",
+    "Outcome",
+    "SolveError",
+    "as_columns",
+    "as_expr",
+    "at_points",
+    "bind_values",
+    "build_plans",
+    "build_problem",
+    "closeness",
+    "compile_plays",
+    "evaluate",
+    "factor_switches",
+    "group",
+    "lambdify",
+    "pack",
+    "play_everywhere",
+    "probe_rows",
+    "signs",
+    "solve",
+    "symbolic_plans",
+    "time_budget",
+]
+
+SELECT_RULES = ("pareto", "first", "all")  # how a stage with several equilibria is settled
+
+
+def symbolic_plans(game: Game, values: Mapping[str, object] | None = None) -> list:
+    """Return the step plans of `game` built with the params kept as symbols (`values` only
+    checks the domains and fills params without defaults): one build serves every point."""
+    return build_plans(build_problem(game, values, symbolic=True))
+
+
+def play_everywhere(plans: list, env: Mapping[sympy.Symbol, np.ndarray], n: int) -> Outcome:
+    """Return the outcome of the plans played from the first step at n points (`env`: the
+    params' values), each point searched as `solve` searches it and unbounded payoffs flagged
+    per point."""
+    for p in plans:
+        p.probe = True
+        p.full_grid = True
+    try:
+        return plans[0].play(dict(env), n)
+    finally:
+        for p in plans:
+            p.probe = p.full_grid = False
+
+
+def compile_plays(plans: list) -> None:
+    """Compile the plays of the closed-form steps now (a numeric step plays them at hundreds of
+    histories per point; compiled before workers fork, they are built once)."""
+    for p in plans:
+        p.compile_now()
 
 
 def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
@@ -33,7 +116,7 @@ def build_plans(problem: Problem, budget: float | None = DEFAULT_STAGE_BUDGET,
     """Return the step plans, first step first (each knows the plan of the step after it).
 
     `force` maps a step index to the rank (in domain order) of the equilibrium that step carries
-    wherever it has several (`--select all`); other steps follow the selection rule.
+    wherever it has several (the selection rule `all`); other steps follow the selection rule.
     """
     plans: list = []
     nxt = Terminal()
@@ -54,9 +137,13 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
           numeric_only: bool = False) -> Solution:
     """Return the subgame-perfect equilibrium of `game` at the given param values.
 
-    Raises SpecError for bad param values and SolveError when no equilibrium can be found
-    (or, with `strict`, certified).
+    `select` is one of `SELECT_RULES`: `pareto` (the rule of docs/solver.md), `first` (the first
+    equilibrium in domain order) or `all` (every continuation equilibrium in `equilibria`).
+    Raises ValueError for another `select`, SpecError for bad param values and SolveError when no
+    equilibrium can be found (or, with `strict`, certified).
     """
+    if select not in SELECT_RULES:
+        raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
     warnings: list[str] = []
     conditions: dict[str, str] = {}
     problem = build_problem(game, values, symbolic=False)
@@ -69,8 +156,6 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
             names = ", ".join(dict.fromkeys(p.step.name for p in failed))
             warnings.append(f"no closed form in the params for stage {names}; "
                             "those strategies are given at the param values")
-    if select not in ("pareto", "first", "all"):
-        raise SpecError(f"--select must be pareto, first or all, not '{select}'")
     plans = build_plans(problem, budget, numeric_only=numeric_only, select=select)
     for p in plans:
         if p.failure and "BudgetExceeded" in p.failure:
@@ -105,7 +190,7 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
                     conditions[srec.step.vars[0].name] = " and ".join(conds)
     if not verification.ok:
         msg = (f"verification found a profitable deviation ({verification.worst}, gain "
-               f"{verification.max_gain:.3g}): the equilibrium may be wrong")
+               f"{number(verification.max_gain, 3)}): the equilibrium may be wrong")
         if strict:
             raise SolveError(msg, None, "the numeric search may have missed a candidate", "not_certified")
         warnings.append(msg)
@@ -117,7 +202,7 @@ def solve(game: Game, values: Mapping[str, object] | None = None, *, symbolic: b
     return solution
 
 
-MAX_CONTINUATIONS = 8  # --select all: equilibria of one stage re-solved at most
+MAX_CONTINUATIONS = 8  # select "all": equilibria of one stage re-solved at most
 
 
 def _all_continuations(game, problem, records, path, solution, budget, numeric_only):
@@ -141,7 +226,7 @@ def _all_continuations(game, problem, records, path, solution, budget, numeric_o
         paths.append(EquilibriumPath(
             equilibrium=eqm, payoffs=_evaluate_map(problem, game.payoffs, env),
             reports=_evaluate_map(problem, game.reports, env), selected=selected,
-            note=note if verification.ok else f"{note}; not verified (gain {verification.max_gain:.3g})"))
+            note=note if verification.ok else f"{note}; not verified (gain {number(verification.max_gain, 3)})"))
 
     add(path, solution.verification, "selected by the rule", True)
     for rec in records:
@@ -309,14 +394,14 @@ def _solution(game: Game, problem: Problem, plans, records, path, verification, 
                         continue
                     b = evaluate([bound], env, 1)[0][0]
                     if np.isfinite(b) and abs(x - b) <= 1e-7 * (1 + abs(b)):
-                        binding.append(f"{v.name} {op} {text if text is not None else _fmt(b)}")
+                        binding.append(f"{v.name} {op} {text if text is not None else number(b)}")
         stages.append(StageReport(stage.name, method, tuple(binding),
                                   max([len(r.equilibria) for r in recs] or [1])))
     equilibria = []
     for rec in records:
         if len(rec.equilibria) > 1:
             if rec.rule == "first":
-                alts = "; ".join(_fmt_profile(e) for e in rec.equilibria)
+                alts = "; ".join(_profile_text(e) for e in rec.equilibria)
                 why = ("--select first" if select == "first" else
                        "none is Pareto-dominant or preferred by the leaders")
                 warnings.append(f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria "
@@ -375,9 +460,5 @@ def _param_value(v: sympy.Expr):
     return float(v)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _fmt_profile(e: dict) -> str:
-    return ", ".join(f"{s.name} = {_fmt(x)}" for s, x in e.items())
+def _profile_text(e: dict) -> str:
+    return ", ".join(f"{s.name} = {number(x)}" for s, x in e.items())

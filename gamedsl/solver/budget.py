@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import signal
 import threading
-import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,10 +50,9 @@ def time_budget(seconds: float | None) -> Iterator[Clock]:
     The budget is CPU time of this process (an ITIMER_PROF interval timer, in the main thread):
     on a loaded machine the same work gets the same budget, so whether a step ends symbolic or
     numeric does not depend on what else runs.  Elsewhere (other threads) the body runs
-    without interruption (callers still check `Deadline` between steps).  After the budget the
-    timer repeats every RETRY seconds until the body is left: an exception raised inside a
-    garbage-collector callback or a finaliser is discarded by Python, and would otherwise let
-    the body run on past its budget.
+    without interruption.  After the budget the timer repeats every RETRY seconds until the
+    body is left: an exception raised inside a garbage-collector callback or a finaliser is
+    discarded by Python, and would otherwise let the body run on past its budget.
     """
     clock = Clock()
     if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
@@ -78,19 +76,3 @@ def time_budget(seconds: float | None) -> Iterator[Clock]:
         signal.signal(SIGNAL, previous)
         if old_delay:
             signal.setitimer(TIMER, old_delay, old_interval)
-
-
-class Deadline:
-    """A cooperative deadline: `check()` raises `BudgetExceeded` once `seconds` have passed."""
-
-    def __init__(self, seconds: float | None):
-        self.end = None if not seconds else time.monotonic() + seconds
-
-    def check(self) -> None:
-        """Raise BudgetExceeded when the deadline has passed."""
-        if self.end is not None and time.monotonic() > self.end:
-            raise BudgetExceeded()
-
-    def remaining(self) -> float | None:
-        """Return the seconds left (None: no deadline)."""
-        return None if self.end is None else max(self.end - time.monotonic(), 0.001)

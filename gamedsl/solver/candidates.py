@@ -173,8 +173,9 @@ def real_roots(expr: sympy.Expr, x: sympy.Symbol, numeric: bool = True) -> list[
             if slope == 0:
                 return []
             return [-cands_replace_zero(expr, x) / slope]
-    # (not the plain numerator, `as_numer_denom`: with it fm_openness_dynamic's openness stage
-    # picked a wrong optimum; see docs/solver.md)
+    # the numerator from `together`, not the plain `as_numer_denom`: the latter's expanded
+    # numerator loses the roots to rounding on large differences of payoffs (docs/solver.md,
+    # "Symbolic candidates"; tests/stdlib/test_fm_openness_dynamic.py holds a case)
     num, _den = sympy.fraction(sympy.together(expr))
     if not num.has(x):
         return []
@@ -261,7 +262,7 @@ def numeric_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
     parts = _as_fraction(expr, x, {})
     if parts is None:
         return None
-    num, mag = _cut(parts[0])
+    num, mag = _poly_trim(parts[0])
     if len(num) <= 1:
         return []  # no x left (or identically zero): nowhere a sign change
     try:
@@ -337,18 +338,18 @@ def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _padd(a, b):
+def _poly_add(a, b):
     return _add(a[0], b[0]), _add(a[1], b[1])
 
 
-def _pmul(a, b):
+def _poly_mul(a, b):
     return np.convolve(a[0], b[0]), np.convolve(a[1], b[1])
 
 
-def _ppow(a, k: int):
+def _poly_pow(a, k: int):
     out = _ONE
     for _ in range(k):
-        out = _pmul(out, a)
+        out = _poly_mul(out, a)
     return out
 
 
@@ -357,7 +358,8 @@ _ONE = (np.array([1.0]), np.array([1.0]))
 
 
 def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
-    """Return (numerator, denominator) polynomials (see `_padd`) of e in x, or None."""
+    """Return (numerator, denominator) polynomials (coefficients and magnitudes, see above
+    `_add`) of e in x, or None."""
     key = id(e)
     if key in memo:
         return memo[key][1]
@@ -374,22 +376,22 @@ def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
                 break
             if isinstance(e, sympy.Add):  # terms over one denominator are added first
                 g = groups.setdefault(f[1][0].tobytes(), [_ZERO, f[1]])
-                g[0] = _padd(g[0], f[0])
+                g[0] = _poly_add(g[0], f[0])
             else:
-                out = _normal(_pmul(out[0], f[0]), _pmul(out[1], f[1]))
+                out = _normal(_poly_mul(out[0], f[0]), _poly_mul(out[1], f[1]))
                 if out is None:
                     break
         for num, den in groups.values():
             if out is None:
                 break
-            out = _normal(_padd(_pmul(out[0], den), _pmul(num, out[1])), _pmul(out[1], den))
+            out = _normal(_poly_add(_poly_mul(out[0], den), _poly_mul(num, out[1])), _poly_mul(out[1], den))
     elif isinstance(e, sympy.Pow) and e.exp.is_Integer and abs(int(e.exp)) <= 64:
         f = _as_fraction(e.base, x, memo)
         k = int(e.exp)
         if f is not None and k >= 0:
-            out = _normal(_ppow(f[0], k), _ppow(f[1], k))
+            out = _normal(_poly_pow(f[0], k), _poly_pow(f[1], k))
         elif f is not None and np.any(f[0][0]):
-            out = _normal(_ppow(f[1], -k), _ppow(f[0], -k))
+            out = _normal(_poly_pow(f[1], -k), _poly_pow(f[0], -k))
     elif not isinstance(e, sympy.Symbol) and not e.has(x):
         try:
             v = complex(e)
@@ -405,7 +407,7 @@ def _as_fraction(e: sympy.Basic, x: sympy.Symbol, memo: dict):
 def _normal(num, den):
     """Return the fraction with a number denominator divided into the numerator (None where a
     coefficient is not a finite float)."""
-    num, den = _cut(num), _cut(den)
+    num, den = _poly_trim(num), _poly_trim(den)
     if len(den[0]) == 1:
         if den[0][0] == 0:
             return None
@@ -415,8 +417,8 @@ def _normal(num, den):
     return num, den
 
 
-def _cut(p):
-    """Return a polynomial (see `_padd`) without zero leading coefficients."""
+def _poly_trim(p):
+    """Return a polynomial (coefficients and magnitudes) without zero leading coefficients."""
     keep = len(_trim(p[0]))
     return p[0][:keep], p[1][:keep]
 

@@ -33,6 +33,7 @@ import sympy
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.evaluate import MODULES, NUMPY_REJECTS, safe_names, shared_parts
+from gamedsl.solver.outcome import Outcome
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |inputs| + |switches| + |values|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -287,9 +288,6 @@ class CompiledPlay:
     """The play of one closed-form step plan by cells of its switches (see the module)."""
 
     def __init__(self, plan) -> None:
-        from gamedsl.solver.plan import Outcome  # the plan module imports this one
-
-        self._outcome = Outcome
         self.plan = plan
         self.vars = tuple(plan.vars)
         self.switches = list(plan.switches)
@@ -498,7 +496,7 @@ class CompiledPlay:
             branch[at] = slow.branch if slow.branch is not None else -1
         exact = played.copy()
         exact[picks] = True  # the probes of new cells were played exactly too
-        return self._outcome(out_vals, code, ok, unbounded, branch), n - int(exact.sum())
+        return Outcome(out_vals, code, ok, unbounded, branch), n - int(exact.sum())
 
     def _learn(self, new: list[tuple[bytes, np.ndarray]], picks: np.ndarray, owner: np.ndarray,
                out, args, cells) -> None:

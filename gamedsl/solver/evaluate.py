@@ -172,21 +172,3 @@ def _pointwise(expr: sympy.Basic, symbols, args, n: int) -> np.ndarray:
         except NUMPY_REJECTS:
             pass
     return out
-
-
-def to_number(x) -> float:
-    """Return a sympy or numpy number as a Python float (inf for oo)."""
-    if x is None:
-        return float("nan")
-    if isinstance(x, sympy.Basic):
-        if x is sympy.oo:
-            return float("inf")
-        if x is -sympy.oo:
-            return float("-inf")
-        if x is sympy.true:
-            return 1.0
-        if x is sympy.false:
-            return 0.0
-        c = complex(x.evalf())
-        return c.real
-    return float(x)

@@ -27,6 +27,7 @@ from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate, tree_sizes
+from gamedsl.solver.outcome import Outcome
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -68,17 +69,6 @@ COMPILE_PER_NODE = 8e-6  # ... per node of its switches' expression trees (measu
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
 _HASH_MOD = (1 << 61) - 1
-
-
-@dataclass
-class Outcome:
-    """The play of a step and all later steps at a batch of n histories."""
-
-    values: dict[sympy.Symbol, np.ndarray]
-    code: np.ndarray  # an integer per point that changes when the regime changes
-    ok: np.ndarray  # an equilibrium was found
-    unbounded: np.ndarray  # a payoff was found unbounded
-    branch: np.ndarray | None = None  # index into the plan's `branches` (-1: none of them)
 
 
 @dataclass
@@ -202,7 +192,7 @@ class StepPlan:
                  force_rank: int | None = None):
         self.problem = problem
         self.select_mode = select_mode
-        self.force_rank = force_rank  # --select all: the equilibrium carried, by domain order
+        self.force_rank = force_rank  # select "all": the equilibrium carried, by domain order
         self.step = step
         self.next = next_plan
         self.vars = tuple(v.symbol for v in step.vars) + tuple(next_plan.vars)
@@ -211,7 +201,6 @@ class StepPlan:
         self._var_of = {v.symbol: v for v in earlier}
         self.continuous_history = any(not v.discrete for v in earlier)
         self.deciders = step.players
-        self.player_of = {v.symbol: v.player for v in step.vars}
         self.all_players = tuple(problem.decision_players)
         stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
         self.leader_groups = [g for g in reversed(stage_players)]
@@ -228,7 +217,6 @@ class StepPlan:
         self.complete = False
         self.branches: list[dict] | None = None  # (entries None at a first step at param values)
         self._branch_keys: list = []
-        self._branch_index: dict = {}
         self._branch_table = None
         self.switches: list[sympy.Expr] | None = None
         self.relevant = relevant_symbols(problem, problem.steps[step.index:])
@@ -437,7 +425,6 @@ class StepPlan:
     def _set_branches(self, branches: list[dict], keys: list[tuple[int, int]]) -> None:
         self.branches = branches
         self._branch_keys = keys
-        self._branch_index = {k: i for i, k in enumerate(keys)}
         self._branch_table = None
 
     def _branch_of(self, cand: np.ndarray, down_branch: np.ndarray | None) -> np.ndarray:

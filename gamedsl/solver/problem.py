@@ -18,6 +18,7 @@ import sympy
 
 from gamedsl.model.errors import SpecError
 from gamedsl.model.game import Choice, Domain, Game
+from gamedsl.model.numbers import number
 
 
 @dataclass(frozen=True)
@@ -160,25 +161,17 @@ def bind_values(game: Game, overrides: Mapping[str, object] | None) -> dict[str,
         if p.domain is not None and not _in_domain(values[name], p.domain, subs):
             where = "--set" if name in overrides else "default"
             raise SpecError(
-                f"param '{name}' = {_show(values[name])} ({where}) is outside its domain {p.domain.text}",
+                f"param '{name}' = {number(values[name])} ({where}) is outside its domain {p.domain.text}",
                 p.span if name not in overrides else None,
                 f"choose a value {p.domain.text}" if p.domain.text else None)
     for a in game.assumptions:
         holds = a.condition.xreplace(subs)
         if holds is not sympy.true and not (isinstance(holds, sympy.Basic) and bool(holds == sympy.true)):
-            shown = ", ".join(f"{s.name} = {_show(subs[s])}" for s in sorted(
+            shown = ", ".join(f"{s.name} = {number(subs[s])}" for s in sorted(
                 a.condition.free_symbols, key=lambda s: s.name) if s in subs)
             raise SpecError(f"assume {a.text} fails at {shown}", a.span,
                             "change the param values or the assumption")
     return values
-
-
-def _show(v: sympy.Expr) -> str:
-    try:
-        f = float(v)
-        return repr(int(f)) if f == int(f) and abs(f) < 1e15 else f"{f:g}"
-    except (TypeError, ValueError, OverflowError):
-        return str(v)
 
 
 def _in_domain(value: sympy.Expr, domain: Domain, subs: Mapping) -> bool:

@@ -1,4 +1,5 @@
-"""Choosing one equilibrium among several (and breaking a player's ties), per DESIGN.md:
+"""Choosing one equilibrium among several (and breaking a player's ties), by the rule that
+docs/solver.md §3 explains:
 
 1. the Pareto-dominant one, judged on the payoffs of all players;
 2. the one the leaders prefer: the players of the nearest earlier stage who are not all
@@ -42,7 +43,7 @@ def select(
 
     `payoffs[p][j]` is player p's payoff at candidate j; `leader_groups` lists the players of
     the earlier stages, nearest first; `order` ranks candidates in domain order.  `mode` "first" skips rules 1 and 2.
-    `force_rank` k (for `--select all`) takes the k-th candidate in domain order instead (the
+    `force_rank` k (for the selection rule `all`) takes the k-th candidate in domain order instead (the
     last when there are fewer).
     """
     remaining = list(candidates)

@@ -209,7 +209,7 @@ def test_policy_effects(ck, regime, price, subsidy, quality):
 
 
 def test_no_fine_tuning_tie_over_w():
-    # Card: with no fine-tuning P is indifferent over w >= max(0, N + s - k); by DESIGN.md's rule
+    # Card: with no fine-tuning P is indifferent over w >= max(0, N + s - k); by the selection rule
     # the engine reports the lowest optimal w and warns.  At (1.0, 0.1): w = N - k = 0.614240.
     s = solve(c=1.0, k=0.1)
     assert eq(s, "q1") == pytest.approx(0.0, abs=NUM_TOL)

@@ -9,8 +9,7 @@ import json
 import pytest
 
 from gamedsl.cli import main
-
-from ._support import close, spec
+from tests.analysis._support import close, spec
 
 EXIT_OK = 0
 EXIT_SPEC = 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-SPECS = Path(__file__).resolve().parents[1] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 ABS_TOL = 1e-6
 REL_TOL = 1e-6
@@ -232,8 +232,10 @@ payoff F = -y
         # payoff qF with only qF >= 0: no best reply exists (sup = inf)
         (UNBOUNDED, "4:13: error: payoff of F is unbounded above in qF: add an upper bound"),
         # F gains without limit as y falls: the second stage is named, with the side to bound
-        (FOLLOWER_UNBOUNDED_BELOW,
-         "7:13: error: payoff of F is unbounded below in y: add a lower bound"),
+        (
+            FOLLOWER_UNBOUNDED_BELOW,
+            "7:13: error: payoff of F is unbounded below in y: add a lower bound",
+        ),
     ],
     ids=["above", "later-stage-below"],
 )

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gamedsl.analysis.regime import SPECIAL
-from gamedsl.analysis.table import Table
+from gamedsl.model.analysis import SPECIAL
+from gamedsl.model.numbers import number
 from gamedsl.report.writing import write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from gamedsl.analysis.regions import RegionMap
+    from gamedsl.model.analysis import Comparison, RegionMap, Statics, Table
 
 DPI = 110
 MAX_SERIES = 8  # lines per column when a second param is varied
@@ -95,7 +95,7 @@ def plot_sweep(
                 label = (
                     c
                     if not others
-                    else f"{c}, " + ", ".join(f"{o}={v:g}" for o, v in zip(others, combo))
+                    else f"{c}, " + ", ".join(f"{o}={number(v)}" for o, v in zip(others, combo))
                 )
                 ax.plot(
                     xv[mask][order],
@@ -107,22 +107,8 @@ def plot_sweep(
                 )
         ax.set_ylabel(KIND_TITLES.get(kind, kind))
         ax.grid(alpha=0.25)
-    # regime changes along the first series
     if regime is not None and first_mask is not None:
-        order = np.argsort(xv[first_mask], kind="stable")
-        xs, rs = xv[first_mask][order], regime[first_mask][order]
-        changes = [k for k in range(1, len(rs)) if rs[k] != rs[k - 1]]
-        for ax in axes:
-            for k in changes:
-                ax.axvline((xs[k - 1] + xs[k]) / 2, color="0.35", ls="--", lw=1)
-        if changes:
-            axes[0].plot([], [], color="0.35", ls="--", lw=1, label="regime change")
-        bounds = [xs[0]] + [(xs[k - 1] + xs[k]) / 2 for k in changes] + [xs[-1]]
-        segments = [rs[0]] + [rs[k] for k in changes]
-        if len(segments) <= MAX_REGIME_LABELS:
-            top = axes[0].secondary_xaxis("top")
-            top.set_ticks([(a + b) / 2 for a, b in itertools.pairwise(bounds)])
-            top.set_xticklabels([_short(s) for s in segments], fontsize=7)
+        _mark_regimes(axes, xv[first_mask], regime[first_mask])
     for ax in axes:
         ax.legend(fontsize=7, loc="best", framealpha=0.8)
     axes[-1].set_xlabel(_label(params, x))
@@ -135,6 +121,25 @@ def plot_sweep(
     return fig
 
 
+def _mark_regimes(axes, x: np.ndarray, regime: np.ndarray) -> None:
+    """Draw the regime changes along a series as dashed vertical lines, and name the regimes
+    along the top when there are few."""
+    order = np.argsort(x, kind="stable")
+    xs, rs = x[order], regime[order]
+    changes = [k for k in range(1, len(rs)) if rs[k] != rs[k - 1]]
+    for ax in axes:
+        for k in changes:
+            ax.axvline((xs[k - 1] + xs[k]) / 2, color="0.35", ls="--", lw=1)
+    if changes:
+        axes[0].plot([], [], color="0.35", ls="--", lw=1, label="regime change")
+    bounds = [xs[0]] + [(xs[k - 1] + xs[k]) / 2 for k in changes] + [xs[-1]]
+    segments = [rs[0]] + [rs[k] for k in changes]
+    if len(segments) <= MAX_REGIME_LABELS:
+        top = axes[0].secondary_xaxis("top")
+        top.set_ticks([(a + b) / 2 for a, b in itertools.pairwise(bounds)])
+        top.set_xticklabels([_short(s) for s in segments], fontsize=7)
+
+
 def _short(regime: str, limit: int = 28) -> str:
     return regime if len(regime) <= limit else regime[: limit - 1] + "…"
 
@@ -143,7 +148,7 @@ def plot_regions(rmap: RegionMap, path: str | None = None):
     """Draw the region map: cells coloured by regime (or by the expression's value, diverging
     around 0 with its zero line), boundaries between regimes drawn; save to `path`."""
     plt = _pyplot()
-    from matplotlib.colors import ListedColormap, TwoSlopeNorm
+    from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -154,15 +159,7 @@ def plot_regions(rmap: RegionMap, path: str | None = None):
     common, labels = _common_parts(names)
     fig, ax = plt.subplots(figsize=(7.8, 6.2))
     extent = _edges(xs), _edges(ys)
-    palette = plt.get_cmap("tab20").colors if len(names) > 10 else plt.get_cmap("tab10").colors
-    colours = []
-    k = 0
-    for n in names:
-        if n in SPECIAL_COLOURS:
-            colours.append(SPECIAL_COLOURS[n])
-        else:
-            colours.append(palette[k % len(palette)])
-            k += 1
+    colours = _regime_colours(plt, names)
     handles: list = []
     if rmap.values is None:
         ax.pcolormesh(
@@ -179,20 +176,7 @@ def plot_regions(rmap: RegionMap, path: str | None = None):
             for n, c in zip(names, colours)
         ]
     else:
-        v = rmap.values
-        finite = np.isfinite(v)
-        lo, hi = (float(np.min(v[finite])), float(np.max(v[finite]))) if finite.any() else (-1, 1)
-        if lo < 0 < hi:
-            norm, cmap = TwoSlopeNorm(vcenter=0.0, vmin=lo, vmax=hi), "RdBu_r"
-        else:
-            norm, cmap = None, "viridis"
-        mesh = ax.pcolormesh(
-            extent[0], extent[1], np.ma.masked_invalid(v), cmap=cmap, norm=norm, shading="flat"
-        )
-        fig.colorbar(mesh, ax=ax, label=rmap.by)
-        if lo < 0 < hi and len(xs) > 1 and len(ys) > 1:
-            ax.contour(xs, ys, v, levels=[0.0], colors="k", linewidths=1.8)
-            handles.append(Line2D([], [], color="k", lw=1.8, label=f"{rmap.by} = 0"))
+        handles += _draw_values(fig, ax, rmap, extent)
     # boundaries between regimes: the half-way contour of each regime's indicator
     if len(xs) > 1 and len(ys) > 1 and len(names) > 1:
         for kk in range(len(names)):
@@ -223,6 +207,43 @@ def plot_regions(rmap: RegionMap, path: str | None = None):
     return fig
 
 
+def _regime_colours(plt, names: Sequence[str]) -> list:
+    """Return a colour per regime: the special regimes in greys, the others from a palette."""
+    palette = plt.get_cmap("tab20").colors if len(names) > 10 else plt.get_cmap("tab10").colors
+    colours = []
+    k = 0
+    for n in names:
+        if n in SPECIAL_COLOURS:
+            colours.append(SPECIAL_COLOURS[n])
+        else:
+            colours.append(palette[k % len(palette)])
+            k += 1
+    return colours
+
+
+def _draw_values(fig, ax, rmap: RegionMap, extent) -> list:
+    """Colour the cells by the expression's value (diverging around 0, its zero line drawn);
+    return the legend handles."""
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.lines import Line2D
+
+    v = rmap.values
+    finite = np.isfinite(v)
+    lo, hi = (float(np.min(v[finite])), float(np.max(v[finite]))) if finite.any() else (-1, 1)
+    if lo < 0 < hi:
+        norm, cmap = TwoSlopeNorm(vcenter=0.0, vmin=lo, vmax=hi), "RdBu_r"
+    else:
+        norm, cmap = None, "viridis"
+    mesh = ax.pcolormesh(
+        extent[0], extent[1], np.ma.masked_invalid(v), cmap=cmap, norm=norm, shading="flat"
+    )
+    fig.colorbar(mesh, ax=ax, label=rmap.by)
+    if lo < 0 < hi and len(rmap.xs) > 1 and len(rmap.ys) > 1:
+        ax.contour(rmap.xs, rmap.ys, v, levels=[0.0], colors="k", linewidths=1.8)
+        return [Line2D([], [], color="k", lw=1.8, label=f"{rmap.by} = 0")]
+    return []
+
+
 def _common_parts(names: Sequence[str]) -> tuple[str, dict[str, str]]:
     """Return the parts ("enter=1") shared by every regime and each regime's label without them."""
     ordinary = [n for n in names if n not in SPECIAL]
@@ -251,7 +272,7 @@ def close(fig) -> None:
     _pyplot().close(fig)
 
 
-def plot_statics(result, path: str | None = None):
+def plot_statics(result: Statics, path: str | None = None):
     """Draw the derivatives as horizontal bars (one panel per param), symbolic ones labelled
     with their sign where it holds; save to `path`."""
     plt = _pyplot()
@@ -281,14 +302,17 @@ def plot_statics(result, path: str | None = None):
         ax.grid(axis="x", alpha=0.25)
     title = result.game or "comparative statics"
     fig.suptitle(
-        f"{title}\nat " + ", ".join(f"{k}={v:g}" for k, v in result.parameters.items()), fontsize=9
+        f"{title}\nat " + ", ".join(f"{k}={number(v)}" for k, v in result.parameters.items()),
+        fontsize=9,
     )
     fig.tight_layout()
     _save(fig, path)
     return fig
 
 
-def plot_compare(result, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")):
+def plot_compare(
+    result: Comparison, path: str | None = None, kinds: Sequence[str] = ("payoff", "report")
+):
     """Draw the baseline and each scenario as grouped bars for the chosen kinds of rows; save to
     `path`."""
     plt = _pyplot()

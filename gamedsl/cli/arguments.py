@@ -1,0 +1,199 @@
+"""The command line's arguments (DESIGN §2): the argparse parser, and the structured options
+(`--set NAME=VALUE`, `--vary`/`--x`/`--y NAME=START:STOP:N`) parsed into values.
+
+A malformed option is a `SpecError` without a position (exit 2, `gamedsl: error: ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from gamedsl.model.errors import SpecError
+
+
+class Range(NamedTuple):
+    """A parsed `NAME=START:STOP:N` (for --vary, --x, --y)."""
+
+    name: str
+    start: float
+    stop: float
+    n: int
+
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _number(text: str) -> float:
+    """Return the float in `text` (`inf` and `-inf` allowed), or raise ValueError."""
+    t = text.strip().lower()
+    if t in ("nan", "+nan", "-nan") or not t:
+        raise ValueError(text)
+    value = float(t)
+    if math.isnan(value):
+        raise ValueError(text)
+    return value
+
+
+def option_error(message: str, hint: str | None = None) -> SpecError:
+    """Return the error of a wrong command-line option (no position in a file)."""
+    return SpecError(message, None, hint)
+
+
+def parse_set(items: Sequence[str] | None) -> OrderedDict[str, float]:
+    """Return the `--set NAME=VALUE` options as an ordered dict; raise SpecError if malformed."""
+    out: OrderedDict[str, float] = OrderedDict()
+    for item in items or ():
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise option_error(f"--set {item!r}: expected NAME=VALUE, e.g. --set alpha0=0.4")
+        try:
+            out[name] = _number(value)
+        except ValueError:
+            raise option_error(f"--set {item!r}: {value.strip()!r} is not a number") from None
+    return out
+
+
+def parse_range(option: str, item: str) -> Range:
+    """Return the `NAME=START:STOP:N` of `option`; raise SpecError if malformed."""
+    name, eq, rest = item.partition("=")
+    name = name.strip()
+    parts = rest.split(":")
+    if not eq or not _NAME.match(name) or len(parts) != 3:
+        raise option_error(f"{option} {item!r}: expected NAME=START:STOP:N, e.g. theta=0:1:21")
+    try:
+        start, stop = _number(parts[0]), _number(parts[1])
+        n = int(parts[2])
+    except ValueError:
+        raise option_error(f"{option} {item!r}: START and STOP are numbers, N an integer") from None
+    if n < 1 or math.isinf(start) or math.isinf(stop):
+        raise option_error(f"{option} {item!r}: need finite START and STOP and N >= 1")
+    return Range(name, start, stop, n)
+
+
+def finish_args(args: argparse.Namespace) -> None:
+    """Parse the structured options (--set, --vary, --x, --y) in place; raise SpecError."""
+    args.set = parse_set(getattr(args, "set_raw", None))
+    if getattr(args, "vary", None) is not None:
+        args.vary_ranges = [parse_range("--vary", v) for v in args.vary]
+    for axis in ("x", "y"):
+        raw = getattr(args, axis, None)
+        if raw is not None:
+            setattr(args, f"{axis}_range", parse_range(f"--{axis}", raw))
+    if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
+        raise option_error("--workers must be at least 1")
+
+
+class _Parser:
+    """Builds the subcommands and their shared options."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(
+            prog="gamedsl",
+            description="Declarative multi-stage games: write the model, get its "
+            "subgame-perfect equilibrium.",
+        )
+        self.sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self.sub.required = True
+
+    def command(self, name: str, help: str, file: bool = True) -> argparse.ArgumentParser:
+        """Return a new subcommand (with FILE and --debug)."""
+        c = self.sub.add_parser(name, help=help, description=help)
+        if file:
+            c.add_argument("file", metavar="FILE", help="a .game file or stdlib:NAME")
+        c.add_argument("--debug", action="store_true", help="show tracebacks (for bug reports)")
+        return c
+
+    @staticmethod
+    def sets(c: argparse.ArgumentParser) -> None:
+        """Add --set (repeatable)."""
+        c.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            dest="set_raw",
+            help="a param value (repeatable; overrides defaults and scenarios)",
+        )
+
+    @staticmethod
+    def analysis(c: argparse.ArgumentParser) -> None:
+        """Add the options of the parallel analyses: --workers, --dask, --quiet."""
+        c.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="parallel worker processes (default: all cores)",
+        )
+        c.add_argument("--dask", metavar="ADDRESS", help="an existing Dask cluster")
+        c.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _solving_commands(p: _Parser) -> None:
+    """Add check, solve and graph."""
+    c = p.command("check", "parse and check a spec; print its players, stages and the stage graph")
+    c.add_argument("--scenario", metavar="NAME", help="check with this scenario applied")
+
+    c = p.command("solve", "solve for the subgame-perfect equilibrium")
+    p.sets(c)
+    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    c.add_argument("--symbolic", action="store_true", help="closed forms in terms of the params")
+    c.add_argument("--select", choices=("pareto", "first", "all"), default="pareto")
+    c.add_argument("--strict", action="store_true", help="fail when verification fails")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
+
+    c = p.command("graph", "draw the stage graph")
+    c.add_argument("--format", choices=("text", "dot", "mermaid"), default="text")
+    c.add_argument("--scenario", metavar="NAME")
+
+
+def _analysis_commands(p: _Parser) -> None:
+    """Add sweep, regions, statics and compare."""
+    c = p.command("sweep", "solve over a grid of param values")
+    c.add_argument(
+        "--vary", action="append", default=[], metavar="NAME=START:STOP:N", required=True
+    )
+    p.sets(c)
+    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("-o", "--output", metavar="OUT.csv|OUT.json", help="CSV or JSON, by extension")
+    c.add_argument("--plot", metavar="OUT.png", help="columns against the first varied param")
+    c.add_argument("--columns", metavar="A,B", help="columns to plot (default: choices, payoffs)")
+    p.analysis(c)
+
+    c = p.command("regions", "map the equilibrium regimes over two params")
+    c.add_argument("--x", required=True, metavar="NAME=START:STOP:N")
+    c.add_argument("--y", required=True, metavar="NAME=START:STOP:N")
+    c.add_argument("--by", metavar="EXPR", help="what colours the regions")
+    p.sets(c)
+    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("-o", "--output", metavar="OUT.png|OUT.csv", help="the map, or its cells")
+    p.analysis(c)
+
+    c = p.command("statics", "signs and values of d(equilibrium)/d(param)")
+    c.add_argument("--wrt", required=True, action="append", metavar="NAME")
+    p.sets(c)
+    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    p.analysis(c)
+
+    c = p.command("compare", "baseline and scenarios side by side, with deltas")
+    c.add_argument("--scenario", action="append", default=[], metavar="NAME", dest="scenarios")
+    p.sets(c)
+    c.add_argument("--format", choices=("text", "json", "latex", "csv"), default="text")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
+    p.analysis(c)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argparse parser with every command of DESIGN §2."""
+    p = _Parser()
+    _solving_commands(p)
+    _analysis_commands(p)
+    p.command("list", "the standard library's models, with titles", file=False)
+    return p.parser
