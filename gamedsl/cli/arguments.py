@@ -24,7 +24,9 @@ class Range(NamedTuple):
     n: int
 
 
+# a param, or a member of a family of params (`c[2]`, DESIGN §1b)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MEMBER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*\[[0-9]+\]$")
 
 
 def _number(text: str) -> float:
@@ -49,7 +51,7 @@ def parse_set(items: Sequence[str] | None) -> OrderedDict[str, float]:
     for item in items or ():
         name, eq, value = item.partition("=")
         name = name.strip()
-        if not eq or not _NAME.match(name):
+        if not eq or not (_NAME.match(name) or _MEMBER.match(name)):
             raise option_error(f"--set {item!r}: expected NAME=VALUE, e.g. --set alpha0=0.4")
         try:
             out[name] = _number(value)
@@ -63,7 +65,7 @@ def parse_range(option: str, item: str) -> Range:
     name, eq, rest = item.partition("=")
     name = name.strip()
     parts = rest.split(":")
-    if not eq or not _NAME.match(name) or len(parts) != 3:
+    if not eq or not (_NAME.match(name) or _MEMBER.match(name)) or len(parts) != 3:
         raise option_error(f"{option} {item!r}: expected NAME=START:STOP:N, e.g. theta=0:1:21")
     try:
         start, stop = _number(parts[0]), _number(parts[1])

@@ -14,13 +14,17 @@ from pathlib import Path
 import numpy as np
 
 from gamedsl.cli.arguments import Range, option_error
+from gamedsl.model.errors import SolveError
 from gamedsl.report.writing import emit
 
 
 def _load(args: argparse.Namespace):
+    """Return the checked game of FILE: the scenario applied, families written out at the
+    `--set` values of the params that size them."""
     from gamedsl.language import load_game
 
-    return load_game(args.file, scenario=getattr(args, "scenario", None))
+    values = dict(getattr(args, "set", None) or {})
+    return load_game(args.file, scenario=getattr(args, "scenario", None), values=values)
 
 
 def _note(args: argparse.Namespace, message: str) -> None:
@@ -100,16 +104,25 @@ def solve(args: argparse.Namespace) -> int:
     from gamedsl.solver import solve as run
 
     game = _load(args)
-    solution = run(
-        game, dict(args.set), symbolic=args.symbolic, select=args.select, strict=args.strict
-    )
-    if args.format == "json":
-        text = to_json(solution)
-    elif args.format == "latex":
-        text = to_latex(solution, game)
-    else:
-        text = to_text(solution, game, symbolic=args.symbolic)
-    emit(args.output, text)
+
+    def report(solution) -> None:
+        if args.format == "json":
+            text = to_json(solution)
+        elif args.format == "latex":
+            text = to_latex(solution, game)
+        else:
+            text = to_text(solution, game, symbolic=args.symbolic)
+        emit(args.output, text)
+
+    try:
+        solution = run(
+            game, dict(args.set), symbolic=args.symbolic, select=args.select, strict=args.strict
+        )
+    except SolveError as e:
+        if e.solution is not None:  # the best profile found, then the reason (exit 3)
+            report(e.solution)
+        raise
+    report(solution)
     return 0
 
 

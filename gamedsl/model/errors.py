@@ -81,8 +81,10 @@ class SpecErrors(SpecError):
 
 
 class SolveError(GamedslError):
-    """No equilibrium could be found or certified (no pure equilibrium, unbounded payoff,
-    time-out, failed verification under --strict): exit code 3."""
+    """No equilibrium could be found or certified (no equilibrium, an unbounded payoff or a
+    maximum not attained, the time budget, a failed verification; with --strict, a warning):
+    exit code 3.  `stage` names the stage reached; `solution`, when there is one, is the best
+    profile found (printed before the error)."""
 
     exit_code = EXIT_SOLVE
 
@@ -93,10 +95,12 @@ class SolveError(GamedslError):
         hint: str | None = None,
         reason: str = "no_equilibrium",
         stage: str | None = None,
+        solution: object | None = None,
     ):
         super().__init__(message, span, hint)
         self.reason = reason
         self.stage = stage
+        self.solution = solution
 
 
 def _position_key(error: GamedslError) -> tuple:

@@ -57,6 +57,8 @@ class Solution:
     regime: str = ""
     conditions: Mapping[str, str] = field(default_factory=dict)
     strategy_exprs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # per combination of draw values (DESIGN §1b): {"c2=1": {"probability", "payoffs", "reports"}}
+    by_draw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     # the Python API's shortcuts to gamedsl.report.solution
     def to_dict(self) -> dict[str, Any]:

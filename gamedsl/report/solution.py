@@ -51,6 +51,15 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
         out["conditions"] = dict(solution.conditions)
     if solution.regime:
         out["regime"] = solution.regime
+    if solution.by_draw:
+        out["by_draw"] = {
+            label: {
+                "probability": json_value(d["probability"]),
+                "payoffs": _numbers(d["payoffs"]),
+                "reports": _numbers(d["reports"]),
+            }
+            for label, d in solution.by_draw.items()
+        }
     return out
 
 
@@ -92,6 +101,7 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     lines.append("payoffs:  " + _listed(solution.payoffs))
     if solution.reports:
         lines.append("reports:  " + _listed(solution.reports))
+    lines += _by_draw_lines(solution)
     v = solution.verification
     if v.ok:
         lines.append(
@@ -115,6 +125,17 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _by_draw_lines(solution: Solution) -> list[str]:
+    """Return the payoffs and reports per combination of draw values (expectations above)."""
+    if not solution.by_draw:
+        return []
+    lines = ["by draw (payoffs and reports above are expectations):"]
+    for label, d in solution.by_draw.items():
+        parts = [_listed(d["payoffs"])] + ([_listed(d["reports"])] if d["reports"] else [])
+        lines.append(f"  {label} (probability {number(d['probability'])}): " + "; ".join(parts))
+    return lines
+
+
 def _choice_table(solution: Solution, game: Game) -> list[str]:
     """Return the table of choices: stage, player, value, method and the bounds that bind."""
     rows = []
@@ -126,7 +147,7 @@ def _choice_table(solution: Solution, game: Game) -> list[str]:
             rows.append(
                 [
                     stage.name,
-                    c.player,
+                    game.players[c.player].agent_of or c.player,
                     c.var,
                     number(solution.equilibrium.get(c.var)),
                     rep.method if rep else "",

@@ -32,6 +32,9 @@ EXIT_OK = 0
 EXIT_SPEC = 2
 
 ISSUE_23 = pytest.mark.xfail(strict=True, reason="issue 23: §1b not implemented")
+ISSUE_20 = pytest.mark.xfail(
+    strict=True, reason="issue 20: a simultaneous stage of 7 firms is solved numerically (4e-5 off)"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,8 +154,7 @@ def test_cournot_n_asymmetric_defaults(capsys) -> None:
     assert js["reports"]["price"] == close(3.4)
 
 
-@ISSUE_23
-@pytest.mark.parametrize("n", [5, 7])
+@pytest.mark.parametrize("n", [5, pytest.param(7, marks=ISSUE_20)])
 def test_cournot_n_asymmetric_set_n_re_expands(capsys, n: int) -> None:
     """--set n=5: P = 2.75, q = (1.65, 1.55, 1.45, 1.35, 1.25); --set n=7: P = 2.475,
     q[i] = 1.475 - i/10.  The family (players, choices, c[i] defaults, reports) is expanded
@@ -163,7 +165,6 @@ def test_cournot_n_asymmetric_set_n_re_expands(capsys, n: int) -> None:
     assert js["reports"]["price"] == close(expected_price)
 
 
-@ISSUE_23
 def test_cournot_n_asymmetric_set_one_member_param(capsys) -> None:
     """--set c[2]=1.5: c = (1.1, 1.5, 1.3), P = 3.475, q = (2.375, 1.975, 2.175)."""
     js = solve_json(capsys, ASYM, "--set", "c[2]=1.5")
@@ -259,7 +260,7 @@ def family_entry(mapping: dict, family: str):
     raise AssertionError(f"no entry for {family}[i] in {sorted(mapping)}")
 
 
-@pytest.mark.parametrize("n", [3, pytest.param(7, marks=ISSUE_23)])
+@pytest.mark.parametrize("n", [3, pytest.param(7, marks=ISSUE_20)])
 def test_cournot_n_symmetric_expanded(capsys, n: int) -> None:
     """With a number for n the family is expanded: q[i] = (a - c)/(b*(n + 1)) for every i
     (9/4 at n = 3, 9/8 at n = 7), P = (a + n*c)/(n + 1), profit = b*q^2."""
@@ -306,7 +307,7 @@ def test_cournot_n_symmetric_statics_wrt_n(capsys) -> None:
 SALOP = SPECS / "salop_n.game"
 
 
-@pytest.mark.parametrize("n", [4, pytest.param(7, marks=ISSUE_23), pytest.param(2, marks=ISSUE_23)])
+@pytest.mark.parametrize("n", [4, 7, 2])
 def test_salop_n(capsys, n: int) -> None:
     """p[i] = c + t/n^2 (17/16 at n = 4, 50/49 at n = 7, 5/4 at n = 2, where both neighbours of
     a firm are the other firm), demand 1/n, profit t/n^3, transport cost t/(12*n^2)."""
@@ -439,7 +440,6 @@ def test_symmetric_promise_holds_with_equal_values(tmp_path: Path, capsys) -> No
     assert_values(js["equilibrium"], members("q", [Fraction(9, 4)] * 3))
 
 
-@ISSUE_23
 def test_error_symmetric_promise_broken_by_set(tmp_path: Path, capsys) -> None:
     """The promise is checked at the values solved: --set c[2]=1.5 breaks it (exit 2, at c[i])."""
     path = write(tmp_path, SYMMETRIC_SPEC.replace("COST", "1"))

@@ -75,8 +75,11 @@ def _in_a_weakref_finaliser(state: dict) -> None:
     del thing  # the finaliser runs here (sympy's caches run such finalisers)
 
 
-@pytest.mark.parametrize("trigger", [_in_a_gc_callback, _in_a_weakref_finaliser],
-                         ids=["gc-callback", "weakref-finaliser"])
+@pytest.mark.parametrize(
+    "trigger",
+    [_in_a_gc_callback, _in_a_weakref_finaliser],
+    ids=["gc-callback", "weakref-finaliser"],
+)
 def test_no_expiry_is_raised_inside_a_callback_python_discards(trigger):
     # raising inside a gc callback or a finaliser would be discarded (with pytest's
     # unraisable-exception warning); the expiry must come in the body instead

@@ -16,10 +16,22 @@ from gamedsl.solver.problem import build_problem
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 # each has at least one step in closed form after an earlier choice (a compilable step)
-NAMES = ["stackelberg", "entry_deterrence", "cournot_tax", "two_part_tariff", "rd_cournot",
-         "delegation", "vertical_quality", "invest_coordination", "openness_subsidy",
-         "stackelberg_two_followers", "double_marginalisation", "cost_reduction", "ultimatum",
-         "principal_agent"]
+NAMES = [
+    "stackelberg",
+    "entry_deterrence",
+    "cournot_tax",
+    "two_part_tariff",
+    "rd_cournot",
+    "delegation",
+    "vertical_quality",
+    "invest_coordination",
+    "openness_subsidy",
+    "stackelberg_two_followers",
+    "double_marginalisation",
+    "cost_reduction",
+    "ultimatum",
+    "principal_agent",
+]
 
 
 def _histories(plan, n: int) -> dict:
@@ -52,8 +64,13 @@ def test_compiled_play_equals_the_exact_play(name):
             np.testing.assert_array_equal(got.ok, want.ok)
             np.testing.assert_array_equal(got.branch[want.ok], want.branch[want.ok])
             for s, a in want.values.items():
-                np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9,
-                                           err_msg=f"{p.step.name}: {s}")
+                np.testing.assert_allclose(
+                    got.values[s][want.ok],
+                    a[want.ok],
+                    rtol=1e-7,
+                    atol=1e-9,
+                    err_msg=f"{p.step.name}: {s}",
+                )
         assert any(c is not None for c in play.cells[False].values()), "no cell was learnt"
         compiled += 1
     assert compiled, "no step of the spec was compiled"
@@ -110,7 +127,9 @@ def test_one_solve_compiles_one_step_per_chain_and_a_sweep_all_of_them():
         np.testing.assert_allclose(got.values[s][want.ok], a[want.ok], rtol=1e-7, atol=1e-9)
 
 
-def test_while_the_plans_are_built_a_step_is_compiled_once_its_own_work_costs_its_price(monkeypatch):
+def test_while_the_plans_are_built_a_step_is_compiled_once_its_own_work_costs_its_price(
+    monkeypatch,
+):
     # two_part_tariff: the offer stage's plan prunes its branches, which plays the later stages
     # at hundreds of sampled histories.  A step is compiled during the build once its own exact
     # work (not the later steps' plays inside it) has cost its expected compile time: free

@@ -54,7 +54,10 @@ def _shares(exprs) -> bool:
 def test_large_repeated_trees_are_shared_small_ones_are_not():
     assert _shares((_composed(4),))
     assert not _shares((a * x + b, (a - x) ** 2))
-    assert evaluate([a * x + b], {a: np.array([2.0]), b: np.array([1.0]), x: np.array([3.0])}, 1)[0][0] == 7.0
+    assert (
+        evaluate([a * x + b], {a: np.array([2.0]), b: np.array([1.0]), x: np.array([3.0])}, 1)[0][0]
+        == 7.0
+    )
 
 
 def test_select_is_numpys_select():
@@ -64,12 +67,17 @@ def test_select_is_numpys_select():
     u, v = rng.normal(size=50), rng.normal(size=50)
     conds = [u > 0, v > 0, u > v]
     choices = [u, 2 * v, 3.0]
-    np.testing.assert_array_equal(ev.select(conds, choices, default=np.nan),
-                                  np.select(conds, choices, default=np.nan))
-    np.testing.assert_array_equal(ev.select([u > 0, True], [u, 0], default=np.nan),
-                                  np.select([u > 0, True], [u, 0], default=np.nan))
-    np.testing.assert_array_equal(ev.select([False, v > 0], [u, v], default=-1.0),
-                                  np.select([np.zeros(50, bool), v > 0], [u, v], default=-1.0))
+    np.testing.assert_array_equal(
+        ev.select(conds, choices, default=np.nan), np.select(conds, choices, default=np.nan)
+    )
+    np.testing.assert_array_equal(
+        ev.select([u > 0, True], [u, 0], default=np.nan),
+        np.select([u > 0, True], [u, 0], default=np.nan),
+    )
+    np.testing.assert_array_equal(
+        ev.select([False, v > 0], [u, v], default=-1.0),
+        np.select([np.zeros(50, bool), v > 0], [u, v], default=-1.0),
+    )
     # and inside a lambdified Piecewise with overlapping pieces
     e = sympy.Piecewise((x, x > 0.5), (2 * x, x > 0.25), (-x, True))
     xs = rng.uniform(0, 1, 40)

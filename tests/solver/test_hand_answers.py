@@ -112,12 +112,6 @@ def assert_solution(
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the stage's candidates are (0, 0) -- the `if` at x1 + x2 = 0 -- and "
-    "(4/9, 2/9); (0, 0) is carried as Pareto-dominant although it fails verification (A gains "
-    "1 by a small effort), and the exit code is still 0",
-)
 def test_tullock(capsys):
     """x1 = v1^2*v2/(v1 + v2)^2 = 4/9, x2 = v1*v2^2/(v1 + v2)^2 = 2/9, payoffs v_i^3/(v1 + v2)^2
     = 8/9 and 1/9 (v1 = 2, v2 = 1): the first-order conditions v1*x2 = (x1 + x2)^2 = v2*x1."""

@@ -14,9 +14,11 @@ from gamedsl.solver import solve
 
 def _leader_follower(title: str, payoff_l: str, payoff_f: str) -> str:
     """Return a spec: L chooses x in [0, 1], then F chooses whether to enter (e in {0, 1})."""
-    return (f'game "{title}"\nplayer L "leader"\nplayer F "follower"\n'
-            "stage lead:\n  L chooses x in [0, 1]\nstage follow:\n  F chooses e in {0, 1}\n"
-            f"payoff L = {payoff_l}\npayoff F = {payoff_f}\n")
+    return (
+        f'game "{title}"\nplayer L "leader"\nplayer F "follower"\n'
+        "stage lead:\n  L chooses x in [0, 1]\nstage follow:\n  F chooses e in {0, 1}\n"
+        f"payoff L = {payoff_l}\npayoff F = {payoff_f}\n"
+    )
 
 
 # L's payoff is transcendental in x (no closed-form maximiser): the stage is searched
@@ -34,8 +36,12 @@ SPEC = _leader_follower(
 def test_an_interior_maximum_next_to_a_regime_change_is_refined():
     game = check_text(SPEC, "search.game")
     s = solve(game)
-    want = minimize_scalar(lambda x: (x - 0.6337) ** 2 + 0.001 * math.exp(x),
-                           bounds=(0.627, 1), method="bounded", options={"xatol": 1e-12}).x
+    want = minimize_scalar(
+        lambda x: (x - 0.6337) ** 2 + 0.001 * math.exp(x),
+        bounds=(0.627, 1),
+        method="bounded",
+        options={"xatol": 1e-12},
+    ).x
     assert next(st.method for st in s.stages if st.name == "lead") == "numeric"
     assert s.verification.ok
     assert s.equilibrium["e"] == 1

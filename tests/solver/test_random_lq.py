@@ -27,14 +27,15 @@ intercept = st.floats(min_value=1.0, max_value=10.0, allow_nan=False, allow_infi
 
 
 def spec(a1, a2, b1, b2, c1, c2, d1, d2, sequential: bool) -> str:
-    stages = ("stage first:\n  F1 chooses q1 in [0, 20]\nstage second:\n  F2 chooses q2 in [0, 20]\n"
-              if sequential else
-              "stage market:\n  F1 chooses q1 in [0, 20]\n  F2 chooses q2 in [0, 20]\n")
+    stages = (
+        "stage first:\n  F1 chooses q1 in [0, 20]\nstage second:\n  F2 chooses q2 in [0, 20]\n"
+        if sequential
+        else "stage market:\n  F1 chooses q1 in [0, 20]\n  F2 chooses q2 in [0, 20]\n"
+    )
     return (
         f"param A1 = {a1!r}\nparam A2 = {a2!r}\nparam B1 = {b1!r}\nparam B2 = {b2!r}\n"
         f"param C1 = {c1!r}\nparam C2 = {c2!r}\nparam D1 = {d1!r}\nparam D2 = {d2!r}\n"
-        "player F1\nplayer F2\n" + stages +
-        "payoff F1 = (A1 - B1*q1 - D1*q2)*q1 - C1*q1^2/2\n"
+        "player F1\nplayer F2\n" + stages + "payoff F1 = (A1 - B1*q1 - D1*q2)*q1 - C1*q1^2/2\n"
         "payoff F2 = (A2 - B2*q2 - D2*q1)*q2 - C2*q2^2/2\n"
     )
 
@@ -56,7 +57,9 @@ def check_game(a1, a2, b1, b2, c1, c2, d1, d2, sequential):
             assert float(exact.equilibrium["q2"]) == pytest.approx(q[1], abs=1e-7)
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(intercept, intercept, coef, coef, small, small, small, small)
 def test_simultaneous_symbolic_and_numeric_paths_agree(a1, a2, b1, b2, c1, c2, d1, d2):
     check_game(a1, a2, b1, b2, c1, c2, d1, d2, sequential=False)
@@ -67,8 +70,12 @@ def test_simultaneous_symbolic_and_numeric_paths_agree(a1, a2, b1, b2, c1, c2, d
 # D1 = 1, the exact path's verification finds a gain of 2.8e-5 for F1 in q1, and with B1 = 1 the
 # numeric-only path misses the kink (gain 0.11).
 @pytest.mark.slow
-@pytest.mark.xfail(reason="sequential LQ games with a follower corner: see the comment above", strict=False)
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(
+    reason="sequential LQ games with a follower corner: see the comment above", strict=False
+)
+@settings(
+    max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(intercept, intercept, coef, coef, small, small, small, small)
 def test_sequential_symbolic_and_numeric_paths_agree(a1, a2, b1, b2, c1, c2, d1, d2):
     check_game(a1, a2, b1, b2, c1, c2, d1, d2, sequential=True)

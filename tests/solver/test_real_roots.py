@@ -16,7 +16,9 @@ def _real(values):
 def test_numbers_only_rational_expression_roots():
     # ((x - 1/4)(x - 3/5) - 1/10) / (x + 2): roots of x^2 - 0.85x + 0.05 (hand: 0.85/2 +- sqrt(0.5225)/2); the pole
     # x = -2 is not a root
-    e = (x - sympy.Rational(1, 4)) * (x - sympy.Rational(3, 5)) / (x + 2) - sympy.Float(0.1) / (x + 2)
+    e = (x - sympy.Rational(1, 4)) * (x - sympy.Rational(3, 5)) / (x + 2) - sympy.Float(0.1) / (
+        x + 2
+    )
     got = _real(cands.real_roots(e, x))
     for r in (0.425 + 0.5225**0.5 / 2, 0.425 - 0.5225**0.5 / 2):
         assert any(abs(g - r) < 1e-12 for g in got)
@@ -52,8 +54,13 @@ def test_numeric_roots_that_do_not_converge_hand_over(monkeypatch):
 def test_numbers_only_roots_agree_with_exact_ones():
     # a product of known simple roots, expanded with float coefficients and split over a shared
     # denominator: the numeric roots are the exact ones to rounding (Newton-polished)
-    roots = [sympy.Rational(-7, 3), sympy.Rational(1, 7), sympy.Rational(5, 11), sympy.Rational(13, 4),
-             sympy.Rational(41, 10)]
+    roots = [
+        sympy.Rational(-7, 3),
+        sympy.Rational(1, 7),
+        sympy.Rational(5, 11),
+        sympy.Rational(13, 4),
+        sympy.Rational(41, 10),
+    ]
     poly = sympy.expand(sympy.Mul(*[(x - r) for r in roots]))
     terms = [sympy.Float(c) * x**k / (x**2 + 1) for (k,), c in sympy.Poly(poly, x).terms()]
     e = sympy.Add(*terms)
@@ -91,7 +98,9 @@ def test_numbers_only_roots_merge_with_the_fraction_they_round():
     # 0.49/0.7 is 0.7000000000000001 in floats: it is 7/10, as the same candidate found exactly
     # would be (structural duplicates merge; a few ulps apart they would not)
     assert 0.49 / 0.7 != 0.7
-    assert cands.numeric_roots(sympy.Float(0.7) * x - sympy.Float(0.49), x) == [sympy.Rational(7, 10)]
+    assert cands.numeric_roots(sympy.Float(0.7) * x - sympy.Float(0.49), x) == [
+        sympy.Rational(7, 10)
+    ]
     assert cands.numeric_roots(3 * x - 1, x) == [sympy.Rational(1, 3)]
     # a root that is no simple fraction stays a float
     (r,) = [g for g in cands.numeric_roots(x**2 - 2, x) if g > 0]

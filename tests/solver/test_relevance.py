@@ -37,10 +37,13 @@ def test_a_sunk_fee_is_irrelevant_to_the_later_stage(tmp_path):
     assert relevant == set()
 
 
-@pytest.mark.parametrize("penalty, why", [
-    (" - p*q", "p multiplies q"),
-    (" - [q < p]", "p sits in a piece of the payoff"),
-])
+@pytest.mark.parametrize(
+    "penalty, why",
+    [
+        (" - p*q", "p multiplies q"),
+        (" - [q < p]", "p sits in a piece of the payoff"),
+    ],
+)
 def test_a_fee_that_moves_the_choice_is_relevant(tmp_path, penalty, why):
     relevant, _ = _relevant(FEE_THEN_QUALITY.format(penalty=penalty), tmp_path)
     assert relevant == {"p"}, why

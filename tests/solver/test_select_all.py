@@ -76,7 +76,19 @@ def test_a_continuation_without_a_best_reply_is_flagged_not_hidden():
 
 
 def test_cli_json_lists_every_spe(capsys):
-    assert main(["solve", str(SPECS / "invest_coordination.game"), "--select", "all", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "solve",
+                str(SPECS / "invest_coordination.game"),
+                "--select",
+                "all",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert len(data["equilibria"]) == 2
     assert sorted(e["equilibrium"]["k"] for e in data["equilibria"]) == pytest.approx([0.5, 1.5])

@@ -27,7 +27,9 @@ x, y, z = sympy.symbols("x y z", real=True)
 
 
 def _by_expr(f: SwitchFactors) -> dict:
-    return {e: (bool(c), float(k), int(d)) for e, c, k, d in zip(f.exprs, f.in_cells, f.coeff, f.degree)}
+    return {
+        e: (bool(c), float(k), int(d)) for e, c, k, d in zip(f.exprs, f.in_cells, f.coeff, f.degree)
+    }
 
 
 def test_common_factors_are_found_once_with_content_and_sign_removed():
@@ -71,19 +73,37 @@ def test_budget_exhausted_falls_back_to_the_switches_themselves(monkeypatch):
 
 
 def test_closeness_is_the_measure_of_the_nearest_factor_ignoring_zeros_and_nan():
-    f = SwitchFactors((x, y), np.array([True, True]), np.array([2.0, 0.5]), np.array([1, 2]),
-                      np.array([False, False]))
+    f = SwitchFactors(
+        (x, y),
+        np.array([True, True]),
+        np.array([2.0, 0.5]),
+        np.array([1, 2]),
+        np.array([False, False]),
+    )
     F = np.array([[1e-3, 0.0, np.nan, 3.0], [1e-2, 1.0, 2.0, np.nan]])
     got = closeness(F, f, np.ones(4))
     np.testing.assert_allclose(got, [min(2e-3, 0.5e-4), 0.5, 2.0, 6.0])
     # a zero divisor: the switch it divides is undefined there (inf or nan): near
     g = factor_switches([x / y])
-    G = np.array([[1.0, 1.0], [0.0, 2.0]]) if g.exprs == (x, y) else np.array([[0.0, 2.0], [1.0, 1.0]])
+    G = (
+        np.array([[1.0, 1.0], [0.0, 2.0]])
+        if g.exprs == (x, y)
+        else np.array([[0.0, 2.0], [1.0, 1.0]])
+    )
     np.testing.assert_allclose(closeness(G, g, np.ones(2)), [0.0, 1.0])
 
 
-@pytest.mark.parametrize("name", ["cournot_tax", "cournot_capacity", "threshold_penalty",
-                                  "entry_deterrence", "invest_coordination", "stackelberg"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cournot_tax",
+        "cournot_capacity",
+        "threshold_penalty",
+        "entry_deterrence",
+        "invest_coordination",
+        "stackelberg",
+    ],
+)
 def test_cells_of_factors_refine_cells_of_switches(name):
     # the property the reduction rests on: two points with the same factor states have the
     # same switch states (so one piece per cell of factors still holds)
@@ -100,8 +120,18 @@ def test_cells_of_factors_refine_cells_of_switches(name):
     # ... and half of them moved off by 1e-9 (switches near zero, not at it)
     args = [np.where(np.arange(n) % 2 == 0, a, a + 1e-9 * rng.choice([-1.0, 1.0], n)) for a in args]
     with np.errstate(all="ignore"):
-        S = np.array([np.broadcast_to(np.asarray(v, float), (n,)) for v in lambdify(syms, top.switches)(*args)])
-        F = np.array([np.broadcast_to(np.asarray(v, float), (n,)) for v in lambdify(syms, list(f.exprs))(*args)])
+        S = np.array(
+            [
+                np.broadcast_to(np.asarray(v, float), (n,))
+                for v in lambdify(syms, top.switches)(*args)
+            ]
+        )
+        F = np.array(
+            [
+                np.broadcast_to(np.asarray(v, float), (n,))
+                for v in lambdify(syms, list(f.exprs))(*args)
+            ]
+        )
     scale = 1.0 + np.max(np.abs(np.array(args)), axis=0)
     sp, sz, _ = states(S, scale + np.nanmax(np.abs(S), axis=0, initial=0))
     fp, fz, _ = states(F, scale)

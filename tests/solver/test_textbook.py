@@ -760,9 +760,15 @@ def evaluate(expr: sympy.Expr, point: Mapping[str, float]) -> float:
 SLOW_SYMBOLIC = {"hotelling"}
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.spec}-{c.var}",
-                                               marks=pytest.mark.slow if c.spec in SLOW_SYMBOLIC else ())
-                                  for c in SYMBOLIC_CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c, id=f"{c.spec}-{c.var}", marks=pytest.mark.slow if c.spec in SLOW_SYMBOLIC else ()
+        )
+        for c in SYMBOLIC_CASES
+    ],
+)
 def test_symbolic_strategy(case: SymbolicCase) -> None:
     solution = symbolic_solution(case.spec, tuple(sorted(case.values.items())))
     assert case.var in solution.strategies, f"no closed form for {case.var}: {solution.strategies}"

@@ -1,0 +1,191 @@
+"""The solution of a game from its path: the values reported (integers where discrete),
+payoffs, reports, strategies, how each stage was solved, and the paths through the other
+equilibria of a stage with several."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import sympy
+
+from gamedsl.model.game import Game
+from gamedsl.model.numbers import number
+from gamedsl.model.solution import EquilibriumPath, Solution, StageReport
+from gamedsl.solver.evaluate import evaluate
+from gamedsl.solver.plan import StepRecord
+from gamedsl.solver.problem import Problem
+
+
+def value_of(v, x: float):
+    """Return a reported value: integers for discrete choices with integral values."""
+    if v is not None and v.discrete and np.isfinite(x) and abs(x - round(x)) < 1e-9:
+        return round(x)
+    if np.isfinite(x) and abs(x) < 1e15:
+        r = round(x)
+        if abs(x - r) <= 1e-12 * max(1.0, abs(x)):
+            return float(r)
+    return float(x)
+
+
+def make_solution(
+    game: Game, problem: Problem, plans, records, path, verification, warnings, select
+) -> Solution:
+    """Return the Solution of the path: values, payoffs, reports, strategies, stages, the
+    equilibria of a stage with several, warnings."""
+    var_of = {v.symbol: v for v in problem.all_vars}
+    equilibrium = {c.var: value_of(var_of.get(c.symbol), path[c.symbol]) for c in game.choices}
+    env = {s: np.array([x]) for s, x in path.items()}
+    payoffs = evaluate_map(problem, _players(game, game.payoffs), env)
+    reports = evaluate_map(problem, game.reports, env)
+    strategies = {}
+    strategy_exprs = {}
+    for rec in records:
+        for s, e in rec.strategy.items():
+            if rec.chosen.get(s, True):
+                strategies[s.name] = str(e)
+                strategy_exprs[s.name] = e
+    stages = []
+    for si, stage in enumerate(game.stages):
+        recs = [r for r in records if r.step.stage_index == si]
+        methods = [r.method for r in recs]
+        if all(m == "fixed" for m in methods):
+            method = "fixed"
+        elif all(m in ("skipped", "fixed") for m in methods):
+            method = "skipped"
+        elif any(m == "numeric" for m in methods):
+            method = "numeric"
+        else:
+            method = "symbolic"
+        binding = []
+        for r in recs:
+            for v in r.step.vars:
+                if v.fixed is not None or v.discrete or not r.chosen.get(v.symbol, True):
+                    continue
+                x = path[v.symbol]
+                d = v.choice.domain
+                for bound, strict, text, op in (
+                    (v.lower, v.lower_strict, d.lower_text if d else None, ">="),
+                    (v.upper, v.upper_strict, d.upper_text if d else None, "<="),
+                ):
+                    if bound is None or strict:
+                        continue
+                    b = evaluate([bound], env, 1)[0][0]
+                    if np.isfinite(b) and abs(x - b) <= 1e-7 * (1 + abs(b)):
+                        binding.append(f"{v.name} {op} {text if text is not None else number(b)}")
+        stages.append(
+            StageReport(
+                stage.name, method, tuple(binding), max([len(r.equilibria) for r in recs] or [1])
+            )
+        )
+    equilibria = []
+    for rec in records:
+        if len(rec.equilibria) > 1:
+            if rec.rule == "first":
+                alts = "; ".join(_profile_text(e) for e in rec.equilibria)
+                why = (
+                    "--select first"
+                    if select == "first"
+                    else "none is Pareto-dominant or preferred by the leaders"
+                )
+                warnings.append(
+                    f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria "
+                    f"({alts}); {why}: the first in domain order is carried"
+                )
+            else:
+                warnings.append(
+                    f"stage '{rec.step.name}' has {len(rec.equilibria)} equilibria; "
+                    f"the {'Pareto-dominant' if rec.rule == 'pareto' else 'leaders-preferred' if rec.rule == 'leaders' else 'selected'} one is carried"
+                )
+            if not equilibria:
+                equilibria = _alternative_paths(game, problem, plans, rec, path, var_of)
+    by_draw = _by_draw(game, problem, env)
+    return Solution(
+        by_draw=by_draw,
+        game=game.title,
+        scenario=game.scenario,
+        parameters={n: _paramvalue_of(v) for n, v in problem.values.items()},
+        equilibrium=equilibrium,
+        payoffs=payoffs,
+        reports=reports,
+        strategies=strategies,
+        stages=tuple(stages),
+        verification=verification,
+        equilibria=tuple(equilibria),
+        warnings=tuple(warnings),
+        strategy_exprs=strategy_exprs,
+    )
+
+
+def _players(game: Game, payoffs: Mapping[str, sympy.Expr]) -> dict[str, sympy.Expr]:
+    """Return the payoffs of the players (a chance move's agents are not reported)."""
+    return {p: e for p, e in payoffs.items() if game.players[p].agent_of is None}
+
+
+def _by_draw(game: Game, problem: Problem, env) -> dict[str, dict]:
+    """Return, per combination of draw values, its probability and the payoffs and reports
+    there (DESIGN §1b `by_draw`); empty without chance moves."""
+    chance = game.chance
+    if chance is None:
+        return {}
+    out = {}
+    for b in chance.branches:
+        payoffs = {p: e.xreplace(b.substitution) for p, e in _players(game, chance.payoffs).items()}
+        reports = {r: e.xreplace(b.substitution) for r, e in chance.reports.items()}
+        prob = evaluate_map(problem, {"p": b.probability}, env)["p"]
+        out[b.label] = {
+            "probability": prob,
+            "payoffs": evaluate_map(problem, payoffs, env),
+            "reports": evaluate_map(problem, reports, env),
+        }
+    return out
+
+
+def _alternative_paths(game, problem, plans, rec: StepRecord, path, var_of):
+    """Return the full paths through each equilibrium of a step (upstream play unchanged)."""
+    plan = next(p for p in plans if p.step is rec.step)
+    out = []
+    for k, eq in enumerate(rec.equilibria):
+        env = {s: np.array([path[s]]) for s in plan.history}
+        env.update({s: np.array([x]) for s, x in eq.items()})
+        for v in plan.step.vars:
+            if v.symbol not in env:
+                env[v.symbol] = np.array([path[v.symbol]])
+        down = plan.next.play(env, 1)
+        vals = {s: float(a[0]) for s, a in env.items()}
+        vals.update({s: float(a[0]) for s, a in down.values.items()})
+        full = dict(path)
+        full.update(vals)
+        envf = {s: np.array([x]) for s, x in full.items()}
+        out.append(
+            EquilibriumPath(
+                equilibrium={
+                    c.var: value_of(var_of.get(c.symbol), full[c.symbol]) for c in game.choices
+                },
+                payoffs=evaluate_map(problem, _players(game, game.payoffs), envf),
+                reports=evaluate_map(problem, game.reports, envf),
+                selected=(k == rec.selected),
+                note=f"stage {rec.step.name}",
+            )
+        )
+    return out
+
+
+def evaluate_map(problem: Problem, exprs: Mapping[str, sympy.Expr], env) -> dict[str, float]:
+    names = list(exprs)
+    vals = evaluate([problem.subs(exprs[n]) for n in names], env, 1)
+    return {n: value_of(None, float(v[0])) for n, v in zip(names, vals)}
+
+
+def _paramvalue_of(v: sympy.Expr):
+    if v == sympy.oo:
+        return float("inf")
+    if v == -sympy.oo:
+        return float("-inf")
+    if v.is_Integer:
+        return int(v)
+    return float(v)
+
+
+def _profile_text(e: dict) -> str:
+    return ", ".join(f"{s.name} = {number(x)}" for s, x in e.items())
