@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gamedsl.model.game import Game
 from gamedsl.model.solution import Solution
 
 
-def load(source: str, scenario: str | None = None) -> Model:
-    """Return the model in `source` (a path or `stdlib:NAME`), with `scenario` applied if given."""
+def load(source: str, scenario: str | None = None, **values: Any) -> Model:
+    """Return the model in `source` (a path or `stdlib:NAME`), with `scenario` applied if given;
+    `values` of the params that size families (`n=7`) write them out at those sizes."""
     from gamedsl.language import load_game
 
-    return Model(load_game(source, scenario=scenario), source)
+    return Model(load_game(source, scenario=scenario, values=values or None), source, values)
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,19 @@ class Model:
 
     game: Game
     source: str
+    shape: dict = field(default_factory=dict)  # the values the families were written out at
 
     def scenario(self, name: str | None) -> Model:
         """Return this model with scenario `name` applied (None: the baseline)."""
-        return load(self.source, scenario=name)
+        return load(self.source, scenario=name, **self.shape)
+
+    def _shaped(self, values: dict) -> Model:
+        """Return the model written out at `values` where they change a family's size (or name
+        a member of a family of params: `c[2]`), this model otherwise."""
+        sizes = {n: v for n, v in values.items() if n in self.game.structural}
+        if all(self.shape.get(n) == v for n, v in sizes.items()):
+            return self
+        return load(self.source, scenario=self.game.scenario, **{**self.shape, **values})
 
     def solve(
         self, *, symbolic: bool = False, select: str = "pareto", strict: bool = False, **values: Any
@@ -40,7 +50,8 @@ class Model:
 
         if select not in SELECT_RULES:
             raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
-        return solve(self.game, values, symbolic=symbolic, select=select, strict=strict)
+        model = self._shaped(values)
+        return solve(model.game, values, symbolic=symbolic, select=select, strict=strict)
 
     # ------------------------------------------------------------------ analyses
     def sweep(
