@@ -21,6 +21,9 @@ import sympy
 from numpy.polynomial import polynomial as P
 from sympy.core.relational import Relational
 from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.matrices.exceptions import NonInvertibleMatrixError
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMError
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 
@@ -638,57 +641,122 @@ def unique(exprs: Iterable[sympy.Expr]) -> list[sympy.Expr]:
     return out
 
 
+MAX_KKT_SYSTEMS = 96  # active sets solved per list of payoffs (interior first; see kkt_profiles)
+
+
 def kkt_profiles(
     payoffs: Sequence[sympy.Expr],
     xs: Sequence[sympy.Symbol],
     lowers: Sequence[sympy.Expr | None],
     uppers: Sequence[sympy.Expr | None],
-) -> list[dict[sympy.Symbol, sympy.Expr]]:
-    """Return every solution of the KKT systems of a simultaneous stage (one variable per player).
+) -> tuple[list[dict[sympy.Symbol, sympy.Expr]], bool]:
+    """Return the solutions of the KKT systems of a simultaneous stage, and whether every active
+    set was solved.
 
-    Each variable is interior (its own first-order condition holds), at its lower bound or at
-    its upper bound; every combination is solved jointly.
+    `payoffs[i]` is the payoff of the player who chooses `xs[i]` (a player may choose several).
+    Each variable is interior (its own first-order condition holds), at its lower bound or at its
+    upper bound; the active sets are solved jointly, fewest variables at a bound first, up to
+    MAX_KKT_SYSTEMS of them (3^n sets would not end for 20 firms): the interior solution and the
+    corners near it come first, and a history where none of them is an equilibrium is searched
+    numerically by the caller.  First-order conditions linear in the variables (quadratic
+    payoffs) are one matrix, each active set a block of it solved exactly.
     """
-    options = []
-    for i, x in enumerate(xs):
-        opts = [("interior", None)]
-        if lowers[i] is not None:
-            opts.append(("lower", lowers[i]))
-        if uppers[i] is not None:
-            opts.append(("upper", uppers[i]))
-        options.append(opts)
+    derivatives = [sympy.diff(u, x) for u, x in zip(payoffs, xs)]
+    linear = _LinearConditions.of(derivatives, xs)
     profiles: list[dict] = []
-    for combo in itertools.product(*options):
-        eqs = []
-        fixed = {}
-        for i, (kind, bound) in enumerate(combo):
-            if kind == "interior":
-                eqs.append(sympy.diff(payoffs[i], xs[i]))
-            else:
-                fixed[xs[i]] = bound
+    solved = 0
+    for active in _active_sets(lowers, uppers):
+        solved += 1
+        if solved > MAX_KKT_SYSTEMS:
+            return profiles, False
+        fixed = {xs[i]: bound for i, bound in active.items()}
         free = [x for x in xs if x not in fixed]
         if not free:
             profiles.append(dict(fixed))
             continue
-        eqs = [sympy.together(e.xreplace(fixed)) for e in eqs]
-        eqs = [sympy.fraction(e)[0] for e in eqs]
-        if any(e.has(sympy.Piecewise) for e in eqs):
-            raise Incomplete("piecewise first-order conditions")
-        try:
-            sols = sympy.solve(eqs, free, dict=True)
-        except BudgetExceeded:
-            raise
-        except Exception as exc:
-            raise Incomplete(f"cannot solve the first-order conditions: {exc}") from exc
-        for s in sols:
-            if any(x not in s for x in free):
-                # a continuum of solutions: the payoffs are flat in some variable along this
-                # later branch; the branch is then not where an equilibrium is decided
-                continue
-            if any(v.has(sympy.RootOf, sympy.CRootOf) for v in s.values()):
-                raise Incomplete("no closed-form root")
+        if linear is not None:
+            solutions = linear.solve(active)
+        else:
+            eqs = [d for d, x in zip(derivatives, xs) if x not in fixed]
+            solutions = _first_order_solutions(eqs, free, fixed)
+        for sol in solutions:
             prof = dict(fixed)
-            prof.update({x: s[x].xreplace(fixed) for x in free})
+            prof.update({x: sol[x].xreplace(fixed) for x in free})
             prof = {x: v.xreplace(prof) if v.has(*xs) else v for x, v in prof.items()}
             profiles.append(prof)
-    return profiles
+    return profiles, True
+
+
+class _LinearConditions:
+    """First-order conditions A x = b, linear in the variables x: an active set's free block
+    A_FF x_F = b_F - A_FS bounds_S is solved exactly (sympy's DomainMatrix over the rationals,
+    or over the rational functions of the history and params where they appear)."""
+
+    def __init__(self, matrix: sympy.Matrix, rhs: sympy.Matrix, xs: Sequence[sympy.Symbol]):
+        self.matrix, self.rhs, self.xs = matrix, rhs, list(xs)
+
+    @classmethod
+    def of(cls, derivatives, xs) -> _LinearConditions | None:
+        if any(d.has(sympy.Piecewise) for d in derivatives):
+            raise Incomplete("piecewise first-order conditions")
+        try:
+            matrix, rhs = sympy.linear_eq_to_matrix(derivatives, list(xs))
+        except (sympy.polys.polyerrors.PolynomialError, ValueError, TypeError):
+            return None
+        if any(x in e.free_symbols for e in matrix for x in xs):
+            return None
+        return cls(matrix, rhs, xs)
+
+    def solve(self, active: dict[int, sympy.Expr]) -> list[dict]:
+        """Return the one solution of the free block ([] when it is singular)."""
+        free = [i for i in range(len(self.xs)) if i not in active]
+        block = self.matrix.extract(free, free)
+        rhs = self.rhs.extract(free, [0])
+        for j, bound in active.items():
+            rhs = rhs - self.matrix.extract(free, [j]) * bound
+        try:
+            dm = DomainMatrix.from_Matrix(block)
+            b = DomainMatrix.from_Matrix(rhs)
+            domain = dm.domain.unify(b.domain).get_field()
+            solution = dm.convert_to(domain).lu_solve(b.convert_to(domain))
+        except (ValueError, ZeroDivisionError, NonInvertibleMatrixError, TypeError, DMError):
+            return []
+        values = [v if v.is_number else sympy.cancel(v) for v in solution.to_Matrix()]
+        if any(v.has(sympy.nan, sympy.zoo) for v in values):
+            return []
+        return [{self.xs[i]: v for i, v in zip(free, values)}]
+
+
+def _active_sets(lowers, uppers):
+    """Yield {variable index: its bound} for the variables at a bound: none first, then one,
+    two, ... (each variable at each of its finite bounds)."""
+    n = len(lowers)
+    sides = [[b for b in (lowers[i], uppers[i]) if b is not None] for i in range(n)]
+    for k in range(n + 1):
+        for which in itertools.combinations(range(n), k):
+            if any(not sides[i] for i in which):
+                continue
+            for bounds in itertools.product(*[sides[i] for i in which]):
+                yield dict(zip(which, bounds))
+
+
+def _first_order_solutions(eqs, free, fixed) -> list[dict]:
+    """Return the isolated solutions of first-order conditions (none for a continuum: the
+    payoffs are flat in some variable along this branch, which decides nothing there)."""
+    eqs = [sympy.fraction(sympy.together(e.xreplace(fixed)))[0] for e in eqs]
+    if any(e.has(sympy.Piecewise) for e in eqs):
+        raise Incomplete("piecewise first-order conditions")
+    try:
+        sols = sympy.solve(eqs, free, dict=True)
+    except BudgetExceeded:
+        raise
+    except Exception as exc:
+        raise Incomplete(f"cannot solve the first-order conditions: {exc}") from exc
+    out = []
+    for s in sols:
+        if any(x not in s for x in free):
+            continue
+        if any(v.has(sympy.RootOf, sympy.CRootOf) for v in s.values()):
+            raise Incomplete("no closed-form root")
+        out.append(s)
+    return out

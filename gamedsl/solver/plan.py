@@ -15,9 +15,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import sympy
@@ -25,11 +24,13 @@ from sympy.core.relational import Relational
 
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
+from gamedsl.solver.columns import HASH_MOD, SAME_TOL, all_same, clusters, combine_codes, compact
 from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate, tree_sizes
-from gamedsl.solver.outcome import Outcome
+from gamedsl.solver.outcome import Outcome, StepRecord
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
+from gamedsl.solver.simultaneous import SimultaneousStep
 
 FEAS_TOL = 1e-9  # a value within FEAS_TOL*(1+|bound|) of a bound satisfies it
 GRID_POINTS = 161  # grid over a continuous domain when the history is small
@@ -47,16 +48,12 @@ ZOOM_KINK = 1e-7  # ... a bracket across a change of regime stops zooming this n
 ZOOM_MAX_ROWS = 1024
 MAX_BRANCHES = 200
 MAX_SWITCHES = 300
-MAX_PIECE_COMBOS = 32
-MAX_PROFILES = 4096  # finite simultaneous stages enumerated profile by profile without sympy
 DISCRETE_HISTORY_BUDGET = 0.5  # seconds, for steps whose history has no continuous choice
 PRUNE_ABOVE = 16  # with more later branches than this, keep only those played at samples
 PRUNE_SAMPLES = 256
 PRUNE_SECTIONS = 3  # points per segment and iteration between samples of different regimes
 PRUNE_ITERATIONS = 11  # each shrinks the segment 4-fold: 11 locate a boundary to 2.4e-7 of it
 PRUNE_ROUNDS = 3  # boundaries looked for between two such samples
-BR_ITERATIONS = 200
-BR_TOL = 1e-11
 UNBOUNDED_PROBE = 1e6
 # (every time that decides what is compiled or given up is CPU time of the process, as the
 # budgets are: a loaded machine does not change how a game is played.  Some kernels count it in
@@ -68,31 +65,14 @@ COMPILE_BASE = 0.025  # seconds: compiling a step's play costs about this plus C
 COMPILE_PER_NODE = 8e-6  # ... per node of its switches' expression trees (measured)
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
-_HASH_MOD = (1 << 61) - 1
-
-
-@dataclass
-class StepRecord:
-    """What happened at one step on the equilibrium path (for the report)."""
-
-    step: Step
-    method: str
-    equilibria: list[dict[sympy.Symbol, float]] = field(default_factory=list)
-    selected: int = 0
-    rule: str = "unique"
-    strategy: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
-    chosen: dict[sympy.Symbol, bool] = field(default_factory=dict)
-    # exact pieces (candidate index, later branch index): the one played and its closest rival
-    piece: tuple[int, int] | None = None
-    rival: tuple[int, int] | None = None
 
 
 class Terminal:
     """The end of the game: nothing left to play."""
 
     vars: tuple[sympy.Symbol, ...] = ()
-    branches: list[dict] = [{}]
-    switches: list[sympy.Expr] = []
+    branches: ClassVar[list[dict]] = [{}]
+    switches: ClassVar[list[sympy.Expr]] = []
     complete = True
 
     relevant: frozenset = frozenset()
@@ -180,12 +160,11 @@ def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_righ
     return found, active
 
 
-def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a.astype(np.int64) * 1_000_003 + b.astype(np.int64)) % _HASH_MOD
 
-
-class StepPlan:
+class StepPlan(SimultaneousStep):
     """How one step is played, given how every later step is played."""
+
+    INNER_GRID_POINTS = INNER_GRID_POINTS
 
     def __init__(self, problem: Problem, step: Step, next_plan, budget: float | None,
                  numeric_only: bool = False, select_mode: str = "pareto",
@@ -212,8 +191,10 @@ class StepPlan:
         self.origins: list | None = None
         self.partial: list | None = None  # exact candidates of an incomplete symbolic step
         self.kkt_sufficient = False
+        self.kkt_truncated = False  # more active sets than were solved (simultaneous.py)
         self._origin: dict = {}
-        self.deviations: dict[str, list[dict[sympy.Symbol, sympy.Expr]]] = {}
+        # per variable of a simultaneous stage: its own alternatives (simultaneous.py)
+        self.deviations: dict[sympy.Symbol, list[dict[sympy.Symbol, sympy.Expr]]] = {}
         self.complete = False
         self.branches: list[dict] | None = None  # (entries None at a first step at param values)
         self._branch_keys: list = []
@@ -245,7 +226,7 @@ class StepPlan:
         self._own_seconds = 0.0  # spent in every exact play of this step, not in the later steps'
         self._nested_seconds = 0.0  # ... spent in the later steps' plays
         self._price: float | None = None
-        if budget and not problem.symbolic and not self.continuous_history:
+        if budget and not problem.symbolic and not self.continuous_history and len(self.deciders) <= 1:
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
         if not numeric_only:
@@ -345,82 +326,6 @@ class StepPlan:
         self._origin = {e: origin[e] for e in points if e in origin and e not in anywhere
                         and e not in (v.lower, v.upper)}
         return points
-
-    def _build_simultaneous(self, active: list[Var], fixed: dict) -> None:
-        by_player: dict[str, list[Var]] = {}
-        for v in active:
-            by_player.setdefault(v.player, []).append(v)
-        if any(len(vs) != 1 for vs in by_player.values()):
-            raise cands.Incomplete("a player with several variables in a simultaneous stage")
-        if self.next.branches is None or self.next.switches is None:
-            raise cands.Incomplete("the later stages have no closed form")
-        given: dict = dict(fixed)
-        for v in active:
-            given.update(cands.condition_equalities(v.condition))
-        # conditional variables whose condition is fixed by the equalities are pinned
-        discrete = [v for v in active if v.discrete]
-        continuous = [v for v in active if not v.discrete]
-        profiles: list[dict] = []
-        prof_origin: dict[int, set] = {}
-        for assignment in itertools.product(*[v.elements for v in discrete]):
-            dvals = {v.symbol: e for v, e in zip(discrete, assignment)}
-            if not continuous:
-                profiles.append(dict(dvals))
-                continue
-            for bi, b in enumerate(self.next.branches):
-                us = [cands.replace(cands.replace(self.problem.payoffs[v.player], b), {**given, **dvals})
-                      for v in continuous]
-                # piecewise payoffs: KKT on every combination of smooth pieces (profiles are
-                # Nash-checked against each player's deviations, so extra ones are harmless)
-                piece_sets = [cands.smooth_pieces(u) if _piecewise_in(u, continuous) else [u] for u in us]
-                combos = list(itertools.islice(itertools.product(*piece_sets), MAX_PIECE_COMBOS + 1))
-                if len(combos) > MAX_PIECE_COMBOS:
-                    raise cands.Incomplete("too many pieces in a simultaneous stage")
-                for combo in combos:
-                    for prof in cands.kkt_profiles(list(combo), [v.symbol for v in continuous],
-                                                   [v.lower for v in continuous],
-                                                   [v.upper for v in continuous]):
-                        profiles.append({**dvals, **prof})
-                        prof_origin.setdefault(len(profiles) - 1, set()).add(bi)
-        uniq = []
-        seen: dict = {}
-        origins: list = []
-        for idx, p in enumerate(profiles):
-            key = tuple(sorted((k.name, v) for k, v in p.items()))
-            o = prof_origin.get(idx)
-            if key not in seen:
-                seen[key] = len(uniq)
-                uniq.append(p)
-                origins.append(None if o is None else set(o))
-            else:
-                j = seen[key]
-                origins[j] = None if (o is None or origins[j] is None) else origins[j] | o
-        self.origins = origins
-        self.candidates = [{**fixed, **{v.symbol: self._conditional(v, p[v.symbol]) for v in active}}
-                           for p in uniq]
-        # KKT is sufficient when every payoff is concave in the own variable along every later
-        # branch and the later game is smooth: then the feasible KKT profiles are the equilibria
-        self.kkt_sufficient = not discrete and self._smooth_after() and all(
-            _concave(u, v.symbol)
-            for v in continuous for u in self._branch_payoffs(v.player, given))
-        # deviations: each player's own alternatives given the others
-        for v in active:
-            if v.discrete:
-                devs = list(v.elements)
-            else:
-                devs = []
-                x = v.symbol
-                for u in self._branch_payoffs(v.player, given):
-                    devs += cands.stationary_points(u, x)
-                    devs += cands.breakpoints(u, x)
-                if not self.kkt_sufficient:
-                    roots = []
-                    for s in self.next.switches:
-                        if s.has(x):
-                            roots += cands.deviation_roots(cands.replace(s, given), x)
-                    devs += cands.distinct_values(cands.unique(roots))
-                devs += [b for b in (v.lower, v.upper) if b is not None]
-            self.deviations[v.player] = [{v.symbol: self._conditional(v, d)} for d in cands.unique(devs)]
 
     def _set_branches(self, branches: list[dict], keys: list[tuple[int, int]]) -> None:
         self.branches = branches
@@ -629,8 +534,10 @@ class StepPlan:
             if count + len(switches) > MAX_SWITCHES:
                 self.switches = None
                 return
+            owner = {v.symbol: v.player for v in self.step.vars}
             for c in [self.candidates[i] for i in used]:
-                for p, devs in self.deviations.items():
+                for x_dev, devs in self.deviations.items():
+                    p = owner[x_dev]
                     for d in devs:
                         (x_i, d_expr), = d.items()
                         alt = {**c, x_i: cands.replace(d_expr, c)}
@@ -748,7 +655,7 @@ class StepPlan:
         u = pay[v.player]
         code = down.code.reshape(m, n).T
         sig = self._signature(big, down, n * m, v.player).reshape(m, n).T
-        code = _combine(code, sig)
+        code = combine_codes(code, sig)
         u = u.T.copy()
         u[~down.ok.reshape(m, n).T] = np.nan
         return u, code
@@ -763,7 +670,7 @@ class StepPlan:
         vals = evaluate(atoms, full, size)
         code = np.zeros(size, dtype=np.int64)
         for k, a in enumerate(vals):
-            code = (code * 2 + (a > 0.5).astype(np.int64)) % _HASH_MOD
+            code = (code * 2 + (a > 0.5).astype(np.int64)) % HASH_MOD
         return code
 
     def _numeric_columns(self, env: dict, n: int, v: Var, lo: np.ndarray, hi: np.ndarray,
@@ -1132,7 +1039,7 @@ class StepPlan:
         # keep at each point its distinct feasible candidates only (first of equal values wins:
         # exact candidates come first), so the later steps are played as few times as possible
         kinds_full = np.array(kinds + [-9] * (C.shape[1] - len(kinds)))
-        C, feasible, kinds_pt = _compact(C, feasible, kinds_full)
+        C, feasible, kinds_pt = compact(C, feasible, kinds_full)
         # probes for unboundedness
         probe_cols = []
         if self.probe and not v.discrete and (v.upper is None or v.lower is None):
@@ -1168,7 +1075,7 @@ class StepPlan:
         downvals = {s: a.reshape(m_all, n).T for s, a in down.values.items()}
         value_stack = np.concatenate([C[:, :, None]] + [a[:, :m, None] for a in
                                       (downvals[t] for t in sorted(downvals, key=lambda t: t.name))], axis=2)
-        multiple = (ntied > 1) & ~_all_same(value_stack, tied)
+        multiple = (ntied > 1) & ~all_same(value_stack, tied)
         for i in np.nonzero(multiple)[0]:
             js = list(np.nonzero(tied[i])[0])
             js = self._distinct(i, js, C, downvals)
@@ -1190,7 +1097,7 @@ class StepPlan:
         kind_sel = kinds_pt[rows, sel]
         own_code = np.where(chosen, kind_sel + 7, 0)
         dcode = down.code.reshape(m_all, n).T[rows, sel]
-        code = _combine(own_code, dcode)
+        code = combine_codes(own_code, dcode)
         dunb = down.unbounded.reshape(m_all, n).T[rows, sel]
         if record is not None:
             rec = StepRecord(self.step, self.method if chosen[0] else "skipped")
@@ -1223,287 +1130,6 @@ class StepPlan:
         """Return the candidates among js that differ in some value (first of each kind)."""
         rows = [np.array([C[i, j]] + [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)])
                 for j in js]
-        return [js[k] for k in _clusters(rows)]
-
-    # ----- several players
-    def _play_simultaneous(self, env, n, record) -> Outcome:
-        active = self._active()
-        fixed_vals = {v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None}
-        env1 = dict(env)
-        env1.update(fixed_vals)
-        chosen = {v.symbol: (evaluate([v.condition], env1, n)[0] > 0.5) if v.condition is not None
-                  else np.ones(n, bool) for v in active}
-        if self.complete:
-            profiles = {v.symbol: np.stack(evaluate([c[v.symbol] for c in self.candidates], env1, n), axis=1)
-                        for v in active}
-            method_numeric = False
-        elif all(v.discrete for v in active) and math.prod(len(v.elements) for v in active) <= MAX_PROFILES:
-            # finite domains whose symbolic build failed (its budget): every profile is checked
-            values = {v.symbol: evaluate(list(v.elements), env1, n) for v in active}
-            combos = list(itertools.product(*[range(len(v.elements)) for v in active]))
-            profiles = {v.symbol: np.stack([values[v.symbol][c[i]] for c in combos], axis=1)
-                        for i, v in enumerate(active)}
-            method_numeric = False
-        else:
-            profiles = self._best_response_iteration(env1, n, active, chosen)
-            method_numeric = True
-        m = next(iter(profiles.values())).shape[1]
-        bounds = {v.symbol: self._bounds(v, env1, n) for v in active}
-        feasible = np.ones((n, m), bool)
-        for v in active:
-            x = v.symbol
-            if not v.discrete:
-                lo, hi = bounds[x]
-                profiles[x] = self._snap(profiles[x], lo, hi)
-                f = self._feasible(v, profiles[x], lo, hi)
-            else:
-                f = np.isfinite(profiles[x])
-            if v.condition is not None:
-                other = evaluate([v.otherwise], env1, n)[0]
-                profiles[x] = np.where(chosen[x][:, None], profiles[x], other[:, None])
-                f = np.where(chosen[x][:, None], f, True)
-            feasible &= f
-        # keep at each point only its feasible profiles (most KKT profiles are infeasible)
-        order = np.argsort(~feasible, axis=1, kind="stable")
-        m = max(int(feasible.sum(axis=1).max()), 1)
-        order = order[:, :m]
-        rows_ = np.arange(n)[:, None]
-        original = order
-        feasible = feasible[rows_, order]
-        profiles = {s: a[rows_, order] for s, a in profiles.items()}
-        cols = dict(profiles)
-        cols.update({s: np.repeat(a[:, None], m, axis=1) for s, a in fixed_vals.items()})
-        down, pay, _ = self._play_columns(env, n, cols)
-        # Nash check: each player's best deviation
-        nash = feasible & down.ok.reshape(m, n).T
-        gain_all = np.zeros((n, m))
-        for v in active:
-            x = v.symbol
-            u_self = pay[v.player].T  # (n, m)
-            best_dev = self._best_deviation(env1, n, v, profiles, fixed_vals, bounds[x], chosen[x])
-            gain = best_dev - u_self
-            gain = np.where(chosen[x][:, None], gain, 0.0)
-            gain_all = np.maximum(gain_all, np.nan_to_num(gain, nan=0.0))
-            nash &= ~(gain > TIE_TOL * (1 + np.abs(u_self))) & np.isfinite(u_self)
-        if method_numeric:
-            nash &= gain_all <= 1e-7 * (1 + np.abs(pay[active[0].player].T))
-        rows = np.arange(n)
-        sel = np.argmax(nash, axis=1)
-        downvals = {s: a.reshape(m, n).T for s, a in down.values.items()}
-        stacked = np.stack([profiles[v.symbol] for v in active], axis=2)  # (n, m, k)
-        rules = ["unique"] * n
-        equilibria_at0 = []
-        value_stack = np.concatenate([stacked] + [downvals[t][:, :, None] for t in
-                                      sorted(downvals, key=lambda t: t.name)], axis=2)
-        several = (nash.sum(axis=1) > 1) & ~_all_same(value_stack, nash)
-        for i in sorted(set(np.nonzero(several)[0]) | {0}):
-            js = list(np.nonzero(nash[i])[0])
-            if len(js) <= 1:
-                if i == 0:
-                    equilibria_at0 = js
-                continue
-            js = self._distinct_profiles(i, js, stacked, downvals)
-            if i == 0:
-                equilibria_at0 = js
-            if len(js) == 1:
-                sel[i] = js[0]
-                continue
-            payoffs = {p: pay[p][:, i] for p in self.all_players}
-            order = sorted(js, key=lambda j: tuple(
-                (self._domain_rank(v, stacked[i, j, k]) for k, v in enumerate(active))))
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode,
-                                self.force_rank)
-            sel[i] = chosen_one.index
-            rules[i] = chosen_one.rule
-        ok = nash[rows, sel]
-        values = {v.symbol: profiles[v.symbol][rows, sel] for v in active}
-        values.update(fixed_vals)
-        for s, a in downvals.items():
-            values[s] = a[rows, sel]
-        sel_original = original[rows, sel]
-        own_code = (sel_original + 11) if not method_numeric else np.full(n, 5)
-        code = _combine(own_code, down.code.reshape(m, n).T[rows, sel])
-        if record is not None:
-            rec = StepRecord(self.step, "numeric" if method_numeric else self.method)
-            rec.chosen = {v.symbol: bool(chosen[v.symbol][0]) for v in active}
-            if not any(rec.chosen.values()):
-                rec.method = "skipped"
-            for j in equilibria_at0:
-                rec.equilibria.append({v.symbol: float(profiles[v.symbol][0, j]) for v in active})
-            rec.selected = equilibria_at0.index(sel[0]) if sel[0] in equilibria_at0 else 0
-            rec.rule = rules[0]
-            if self.complete:
-                rec.strategy = {v.symbol: self.candidates[sel_original[0]][v.symbol] for v in active}
-            record.append(rec)
-        dbranch = None if down.branch is None else down.branch.reshape(m, n).T[rows, sel]
-        branch = self._branch_of(sel_original, dbranch) if self.complete else np.full(n, -1, dtype=np.int64)
-        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch)
-
-    def _domain_rank(self, v: Var, value: float):
-        if v.discrete:
-            vals = [float(e) for e in v.elements]
-            for k, e in enumerate(vals):
-                if abs(e - value) <= 1e-9 * (1 + abs(e)):
-                    return k
-            return len(vals)
-        return value
-
-    def _distinct_profiles(self, i, js, stacked, downvals) -> list[int]:
-        rows = [np.concatenate([stacked[i, j], [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)]])
-                for j in js]
-        return [js[k] for k in _clusters(rows)]
-
-    def _best_deviation(self, env, n, v: Var, profiles, fixed_vals, bounds, chosen) -> np.ndarray:
-        """Return player v.player's best payoff (n, m) deviating in v against each profile."""
-        x = v.symbol
-        m = profiles[x].shape[1]
-        lo, hi = bounds
-        if self.complete and v.player in self.deviations:
-            exprs = [d[x] for d in self.deviations[v.player]]
-            # all profiles at once: point i of profile j is row j*n + i
-            big = {s: np.tile(np.asarray(a, float), m) for s, a in env.items()}
-            for s, a in profiles.items():
-                if s != x:
-                    big[s] = a.T.reshape(-1)
-            flat = np.stack(evaluate(exprs, big, n * m), axis=1)  # (m*n, D)
-            D = flat.reshape(m, n, -1).transpose(1, 0, 2)  # (n, m, D)
-        else:
-            # numeric: a grid over the own domain (or the own finite set)
-            if v.discrete:
-                D = np.broadcast_to(np.array([float(e) for e in v.elements])[None, None, :],
-                                    (n, m, len(v.elements))).copy()
-            else:
-                g = self._grid(lo, hi, INNER_GRID_POINTS)
-                D = np.concatenate([np.repeat(g[:, None, :], m, axis=1), profiles[x][:, :, None]], axis=2)
-        nd = D.shape[2]
-        if not v.discrete:
-            D = np.where(np.isfinite(D), D, np.nan)
-            flatD = D.reshape(n, m * nd)
-            feas = self._feasible(v, self._snap(flatD, lo, hi), lo, hi).reshape(n, m, nd)
-            D = self._snap(flatD, lo, hi).reshape(n, m, nd)
-        else:
-            feas = np.isfinite(D)
-        cols = {}
-        for s, a in profiles.items():
-            cols[s] = np.repeat(a[:, :, None], nd, axis=2).reshape(n, m * nd)
-        cols[x] = D.reshape(n, m * nd)
-        cols.update({s: np.repeat(a[:, None], m * nd, axis=1) for s, a in fixed_vals.items()})
-        down, pay, _ = self._play_columns(env, n, cols)
-        u = pay[v.player].T.reshape(n, m, nd)
-        ok = down.ok.reshape(m * nd, n).T.reshape(n, m, nd)
-        u = np.where(feas & ok & np.isfinite(u), u, -np.inf)
-        return u.max(axis=2)
-
-    def _best_response_iteration(self, env, n, active: list[Var], chosen) -> dict:
-        """Return one profile (n, 1) per history found by damped best-response iteration."""
-        current = {}
-        for v in active:
-            if v.discrete:
-                current[v.symbol] = np.full(n, float(v.elements[0]))
-            else:
-                lo, hi = self._bounds(v, env, n)
-                start = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2,
-                                 np.where(np.isfinite(lo), lo + 1.0, np.where(np.isfinite(hi), hi - 1.0, 0.0)))
-                current[v.symbol] = start
-        for it in range(BR_ITERATIONS):
-            change = np.zeros(n)
-            for v in active:
-                x = v.symbol
-                others = {s: a for s, a in current.items() if s != x}
-                if v.discrete:
-                    xs = np.broadcast_to(np.array([float(e) for e in v.elements])[None, :],
-                                         (n, len(v.elements))).copy()
-                    u, _ = self._objective(env, n, v, xs, others)
-                    new = xs[np.arange(n), np.argmax(np.nan_to_num(u, nan=-np.inf), axis=1)]
-                else:
-                    lo, hi = self._bounds(v, {**env, **others}, n)
-                    colsx = self._numeric_columns(env, n, v, lo, hi, others)
-                    colsx = np.concatenate([colsx, current[x][:, None]], axis=1)
-                    colsx = self._snap(colsx, lo, hi)
-                    u, _ = self._objective(env, n, v, colsx, others)
-                    u = np.where(self._feasible(v, colsx, lo, hi), np.nan_to_num(u, nan=-np.inf), -np.inf)
-                    j = np.argmax(u, axis=1)
-                    # keep the current value when it is as good (avoids cycling between ties)
-                    keep = u[np.arange(n), -1] >= u[np.arange(n), j] - TIE_TOL * (1 + np.abs(u[np.arange(n), j]))
-                    new = np.where(keep, current[x], colsx[np.arange(n), j])
-                new = np.where(chosen[x], new, current[x])
-                change = np.maximum(change, np.abs(np.nan_to_num(new - current[x], nan=0.0)))
-                current[x] = new
-            if np.all(change <= BR_TOL * (1 + np.max(np.abs(np.concatenate(list(current.values())))))):
-                break
-        return {s: a[:, None] for s, a in current.items()}
+        return [js[k] for k in clusters(rows)]
 
 
-SAME_TOL = 1e-5  # profiles whose values all agree within SAME_TOL*(1+|v|) are one equilibrium
-
-
-def _compact(C: np.ndarray, feasible: np.ndarray, kinds: np.ndarray):
-    """Return (C, feasible, kinds) with each row's distinct feasible candidates first, in their
-    original order, and the columns no row needs dropped."""
-    n, m = C.shape
-    rows = np.arange(n)[:, None]
-    order = np.argsort(np.where(feasible, C, np.inf), axis=1, kind="stable")
-    sorted_c = C[rows, order]
-    same = np.zeros_like(feasible)
-    with np.errstate(invalid="ignore"):
-        # exact equality: the two ends of a bisection are distinct points on either side of a switch
-        same[:, 1:] = sorted_c[:, 1:] == sorted_c[:, :-1]
-    dup_sorted = same & feasible[rows, order]
-    dup = np.zeros_like(feasible)
-    dup[rows, order] = dup_sorted
-    keep = feasible & ~dup
-    order2 = np.argsort(~keep, axis=1, kind="stable")
-    width = max(int(keep.sum(axis=1).max()), 1)
-    order2 = order2[:, :width]
-    return C[rows, order2], keep[rows, order2], np.broadcast_to(kinds, (n, m))[rows, order2]
-
-
-def _all_same(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Return, per point, whether all masked candidates have (nearly) the same values.
-
-    `values` is (n, m, k), `mask` (n, m).
-    """
-    big = np.where(mask[:, :, None], values, np.nan)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        hi = np.nanmax(big, axis=1)
-        lo = np.nanmin(big, axis=1)
-    spread = np.nan_to_num(hi - lo, nan=0.0)
-    scale = 1 + np.nan_to_num(np.abs(hi), nan=0.0)
-    return np.all(spread <= SAME_TOL * scale, axis=1)
-
-
-def _clusters(rows: list[np.ndarray]) -> list[int]:
-    """Return the index of the first row of each group of (nearly) equal rows."""
-    reps: list[int] = []
-    for k, r in enumerate(rows):
-        same = False
-        for q in reps:
-            o = rows[q]
-            both = np.isfinite(r) & np.isfinite(o)
-            if np.array_equal(np.isfinite(r), np.isfinite(o)) and np.all(
-                    np.abs(r[both] - o[both]) <= SAME_TOL * (1 + np.abs(o[both]))):
-                same = True
-                break
-        if not same:
-            reps.append(k)
-    return reps
-
-
-def _concave(u: sympy.Expr, x: sympy.Symbol) -> bool:
-    """Return True when u has a constant, non-positive second derivative in x."""
-    d2 = sympy.diff(u, x, 2)
-    if d2.free_symbols:
-        d2 = sympy.simplify(d2)
-    return bool(d2.is_number and d2.is_real and d2 <= 0)
-
-
-def _piecewise_in(u: sympy.Expr, vs: Sequence[Var]) -> bool:
-    """Return True when a piecewise part of u depends on one of the variables vs."""
-    syms = {v.symbol for v in vs}
-    e = u.rewrite(sympy.Piecewise) if u.has(sympy.Min, sympy.Max, sympy.Abs) else u
-    for pw in e.atoms(sympy.Piecewise):
-        for _val, cond in pw.args:
-            if cond.free_symbols & syms:
-                return True
-    return False

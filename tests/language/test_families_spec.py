@@ -32,9 +32,6 @@ EXIT_OK = 0
 EXIT_SPEC = 2
 
 ISSUE_23 = pytest.mark.xfail(strict=True, reason="issue 23: §1b not implemented")
-ISSUE_20 = pytest.mark.xfail(
-    strict=True, reason="issue 20: a simultaneous stage of 7 firms is solved numerically (4e-5 off)"
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +151,7 @@ def test_cournot_n_asymmetric_defaults(capsys) -> None:
     assert js["reports"]["price"] == close(3.4)
 
 
-@pytest.mark.parametrize("n", [5, pytest.param(7, marks=ISSUE_20)])
+@pytest.mark.parametrize("n", [5, 7])
 def test_cournot_n_asymmetric_set_n_re_expands(capsys, n: int) -> None:
     """--set n=5: P = 2.75, q = (1.65, 1.55, 1.45, 1.35, 1.25); --set n=7: P = 2.475,
     q[i] = 1.475 - i/10.  The family (players, choices, c[i] defaults, reports) is expanded
@@ -260,7 +257,7 @@ def family_entry(mapping: dict, family: str):
     raise AssertionError(f"no entry for {family}[i] in {sorted(mapping)}")
 
 
-@pytest.mark.parametrize("n", [3, pytest.param(7, marks=ISSUE_20)])
+@pytest.mark.parametrize("n", [3, 7])
 def test_cournot_n_symmetric_expanded(capsys, n: int) -> None:
     """With a number for n the family is expanded: q[i] = (a - c)/(b*(n + 1)) for every i
     (9/4 at n = 3, 9/8 at n = 7), P = (a + n*c)/(n + 1), profit = b*q^2."""

@@ -220,12 +220,6 @@ payoff F2 = mu*(PL - 1)*q2L + (1 - mu)*(PH - 2)*q2H
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solver: a player choosing two variables in a stage with another player is solved "
-    "numerically only, about 5e-5 off and with no accuracy stated (found writing issue 23's "
-    "longhand; §1b's per-type choices are this shape)",
-)
 def test_longhand_bayesian_cournot_one_player_two_types(tmp_path: Path, capsys) -> None:
     """Firm 2 as one player choosing q2L and q2H (its expected profit is separable): the same
     BNE, q1 = 13/4, q2L = 23/8, q2H = 19/8, to 1e-6."""

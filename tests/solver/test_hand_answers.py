@@ -270,12 +270,7 @@ LEADER_CASES = [
         n,
         leader_followers,
         slow=LEADER_SLOW,
-        xfail={
-            12: "the followers' stage runs past its symbolic budget; the numeric leader stage "
-            "returns qL = 51.92, verification fails (L gains 410) and the exit code is 0",
-            20: "the followers' stage runs past its symbolic budget; the numeric leader stage "
-            "returns qL = 43.92, verification fails (L gains 389) and the exit code is 0",
-        },
+        xfail={},
     )
     for n in (2, 5, 8, 12, 20)
 ]
@@ -318,20 +313,12 @@ def cournot(n: int) -> Family:
     )
 
 
-_COURNOT_NUMERIC = (
-    "the stage runs past its symbolic budget and is solved numerically (method 'numeric', "
-    "values off by up to {off})"
-)
 COURNOT_CASES = [
     _params(
         n,
         cournot,
-        slow=(20,),  # 12 s today
-        xfail={
-            8: _COURNOT_NUMERIC.format(off="4e-4: q1 = 9.99972, q3 = 10.00019"),
-            12: _COURNOT_NUMERIC.format(off="3e-4"),
-            20: _COURNOT_NUMERIC.format(off="2e-4"),
-        },
+        slow=(20,),
+        xfail={},
     )
     for n in (2, 3, 5, 8, 12, 20)
 ]
