@@ -57,6 +57,9 @@ class Solution:
     regime: str = ""
     conditions: Mapping[str, str] = field(default_factory=dict)
     strategy_exprs: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # per choice: how far its value may be from the exact one (0: a closed form or an exact
+    # solution; a numeric value's uncertainty otherwise)
+    accuracy: Mapping[str, float] = field(default_factory=dict)
     # per combination of draw values (DESIGN §1b): {"c2=1": {"probability", "payoffs", "reports"}}
     by_draw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

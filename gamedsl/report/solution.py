@@ -51,6 +51,8 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
         out["conditions"] = dict(solution.conditions)
     if solution.regime:
         out["regime"] = solution.regime
+    if solution.accuracy:
+        out["accuracy"] = _numbers(solution.accuracy)
     if solution.by_draw:
         out["by_draw"] = {
             label: {
@@ -136,6 +138,12 @@ def _by_draw_lines(solution: Solution) -> list[str]:
     return lines
 
 
+def _shown(solution: Solution, var: str) -> str:
+    """Return a choice's value, marked ≈ where it is known only to its accuracy."""
+    text = number(solution.equilibrium.get(var))
+    return f"≈{text}" if solution.accuracy.get(var, 0.0) > 0 else text
+
+
 def _choice_table(solution: Solution, game: Game) -> list[str]:
     """Return the table of choices: stage, player, value, method and the bounds that bind."""
     rows = []
@@ -149,7 +157,7 @@ def _choice_table(solution: Solution, game: Game) -> list[str]:
                     stage.name,
                     game.players[c.player].agent_of or c.player,
                     c.var,
-                    number(solution.equilibrium.get(c.var)),
+                    _shown(solution, c.var),
                     rep.method if rep else "",
                     ", ".join(binding),
                 ]

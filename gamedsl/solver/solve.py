@@ -30,6 +30,7 @@ from gamedsl.solver.conditions import piece_conditions
 from gamedsl.solver.continuations import all_continuations
 from gamedsl.solver.path import play_path, records_along
 from gamedsl.solver.plan import StepPlan, StepRecord, Terminal
+from gamedsl.solver.polish import accuracies, polish_path
 from gamedsl.solver.problem import Problem, build_problem
 from gamedsl.solver.verify import verify
 
@@ -106,8 +107,12 @@ def solve(
             f"{number(verification.max_gain, 3)}): the equilibrium may be wrong"
         )
     solution = make_solution(game, problem, plans, records, path, verification, warnings, select)
-    if conditions:
-        solution = dataclasses.replace(solution, conditions=conditions)
+    accuracy = accuracies(problem, plans, records, path)
+    solution = dataclasses.replace(
+        solution,
+        conditions=conditions,
+        accuracy={s.name: accuracy.get(s, 0.0) for s in accuracy if s.name in solution.equilibrium},
+    )
     if select == "all":
         solution = all_continuations(
             game,
@@ -126,6 +131,7 @@ def _verified_first(problem: Problem, plans: list, budget, numeric_only: bool):
     with the numeric safety net beside exact candidates, then each other equilibrium of a stage
     on the path carried instead; the best of them when none is verified."""
     records, path = play_path(problem, plans)
+    records, path, _polished = polish_path(problem, plans, records, path)
     verification = verify(problem, plans, path)
     if verification.ok:
         return records, path, verification
@@ -134,6 +140,7 @@ def _verified_first(problem: Problem, plans: list, budget, numeric_only: bool):
         for p in plans:
             p.safety_net = True
         records2, path2 = play_path(problem, plans)
+        records2, path2, _polished = polish_path(problem, plans, records2, path2)
         verification2 = verify(problem, plans, path2)
         if verification2.ok:
             return records2, path2, verification2

@@ -149,11 +149,6 @@ def test_linear_contract(capsys):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the min/max shares send the stage to the numeric search, which stops "
-    "about 4e-5 from 1/3 (p = 0.333351, 0.333378, 0.333362) with no accuracy stated",
-)
 def test_salop3(capsys):
     """Arc share 1/6 + (pj - pi)/(2t); best reply pi = c/2 + t/6 + (pj + pk)/4, so
     p1 = p2 = p3 = c + t/n = 1/3 exactly (t = 1, c = 0, n = 3), profits t/n^2 = 1/9, demand 1/3."""
