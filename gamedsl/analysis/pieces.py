@@ -139,7 +139,8 @@ class Pieces:
         self.columns = [c.var for c in game.choices] + list(game.payoffs) + list(game.reports)
         self.payoff_names = list(game.payoffs)
         self._fns: dict[int, Callable] = {}
-        self.cells: dict[bytes, tuple[int, bool, bool]] = {}  # cell -> (piece, ok, unbounded)
+        # cell -> (piece, ok, unbounded, flags of the selection there)
+        self.cells: dict[bytes, tuple[int, bool, bool, int]] = {}
         self._zero = np.zeros(len(self.cell_rows), bool)  # identically zero cell factors
         self._checked = np.zeros(len(self.cell_rows), bool)
         # params that are >= 0 on their domain (the sweep evaluates valid points only): their
@@ -327,7 +328,8 @@ class Pieces:
     def evaluate(
         self, params: Mapping[str, np.ndarray], play: Play, bounds: Bounds | None = None
     ) -> dict[str, np.ndarray]:
-        """Return the value columns and the `__ok__`/`__unbounded__` masks at the points.
+        """Return the value columns and the `__ok__`/`__unbounded__`/`__flags__` masks at the
+        points.
 
         `play(params_subset)` plays the step plans at a subset of the points and returns
         (outcome of the first step, value columns as `_play_points` gives them).  A param whose
@@ -413,7 +415,7 @@ class Pieces:
         if new:
             near_args = (factor_values, ranges, args, bound)
             self._learn_new(new, keys, groups, n, near_args, params, play)
-        cols, ok, unbounded, played, only = self._by_cell(keys, groups, differ, args, n)
+        cols, ok, unbounded, flags, played, only = self._by_cell(keys, groups, differ, args, n)
         # points where a switch is within NEAR_TOL of zero (ties, boundaries) are played; the
         # tolerance is relative to the payoffs too, as the plans' tie tolerance is
         if len(self.factors.exprs):
@@ -423,10 +425,11 @@ class Pieces:
             if near is not None:
                 played = near if played is None else (played | near)
         if played is not None and played.any():
-            cols = self._played(cols, ok, unbounded, np.nonzero(played)[0], params, play)
+            cols = self._played(cols, ok, unbounded, flags, np.nonzero(played)[0], params, play)
         result = dict(zip(self.columns, cols))
         result["__ok__"] = ok
         result["__unbounded__"] = unbounded
+        result["__flags__"] = flags
         return result
 
     def _learn_new(self, new: list[int], keys, groups, n: int, near_args: tuple, params, play):
@@ -446,36 +449,39 @@ class Pieces:
             self._learn(learn, params, play)
 
     def _by_cell(self, keys, groups, differ, args: list, n: int) -> tuple:
-        """Return (columns, ok, unbounded, played, only): each point's values from its cell's
-        piece; `played` marks the points of unknown cells (and hash collisions), None when every
-        point is in one known cell (whose piece is `only`; its columns are used as they come,
-        no gather)."""
+        """Return (columns, ok, unbounded, flags, played, only): each point's values from its
+        cell's piece; `played` marks the points of unknown cells (and hash collisions), None when
+        every point is in one known cell (whose piece is `only`; its columns are used as they
+        come, no gather)."""
         one = len(keys) == 1 and (groups[0] is None or len(groups[0]) == n)
         if one and (differ is None or not len(differ)) and self.cells.get(keys[0], (-1,))[0] >= 0:
-            b, good, unb = self.cells[keys[0]]
-            return self._value_list(b, args, n), np.full(n, good), np.full(n, unb), None, b
+            b, good, unb, fl = self.cells[keys[0]]
+            values = self._value_list(b, args, n)
+            return values, np.full(n, good), np.full(n, unb), np.full(n, fl, np.int8), None, b
         piece = np.full(n, -1, dtype=np.int64)
         ok = np.zeros(n, bool)
         unbounded = np.zeros(n, bool)
+        flags = np.zeros(n, np.int8)
         played = np.zeros(n, bool)  # points whose values come from a play of the step plans
         if differ is not None:
             played[differ] = True  # a hash collision: its signs differ from its cell's
         for key, members in zip(keys, groups):
             members = slice(None) if members is None else members
-            b, good, unb = self.cells.get(key, (-1, False, False))
+            b, good, unb, fl = self.cells.get(key, (-1, False, False, 0))
             if b < 0:
                 played[members] = True
                 continue
             piece[members] = b
             ok[members] = good
             unbounded[members] = unb
+            flags[members] = fl
         use = (piece >= 0) & ~played
         cols = [np.full(n, np.nan) for _ in self.columns]
         for b in np.unique(piece[use]):
             at = np.nonzero(use & (piece == b))[0]
             for j, v in enumerate(self._value_list(int(b), [_at(a, at) for a in args], len(at))):
                 cols[j][at] = v
-        return cols, ok, unbounded, played, None
+        return cols, ok, unbounded, flags, played, None
 
     def _near_ties(self, cols, top, factor_values, ranges, args, bound) -> np.ndarray | None:
         """Return the points where a switch is within NEAR_TOL of zero relative to the point's
@@ -492,9 +498,9 @@ class Pieces:
             top = _abs_max(pays)
         return self._near(factor_values, ranges, args, bound + top, pay)
 
-    def _played(self, cols, ok, unbounded, at: np.ndarray, params, play: Play) -> list:
-        """Return the columns with the points `at` played by the step plans (ok and unbounded
-        updated in place)."""
+    def _played(self, cols, ok, unbounded, flags, at: np.ndarray, params, play: Play) -> list:
+        """Return the columns with the points `at` played by the step plans (ok, unbounded and
+        flags updated in place)."""
         cols = [np.array(c) for c in cols]  # writable and distinct
         for a0 in range(0, len(at), PLAY_CHUNK):
             part = at[a0 : a0 + PLAY_CHUNK]
@@ -503,6 +509,7 @@ class Pieces:
                 cols[j][part] = out[c]
             ok[part] = out["__ok__"]
             unbounded[part] = out["__unbounded__"]
+            flags[part] = out["__flags__"]
         return cols
 
     def _learn(self, cells: list[tuple[bytes, np.ndarray]], params, play: Play) -> None:
@@ -528,8 +535,9 @@ class Pieces:
             bs = set(branch[rows].tolist())
             oks = set(np.asarray(out["__ok__"])[rows].tolist())
             unbs = set(np.asarray(out["__unbounded__"])[rows].tolist())
-            if len(bs) != 1 or len(oks) != 1 or len(unbs) != 1 or min(bs) < 0:
-                self.cells[key] = (-1, False, False)
+            fls = set(np.asarray(out["__flags__"])[rows].tolist())
+            if len(bs) != 1 or len(oks) != 1 or len(unbs) != 1 or len(fls) != 1 or min(bs) < 0:
+                self.cells[key] = (-1, False, False, 0)
                 continue
             b = bs.pop()
             good = oks.pop()
@@ -539,6 +547,6 @@ class Pieces:
                 same = np.abs(mine - theirs) <= AGREE_TOL * (1 + np.abs(theirs))
                 same |= np.isnan(mine) & np.isnan(theirs)
                 if not same.all():
-                    self.cells[key] = (-1, False, False)
+                    self.cells[key] = (-1, False, False, 0)
                     continue
-            self.cells[key] = (b, bool(good), bool(unbs.pop()))
+            self.cells[key] = (b, bool(good), bool(unbs.pop()), int(fls.pop()))

@@ -33,7 +33,10 @@ from gamedsl.model.analysis import INVALID, NO_EQUILIBRIUM, UNBOUNDED, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
 from gamedsl.model.numbers import number
+from gamedsl.model.solution import Solution
 from gamedsl.solver import (
+    BY_ORDER,
+    SEVERAL,
     at_points,
     bind_values,
     compile_plays,
@@ -52,6 +55,8 @@ CHECK_POINTS = 3  # points re-solved one by one to confirm the fast path
 CHECK_SEED = 20240611
 CHECK_ABS_TOL = 1e-6  # fast and per-point values agree within ABS + REL*|value|
 CHECK_REL_TOL = 1e-6
+CONTINUUM = 4  # a flag of per-point solves: a player indifferent along a continuum
+NOT_VERIFIED = 8  # ... the profile found failed its verification
 STATUS = ("", INVALID, NO_EQUILIBRIUM, UNBOUNDED)  # status codes of points (0: an equilibrium)
 
 
@@ -270,16 +275,33 @@ def _solve_points(task: tuple) -> list[tuple[str, Any]]:
         try:
             s = solve(game, values)
         except SolveError as e:
+            if e.solution is not None:  # not verified: the values found, flagged
+                out.append(("ok", _row(e.solution, NOT_VERIFIED)))
+                continue
             out.append((UNBOUNDED if e.reason == "unbounded" else NO_EQUILIBRIUM, e.message))
             continue
         except SpecError as e:
             out.append((INVALID, e.message))
             continue
-        row = {k: float(v) for k, v in s.equilibrium.items()}
-        row.update({k: float(v) for k, v in s.payoffs.items()})
-        row.update({k: float(v) for k, v in s.reports.items()})
-        out.append(("ok", row))
+        out.append(("ok", _row(s)))
     return out
+
+
+def _row(s: Solution, flags: int = 0) -> dict[str, float]:
+    """Return a point's value columns and its flags (what the solve had to settle)."""
+    row = {k: float(v) for k, v in s.equilibrium.items()}
+    row.update({k: float(v) for k, v in s.payoffs.items()})
+    row.update({k: float(v) for k, v in s.reports.items()})
+    if s.equilibria or any("equilibria" in w for w in s.warnings):
+        flags |= SEVERAL
+    if any("first in domain order" in w for w in s.warnings):
+        flags |= BY_ORDER
+    if s.ties:
+        flags |= CONTINUUM
+    if not s.verification.ok:
+        flags |= NOT_VERIFIED
+    row["__flags__"] = float(flags)
+    return row
 
 
 def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
@@ -302,6 +324,7 @@ def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str,
         out[name] = a
     out["__ok__"] = np.asarray(outcome.ok, bool)
     out["__unbounded__"] = np.asarray(outcome.unbounded, bool)
+    out["__flags__"] = np.asarray(outcome.flags_or_zeros(), np.int8)
     return outcome, out
 
 
@@ -342,6 +365,7 @@ def _slow(
     results = executor.map(_solve_points, tasks, desc=desc, weights=[b - a for a, b in ranges])
     flat = list(itertools.chain.from_iterable(results))
     cols = {name: np.full(n, np.nan) for name, _ in _value_columns(game)}
+    cols["__flags__"] = np.zeros(n)
     status = np.zeros(n, np.int8)
     messages = []
     for i, (kind, payload) in enumerate(flat):
@@ -415,6 +439,7 @@ def _fast(
         cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     ok = cols.pop("__ok__")
     unbounded = cols.pop("__unbounded__")
+    cols["__flags__"] = np.asarray(cols.pop("__flags__"), float)
     status = np.zeros(n, np.int8)
     status[~ok] = STATUS.index(NO_EQUILIBRIUM)
     status[unbounded] = STATUS.index(UNBOUNDED)
@@ -491,9 +516,13 @@ def sweep_points(
         if messages:
             notes.append(f"{len(messages)} points without an equilibrium (first: {messages[0]})")
     cols = {name: np.asarray(sub_cols[name], float) for name, _ in _value_columns(game)}
+    cols["__flags__"] = np.asarray(sub_cols.get("__flags__", np.zeros(len(idx))), float)
     status = np.asarray(sub_status, np.int8)
     if not every:
         cols, status = _scatter(cols, status, idx, n)
+    flagged = _flag_summary(cols["__flags__"])
+    if flagged:
+        notes.append(flagged)
     meta = {
         "game": game.title,
         "scenario": game.scenario,
@@ -562,6 +591,33 @@ def _checked_fast(
     return fcols, fstatus, "pieces" if pieces else "play"
 
 
+FLAG_NAMES = (
+    (SEVERAL, "several equilibria"),
+    (BY_ORDER, "first in domain order"),
+    (CONTINUUM, "continuum of optima"),
+    (NOT_VERIFIED, "not verified"),
+)
+
+
+def flag_texts(flags: np.ndarray) -> np.ndarray:
+    """Return each point's flags as text ("" for none; "several equilibria; ...")."""
+    codes = np.nan_to_num(np.asarray(flags, float), nan=0.0).astype(np.int64)
+    out = np.full(len(codes), "", dtype=object)
+    for code in np.unique(codes[codes != 0]):
+        out[codes == code] = "; ".join(name for bit, name in FLAG_NAMES if code & bit)
+    return out
+
+
+def _flag_summary(flags: np.ndarray) -> str:
+    """Return "k of n points flagged: several equilibria (k1), ..." ("" when none is)."""
+    codes = np.nan_to_num(np.asarray(flags, float), nan=0.0).astype(np.int64)
+    if not codes.any():
+        return ""
+    counts = [f"{name} ({int(np.count_nonzero(codes & bit))})" for bit, name in FLAG_NAMES
+              if (codes & bit).any()]
+    return f"{int(np.count_nonzero(codes))} of {len(codes)} points flagged: " + ", ".join(counts)
+
+
 def _scatter(
     cols: dict[str, np.ndarray], status: np.ndarray, idx: np.ndarray, n: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -593,6 +649,8 @@ def _table(
         kinds[name] = kind
     data["regime"] = _regime(game, params, cols, status)
     kinds["regime"] = "regime"
+    data["flags"] = flag_texts(cols["__flags__"])
+    kinds["flags"] = "flags"
     # the columns are this function's own arrays (the params copied from the caller's)
     return Table(data, kinds, meta, copy=False)
 

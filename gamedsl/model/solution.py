@@ -60,6 +60,8 @@ class Solution:
     # per choice: how far its value may be from the exact one (0: a closed form or an exact
     # solution; a numeric value's uncertainty otherwise)
     accuracy: Mapping[str, float] = field(default_factory=dict)
+    # continua of optima (DESIGN "ties"): the player, the variables and the segment's two ends
+    ties: tuple[Mapping[str, Any], ...] = ()
     # per combination of draw values (DESIGN §1b): {"c2=1": {"probability", "payoffs", "reports"}}
     by_draw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -53,6 +53,10 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
         out["regime"] = solution.regime
     if solution.accuracy:
         out["accuracy"] = _numbers(solution.accuracy)
+    if solution.ties:
+        out["ties"] = [
+            {**t, "from": _numbers(t["from"]), "to": _numbers(t["to"])} for t in solution.ties
+        ]
     if solution.by_draw:
         out["by_draw"] = {
             label: {
@@ -132,9 +136,9 @@ def _by_draw_lines(solution: Solution) -> list[str]:
     if not solution.by_draw:
         return []
     lines = ["by draw (payoffs and reports above are expectations):"]
-    for label, d in solution.by_draw.items():
+    for draw, d in solution.by_draw.items():
         parts = [_listed(d["payoffs"])] + ([_listed(d["reports"])] if d["reports"] else [])
-        lines.append(f"  {label} (probability {number(d['probability'])}): " + "; ".join(parts))
+        lines.append(f"  {draw} (probability {number(d['probability'])}): " + "; ".join(parts))
     return lines
 
 

@@ -42,14 +42,16 @@ from gamedsl.solver.compiled import (
     signs,
 )
 from gamedsl.solver.evaluate import as_expr, at_points, evaluate
-from gamedsl.solver.outcome import Outcome
+from gamedsl.solver.outcome import BY_ORDER, SEVERAL, Outcome
 from gamedsl.solver.problem import bind_values, build_problem
 from gamedsl.solver.solve import SELECT_RULES, build_plans, solve
 
 __all__ = [
     "AGREE_TOL",
+    "BY_ORDER",
     "NEAR_TOL",
     "SELECT_RULES",
+    "SEVERAL",
     "ZERO_TOL",
     "BudgetExceeded",
     "Outcome",

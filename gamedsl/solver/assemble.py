@@ -100,8 +100,10 @@ def make_solution(
             if not equilibria:
                 equilibria = _alternative_paths(game, problem, plans, rec, path, var_of)
     by_draw = _by_draw(game, problem, env)
+    ties = _ties(records, warnings)
     return Solution(
         by_draw=by_draw,
+        ties=ties,
         game=game.title,
         scenario=game.scenario,
         parameters={n: _paramvalue_of(v) for n, v in problem.values.items()},
@@ -115,6 +117,38 @@ def make_solution(
         warnings=tuple(warnings),
         strategy_exprs=strategy_exprs,
     )
+
+
+def _ties(records, warnings: list[str]) -> tuple[dict, ...]:
+    """Return the continua of optima on the path (and say so among the warnings)."""
+    out = []
+    for rec in records:
+        for player, start, end in rec.ties:
+            names = list(dict.fromkeys([s.name for s in start] + [s.name for s in end]))
+            moving = [n for n in names if _moves(start, end, n)]
+            out.append({
+                "stage": rec.step.name,
+                "player": player,
+                "variables": moving,
+                "from": {s.name: value_of(None, x) for s, x in start.items() if s.name in moving},
+                "to": {s.name: value_of(None, x) for s, x in end.items() if s.name in moving},
+            })
+            warnings.append(
+                f"stage '{rec.step.name}': {player} is indifferent along a continuum of "
+                f"optima ({', '.join(moving)} from {_ends(out[-1]['from'])} to "
+                f"{_ends(out[-1]['to'])}); the one the selection rule picks is reported"
+            )
+    return tuple(out)
+
+
+def _moves(start: dict, end: dict, name: str) -> bool:
+    a = next((x for s, x in start.items() if s.name == name), None)
+    b = next((x for s, x in end.items() if s.name == name), None)
+    return a is None or b is None or abs(a - b) > 1e-9 * (1 + abs(a))
+
+
+def _ends(values: dict) -> str:
+    return "(" + ", ".join(f"{k} = {number(v)}" for k, v in values.items()) + ")"
 
 
 def _players(game: Game, payoffs: Mapping[str, sympy.Expr]) -> dict[str, sympy.Expr]:

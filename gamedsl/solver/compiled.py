@@ -461,12 +461,13 @@ class CompiledPlay:
         ok = np.zeros(n, bool)
         unbounded = np.zeros(n, bool)
         branch = np.full(n, -1, np.int64)
+        flags = np.zeros(n, np.int8)
         for key, members in zip(keys, groups):
             known = cells.get(key)
             if known is None:
                 played[members] = True
                 continue
-            b, c, good, unb = known
+            b, c, good, unb, fl = known
             members = members[~played[members]]
             if not len(members):
                 continue
@@ -479,6 +480,7 @@ class CompiledPlay:
             ok[members] = good
             unbounded[members] = unb
             branch[members] = b
+            flags[members] = fl
         # ties measured against the values and payoffs too: the play's tolerances are relative
         with np.errstate(invalid="ignore"):
             size = np.fmax.reduce(np.abs(vals), axis=0) if len(vals) else np.zeros(n)
@@ -494,9 +496,10 @@ class CompiledPlay:
             ok[at] = slow.ok
             unbounded[at] = slow.unbounded
             branch[at] = slow.branch if slow.branch is not None else -1
+            flags[at] = slow.flags_or_zeros()
         exact = played.copy()
         exact[picks] = True  # the probes of new cells were played exactly too
-        return Outcome(out_vals, code, ok, unbounded, branch), n - int(exact.sum())
+        return Outcome(out_vals, code, ok, unbounded, branch, flags), n - int(exact.sum())
 
     def _learn(self, new: list[tuple[bytes, np.ndarray]], picks: np.ndarray, owner: np.ndarray,
                out, args, cells) -> None:
@@ -505,7 +508,9 @@ class CompiledPlay:
         br = np.asarray(out.branch if out.branch is not None else np.full(len(picks), -1))
         for g, (key, _) in enumerate(new):
             r = np.nonzero(owner == g)[0]
-            facts = {(int(br[i]), int(out.code[i]), bool(out.ok[i]), bool(out.unbounded[i])) for i in r}
+            fl = out.flags_or_zeros()
+            facts = {(int(br[i]), int(out.code[i]), bool(out.ok[i]), bool(out.unbounded[i]),
+                      int(fl[i])) for i in r}
             fact = facts.pop() if len(facts) == 1 else None
             if fact is not None and fact[0] < 0:
                 fact = None
@@ -537,7 +542,8 @@ def _probes(new: list[tuple[bytes, np.ndarray]], switches: int) -> tuple[np.ndar
 def _rows_of(out, at: np.ndarray):
     """Return the outcome at the rows `at` (same type, fewer rows)."""
     return type(out)({s: a[at] for s, a in out.values.items()}, out.code[at], out.ok[at],
-                     out.unbounded[at], None if out.branch is None else out.branch[at])
+                     out.unbounded[at], None if out.branch is None else out.branch[at],
+                     out.flags_or_zeros()[at])
 
 
 def _rows(env: dict, n: int, at: np.ndarray) -> dict:

@@ -27,7 +27,7 @@ from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.columns import HASH_MOD, SAME_TOL, all_same, clusters, combine_codes, compact
 from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate, tree_sizes
-from gamedsl.solver.outcome import Outcome, StepRecord
+from gamedsl.solver.outcome import Outcome, StepRecord, rule_flags
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 from gamedsl.solver.simultaneous import SimultaneousStep
@@ -602,7 +602,8 @@ class StepPlan(SimultaneousStep):
         sub = {s: np.broadcast_to(np.asarray(a, float), (size,))[first] for s, a in big.items()}
         d = self._play_later(sub, len(first))
         return Outcome({s: a[inverse] for s, a in d.values.items()}, d.code[inverse], d.ok[inverse],
-                       d.unbounded[inverse], None if d.branch is None else d.branch[inverse])
+                       d.unbounded[inverse], None if d.branch is None else d.branch[inverse],
+                       d.flags_or_zeros()[inverse])
 
     def _bounds(self, v: Var, env: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = evaluate([v.lower], env, n)[0] if v.lower is not None else np.full(n, -np.inf)
@@ -990,7 +991,7 @@ class StepPlan(SimultaneousStep):
                 record.append(StepRecord(self.step, "fixed", [{k: float(a[0]) for k, a in fixed_vals.items()}],
                                          strategy={v.symbol: v.fixed for v in self.step.vars}))
             return Outcome(values, down.code, down.ok, down.unbounded,
-                           self._branch_of(np.zeros(n, dtype=np.int64), down.branch))
+                           self._branch_of(np.zeros(n, dtype=np.int64), down.branch), down.flags)
         v = active[0]
         x = v.symbol
         lo, hi = self._bounds(v, env1, n)
@@ -1107,6 +1108,8 @@ class StepPlan(SimultaneousStep):
                 for j in js:
                     rec.equilibria.append({x: float(C[0, j])})
                 rec.selected = js.index(sel[0]) if sel[0] in js else 0
+                if len(js) > 1 and not v.discrete:
+                    rec.ties = self._continua(env1, v, [float(C[0, j]) for j in js], fixed_vals)
                 rec.rule = rules[0]
                 if kind_sel[0] >= 0:
                     rec.strategy = {x: cands.exact_form(self.candidates[kind_sel[0]][x])}
@@ -1124,7 +1127,37 @@ class StepPlan(SimultaneousStep):
         dbranch = None if down.branch is None else down.branch.reshape(m_all, n).T[rows, sel]
         branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
         branch = np.where(kind_sel >= 0, branch, -1)
-        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb, branch)
+        dflags = down.flags_or_zeros().reshape(m_all, n).T[rows, sel]
+        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb,
+                       branch, rule_flags(rules) | dflags)
+
+    def _continua(self, env, v: Var, optima: list[float], fixed_vals: dict) -> list:
+        """Return the segments between optimal values of v (at one history) over which the
+        payoff stays optimal: probed at interior points, a continuum, not isolated ties."""
+        xs = sorted(set(optima))
+        out = []
+        for a, b in itertools.pairwise(xs):
+            probes = np.array([[a + (b - a) * t for t in (0.0, 0.25, 0.5, 0.75, 1.0)]])
+            others = {s: np.asarray(arr, float)[:1] for s, arr in fixed_vals.items()}
+            u, _ = self._objective({s: np.asarray(arr, float)[:1] for s, arr in env.items()},
+                                   1, v, probes, others)
+            u = u[0]
+            if not np.all(np.isfinite(u)):
+                continue
+            best = float(np.max(u))
+            if np.all(u >= best - TIE_TOL * (1 + abs(best))):
+                ends = [self._play_at(env, v, x, fixed_vals) for x in (a, b)]
+                out.append((v.player, *ends))
+        return out
+
+    def _play_at(self, env, v: Var, x: float, fixed_vals: dict) -> dict:
+        """Return the values of this step and the later ones when v takes the value x."""
+        point = {s: np.asarray(a, float)[:1] for s, a in {**env, **fixed_vals}.items()}
+        point[v.symbol] = np.array([x])
+        down = self._play_next(point, 1)
+        values = {v.symbol: x}
+        values.update({s: float(a[0]) for s, a in down.values.items()})
+        return values
 
     def _distinct(self, i, js, C, downvals) -> list[int]:
         """Return the candidates among js that differ in some value (first of each kind)."""

@@ -25,7 +25,7 @@ import sympy
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.columns import all_same, clusters, combine_codes
 from gamedsl.solver.evaluate import evaluate
-from gamedsl.solver.outcome import Outcome, StepRecord
+from gamedsl.solver.outcome import Outcome, StepRecord, rule_flags
 from gamedsl.solver.problem import Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -332,7 +332,9 @@ class SimultaneousStep:
             branch = np.where(numeric_rows, -1, self._branch_of(sel_original, dbranch))
         else:
             branch = np.full(n, -1, dtype=np.int64)
-        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch)
+        dflags = down.flags_or_zeros().reshape(m, n).T[rows, sel]
+        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch,
+                       rule_flags(rules) | dflags)
 
     def _simultaneous_record(
         self, active, chosen, profiles, equilibria_at0, sel, rules, sel_original, numeric: bool

@@ -404,11 +404,6 @@ def _strings(value) -> set[str]:
     return set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: no `ties` in the JSON; the line qL + qF = 45 is reported as its two end "
-    "points (qL = 45; qL = 0) under `equilibria`, and qL = 0 is carried by domain order",
-)
 def test_merged_duopoly_reports_the_line_of_optima(capsys):
     """The merged player is indifferent over the segment qL + qF = 45, qL, qF >= 0: DESIGN wants
     it in `ties` (the variables and the line of optima), with the representative picked."""
@@ -460,11 +455,6 @@ def test_complementary_entry_sweep_values(tmp_path, capsys):
         assert (r["E1"], r["E2"]) == (approx(enter * (15 - r["K"])),) * 2, r
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the sweep has no `flags` column (the rows carry params, choices, payoffs, "
-    "reports and regime only; meta.warnings is empty)",
-)
 def test_complementary_entry_sweep_flags_points(tmp_path, capsys):
     """Several equilibria exactly for RA = 12 <= K <= RB = 15 (weak ones at the ends): those four
     points carry a flag saying so, the others none."""
@@ -477,10 +467,6 @@ def test_complementary_entry_sweep_flags_points(tmp_path, capsys):
             assert not r["flags"], r
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the summary is 'wrote out.json (8 rows, fast path)', no count of flags",
-)
 def test_complementary_entry_sweep_summary_counts_flags(tmp_path, capsys):
     """The summary counts the flagged points: 4 of the 8."""
     _, printed, _ = _sweep(tmp_path, capsys)
