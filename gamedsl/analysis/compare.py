@@ -76,7 +76,8 @@ def compare(
     titles = tuple(
         [None] + [base.scenarios[n].title if n in base.scenarios else None for n in names]
     )
-    return Comparison(base.title, labels, titles, tuple(rows), regime_names, sols)
+    flags = tuple("; ".join(s.flags) for s in sols)
+    return Comparison(base.title, labels, titles, tuple(rows), regime_names, sols, flags)
 
 
 def _regime_of(game: Game, s: Solution) -> str:

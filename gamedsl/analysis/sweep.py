@@ -292,14 +292,9 @@ def _row(s: Solution, flags: int = 0) -> dict[str, float]:
     row = {k: float(v) for k, v in s.equilibrium.items()}
     row.update({k: float(v) for k, v in s.payoffs.items()})
     row.update({k: float(v) for k, v in s.reports.items()})
-    if s.equilibria or any("equilibria" in w for w in s.warnings):
-        flags |= SEVERAL
-    if any("first in domain order" in w for w in s.warnings):
-        flags |= BY_ORDER
-    if s.ties:
-        flags |= CONTINUUM
-    if not s.verification.ok:
-        flags |= NOT_VERIFIED
+    for bit, name in FLAG_NAMES:
+        if name in s.flags:
+            flags |= bit
     row["__flags__"] = float(flags)
     return row
 

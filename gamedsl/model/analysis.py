@@ -321,6 +321,7 @@ class Comparison:
     rows: tuple[Row, ...]
     regimes: tuple[str, ...]
     solutions: tuple[Solution, ...]
+    flags: tuple[str, ...] = ()  # per column: what its solve had to settle ("" for nothing)
 
     def row(self, name: str, kind: str | None = None) -> Row:
         """Return the row of a quantity (choose the kind when a name is both a param and ...)."""

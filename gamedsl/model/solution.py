@@ -60,6 +60,9 @@ class Solution:
     # per choice: how far its value may be from the exact one (0: a closed form or an exact
     # solution; a numeric value's uncertainty otherwise)
     accuracy: Mapping[str, float] = field(default_factory=dict)
+    # what the solve had to settle, for the flags of sweeps, regions and compare: "several
+    # equilibria", "first in domain order", "continuum of optima", "not verified"
+    flags: tuple[str, ...] = ()
     # continua of optima (DESIGN "ties"): the player, the variables and the segment's two ends
     ties: tuple[Mapping[str, Any], ...] = ()
     # per combination of draw values (DESIGN §1b): {"c2=1": {"probability", "payoffs", "reports"}}

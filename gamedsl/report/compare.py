@@ -43,6 +43,7 @@ def comparison_dict(c: Comparison) -> dict[str, Any]:
         out["rows"].append(entry)
     out["regimes"] = dict(zip(c.labels, c.regimes))
     out["verified"] = {lab: s.verification.ok for lab, s in zip(c.labels, c.solutions)}
+    out["flags"] = dict(zip(c.labels, c.flags))
     out["warnings"] = {lab: list(s.warnings) for lab, s in zip(c.labels, c.solutions) if s.warnings}
     return out
 
@@ -124,6 +125,10 @@ def comparison_text(c: Comparison) -> str:
     width = max(len(lab) for lab in c.labels)
     for lab, reg in zip(c.labels, c.regimes):
         lines.append(f"  {lab.ljust(width)}  {reg}")
+    flagged = [(lab, f) for lab, f in zip(c.labels, c.flags) if f]
+    if flagged:
+        lines.append(f"flags ({len(flagged)} of {len(c.labels)} columns):")
+        lines += [f"  {lab.ljust(width)}  {f}" for lab, f in flagged]
     for lab, s in zip(c.labels, c.solutions):
         if not s.verification.ok:
             lines.append(f"warning: {lab}: not verified ({s.verification.worst})")

@@ -104,6 +104,7 @@ def make_solution(
     return Solution(
         by_draw=by_draw,
         ties=ties,
+        flags=_flags(records, ties, verification),
         game=game.title,
         scenario=game.scenario,
         parameters={n: _paramvalue_of(v) for n, v in problem.values.items()},
@@ -117,6 +118,24 @@ def make_solution(
         warnings=tuple(warnings),
         strategy_exprs=strategy_exprs,
     )
+
+
+FLAGS = ("several equilibria", "first in domain order", "continuum of optima", "not verified")
+
+
+def _flags(records, ties, verification) -> tuple[str, ...]:
+    """Return what the solve had to settle (in the order of FLAGS)."""
+    found = set()
+    for rec in records:
+        if len(rec.equilibria) > 1:
+            found.add(FLAGS[0])
+            if rec.rule == "first":
+                found.add(FLAGS[1])
+    if ties:
+        found.add(FLAGS[2])
+    if not verification.ok:
+        found.add(FLAGS[3])
+    return tuple(f for f in FLAGS if f in found)
 
 
 def _ties(records, warnings: list[str]) -> tuple[dict, ...]:
