@@ -29,15 +29,34 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _MEMBER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*\[[0-9]+\]$")
 
 
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?$|^[+-]?inf$")
+
+
 def _number(text: str) -> float:
-    """Return the float in `text` (`inf` and `-inf` allowed), or raise ValueError."""
+    """Return the float in `text` (a decimal number in ASCII digits, or `inf`/`-inf`); raise
+    ValueError otherwise (no `1_000`, no digits of other scripts, no value beyond the floats)."""
     t = text.strip().lower()
-    if t in ("nan", "+nan", "-nan") or not t:
+    if len(t) > 400 or not _DECIMAL.match(t):
         raise ValueError(text)
     value = float(t)
-    if math.isnan(value):
+    if math.isnan(value) or (math.isinf(value) and "inf" not in t):
         raise ValueError(text)
     return value
+
+
+def _why_not(text: str) -> str:
+    """Return why a --set value is not taken."""
+    t = text.strip()
+    if _DECIMAL.match(t.lower()) and len(t) <= 400:
+        return f"{t!r} is beyond the range of numbers here (about ±1.8e308)"
+    if len(t) > 400:
+        return f"the value has {len(t)} characters: too long for a number"
+    return f"{short(t)!r} is not a number (write digits 0-9, e.g. 0.25, 1e-3, inf)"
+
+
+def short(text: str, limit: int = 60) -> str:
+    """Return text cut to `limit` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def option_error(message: str, hint: str | None = None) -> SpecError:
@@ -56,7 +75,7 @@ def parse_set(items: Sequence[str] | None) -> OrderedDict[str, float]:
         try:
             out[name] = _number(value)
         except ValueError:
-            raise option_error(f"--set {item!r}: {value.strip()!r} is not a number") from None
+            raise option_error(f"--set {short(item)!r}: {_why_not(value)}") from None
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from gamedsl.model.errors import SolveError
+from gamedsl.model.numbers import number
 from gamedsl.solver.plan import StepRecord
 from gamedsl.solver.problem import Problem
 
@@ -28,7 +29,7 @@ def play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
     if culprit is None and bool(outcome.ok[0]) and all(np.isfinite(v) for v in path.values()):
         rest, culprit = records_along(problem, plans[1:], path, probe=True)
     if culprit is not None:
-        raise SolveError(*_unbounded_culprit(culprit, path), "unbounded")
+        raise SolveError(*_unbounded_culprit(culprit, path), "unbounded", culprit.step.name)
     _check_outcome(problem, plans, outcome, path)
     return first + rest, path
 
@@ -65,21 +66,54 @@ def _check_outcome(problem: Problem, plans, outcome, path) -> None:
 
 
 def _unbounded_culprit(plan, path):
-    """Return (message, span, hint) for the step whose payoff grew without bound on the path."""
+    """Return (message, span, hint) for the step whose payoff has no maximum on the path: it
+    grows without bound, rises toward a supremum it never reaches, or reaches it only at a
+    bound the domain excludes."""
+    env = {s: np.array([path[s]]) for s in plan.history}
     for v in plan.step.vars:
-        if v.fixed is None and not v.discrete and (v.upper is None or v.lower is None):
-            if v.upper is None and v.lower is None:
-                what, fix = "unbounded", "bounds"
-            elif v.upper is None:
-                what, fix = "unbounded above", "an upper bound"
-            else:
-                what, fix = "unbounded below", "a lower bound"
+        if v.fixed is not None or v.discrete:
+            continue
+        others = {w.symbol: np.array([path[w.symbol]]) for w in plan.step.vars if w is not v}
+        lo, hi = plan._bounds(v, {**env, **others}, 1)
+        x = path[v.symbol]
+
+        def payoff(y, v=v, others=others):
+            return float(plan._objective(env, 1, v, np.array([[y]]), others)[0][0, 0])
+
+        u = payoff(x)
+        for bound, strict, op in ((lo[0], v.lower_strict, ">"), (hi[0], v.upper_strict, "<")):
+            if strict and np.isfinite(bound) and payoff(bound) > u + 1e-9 * (1 + abs(u)):
+                return (
+                    (
+                        f"payoff of {v.player} has no maximum in {v.name}: it rises toward "
+                        f"{number(payoff(bound))} as {v.name} approaches {number(bound)}, which "
+                        f"the domain excludes ({v.name} {op} {number(bound)})"
+                    ),
+                    v.choice.span,
+                    f"allow {v.name} = {number(bound)} (write {op}= for {op}) if it is meant",
+                )
+        if v.upper is None or v.lower is None:
+            side = "above" if v.upper is None else "below"
+            grows = v.upper is None and payoff(x + 1e7 * plan.scale) > payoff(
+                x + 1e6 * plan.scale
+            ) + 1e-9 * (1 + abs(u))
+            if grows or (v.lower is None and v.upper is not None):
+                fix = "an upper bound" if v.upper is None else "a lower bound"
+                return (
+                    f"payoff of {v.player} is unbounded {side} in {v.name}: add {fix} or a convex cost",
+                    v.choice.span,
+                    None,
+                )
             return (
-                f"payoff of {v.player} is {what} in {v.name}: add {fix} or a convex cost",
+                (
+                    f"payoff of {v.player} has no maximum in {v.name}: it keeps rising toward a "
+                    f"supremum as {v.name} grows without bound ({v.name} = {number(x)} is not a "
+                    "maximum)"
+                ),
                 v.choice.span,
-                None,
+                "bound the variable, or make the payoff reach its best at a finite value",
             )
-    return ("a payoff is unbounded", None, None)
+    return ("a payoff has no maximum", None, None)
 
 
 def records_along(problem: Problem, plans, path, env_params: bool = False, probe: bool = False):

@@ -55,6 +55,7 @@ PRUNE_SECTIONS = 3  # points per segment and iteration between samples of differ
 PRUNE_ITERATIONS = 11  # each shrinks the segment 4-fold: 11 locate a boundary to 2.4e-7 of it
 PRUNE_ROUNDS = 3  # boundaries looked for between two such samples
 UNBOUNDED_PROBE = 1e6
+FAR_OUT = 100  # a best candidate this many param scales from its bounds is far out
 # (every time that decides what is compiled or given up is CPU time of the process, as the
 # budgets are: a loaded machine does not change how a game is played.  Some kernels count it in
 # clock ticks, 4 ms on the machines measured, so one short play measures 0 or a tick: unbiased
@@ -78,12 +79,24 @@ class Terminal:
     relevant: frozenset = frozenset()
 
     def play(self, env, n, record=None) -> Outcome:
-        return Outcome({}, np.zeros(n, dtype=np.int64), np.ones(n, bool), np.zeros(n, bool),
-                       np.zeros(n, dtype=np.int64))
+        return Outcome(
+            {},
+            np.zeros(n, dtype=np.int64),
+            np.ones(n, bool),
+            np.zeros(n, bool),
+            np.zeros(n, dtype=np.int64),
+        )
 
 
-_OPAQUE = (sympy.Piecewise, Relational, sympy.Min, sympy.Max, sympy.Abs, sympy.Function,
-           sympy.logic.boolalg.BooleanFunction)
+_OPAQUE = (
+    sympy.Piecewise,
+    Relational,
+    sympy.Min,
+    sympy.Max,
+    sympy.Abs,
+    sympy.Function,
+    sympy.logic.boolalg.BooleanFunction,
+)
 
 
 def relevant_symbols(problem: Problem, steps: Sequence[Step]) -> frozenset:
@@ -131,8 +144,9 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.ravel()
 
 
-def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_right: np.ndarray,
-            rounds: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+def _bisect(
+    regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_right: np.ndarray, rounds: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Return the brackets (a, b) of the changes of `regime` (a function of values per row, None
     where unknown) on [a, right_end], ca the code at a and c_right at right_end: each round
     bisects from the last change found to the next one (nan once a row has none left); and the
@@ -160,15 +174,21 @@ def _bisect(regime, a: np.ndarray, ca: np.ndarray, right_end: np.ndarray, c_righ
     return found, active
 
 
-
 class StepPlan(SimultaneousStep):
     """How one step is played, given how every later step is played."""
 
     INNER_GRID_POINTS = INNER_GRID_POINTS
 
-    def __init__(self, problem: Problem, step: Step, next_plan, budget: float | None,
-                 numeric_only: bool = False, select_mode: str = "pareto",
-                 force_rank: int | None = None):
+    def __init__(
+        self,
+        problem: Problem,
+        step: Step,
+        next_plan,
+        budget: float | None,
+        numeric_only: bool = False,
+        select_mode: str = "pareto",
+        force_rank: int | None = None,
+    ):
         self.problem = problem
         self.select_mode = select_mode
         self.force_rank = force_rank  # select "all": the equilibrium carried, by domain order
@@ -183,7 +203,7 @@ class StepPlan(SimultaneousStep):
         self.all_players = tuple(problem.decision_players)
         stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
         self.leader_groups = [g for g in reversed(stage_players)]
-        later = {v.symbol for st in problem.steps[step.index:] for v in st.vars}
+        later = {v.symbol for st in problem.steps[step.index :] for v in st.vars}
         # payoffs without the terms no choice from here on touches: they are sunk, shift every
         # alternative alike, and would only widen the relative tie tolerance
         self.payoff_exprs = [_moving_part(problem.payoffs[p], later) for p in self.all_players]
@@ -200,9 +220,10 @@ class StepPlan(SimultaneousStep):
         self._branch_keys: list = []
         self._branch_table = None
         self.switches: list[sympy.Expr] | None = None
-        self.relevant = relevant_symbols(problem, problem.steps[step.index:])
-        self.scale = 1.0 + max([abs(float(v)) for v in problem.values.values()
-                                if v.is_finite is not False] or [0.0])
+        self.relevant = relevant_symbols(problem, problem.steps[step.index :])
+        self.scale = 1.0 + max(
+            [abs(float(v)) for v in problem.values.values() if v.is_finite is not False] or [0.0]
+        )
         self.failure: str | None = None
         # a grid beside complete exact candidates at small discrete histories: solve() turns it
         # on when verification of the exact play finds a gain
@@ -226,7 +247,12 @@ class StepPlan(SimultaneousStep):
         self._own_seconds = 0.0  # spent in every exact play of this step, not in the later steps'
         self._nested_seconds = 0.0  # ... spent in the later steps' plays
         self._price: float | None = None
-        if budget and not problem.symbolic and not self.continuous_history and len(self.deciders) <= 1:
+        if (
+            budget
+            and not problem.symbolic
+            and not self.continuous_history
+            and len(self.deciders) <= 1
+        ):
             # the numeric search is complete and cheap here: do not wait long for sympy
             budget = min(budget, DISCRETE_HISTORY_BUDGET)
         if not numeric_only:
@@ -313,8 +339,10 @@ class StepPlan(SimultaneousStep):
             points += bps
         if self.next.switches is None:
             # the stationary points are exact; the switching points will be found numerically
-            self.partial = [{**fixed, v.symbol: self._conditional(v, e)} for e in cands.unique(points + [
-                b for b in (v.lower, v.upper) if b is not None])]
+            self.partial = [
+                {**fixed, v.symbol: self._conditional(v, e)}
+                for e in cands.unique(points + [b for b in (v.lower, v.upper) if b is not None])
+            ]
             raise cands.Incomplete("the later stages' switching points are unknown")
         for s in self.next.switches:
             if s.has(x):
@@ -323,8 +351,11 @@ class StepPlan(SimultaneousStep):
             if b is not None:
                 points.append(b)
         points = cands.unique(points)
-        self._origin = {e: origin[e] for e in points if e in origin and e not in anywhere
-                        and e not in (v.lower, v.upper)}
+        self._origin = {
+            e: origin[e]
+            for e in points
+            if e in origin and e not in anywhere and e not in (v.lower, v.upper)
+        }
         return points
 
     def _set_branches(self, branches: list[dict], keys: list[tuple[int, int]]) -> None:
@@ -364,17 +395,23 @@ class StepPlan(SimultaneousStep):
                 if v.fixed is not None:
                     val = evaluate([v.fixed], env, n)[0]
                 elif v.discrete:
-                    vals = np.array([float(e) for e in evaluate(list(v.elements), env, 1) for e in [e[0]]])
+                    vals = np.array(
+                        [float(e) for e in evaluate(list(v.elements), env, 1) for e in [e[0]]]
+                    )
                     val = rng.choice(vals, size=n)
                 else:
                     lo, hi = self._bounds(v, env, n)
-                    lo_ = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi - 4 * self.scale, -4 * self.scale))
+                    lo_ = np.where(
+                        np.isfinite(lo),
+                        lo,
+                        np.where(np.isfinite(hi), hi - 4 * self.scale, -4 * self.scale),
+                    )
                     hi_ = np.where(np.isfinite(hi), hi, lo_ + 4 * self.scale)
                     val = lo_ + rng.random(n) * (hi_ - lo_)
                     # also the bounds themselves, where corners often sit
                     k = n // 8
                     val[:k] = lo_[:k]
-                    val[k:2 * k] = hi_[k:2 * k]
+                    val[k : 2 * k] = hi_[k : 2 * k]
                 if v.condition is not None:
                     cond = evaluate([v.condition], env, n)[0] > 0.5
                     other = evaluate([v.otherwise], env, n)[0]
@@ -406,7 +443,9 @@ class StepPlan(SimultaneousStep):
         if not continuous:
             return set()
         discrete = [s for s in self.history if s in env and self._discrete_symbol(s)]
-        order = np.lexsort([env[s] for s in reversed(continuous)] + [env[s] for s in reversed(discrete)])
+        order = np.lexsort(
+            [env[s] for s in reversed(continuous)] + [env[s] for s in reversed(discrete)]
+        )
         i, j = order[:-1], order[1:]
         same_slice = np.ones(len(i), bool)
         for s in discrete:
@@ -423,8 +462,10 @@ class StepPlan(SimultaneousStep):
         def at(t: np.ndarray) -> np.ndarray:
             reps = len(t) // len(i)
             ii, jj = np.tile(i, reps), np.tile(j, reps)
-            point = {s: env[s][ii] + t * (env[s][jj] - env[s][ii]) if s in continuous else env[s][ii]
-                     for s in env}
+            point = {
+                s: env[s][ii] + t * (env[s][jj] - env[s][ii]) if s in continuous else env[s][ii]
+                for s in env
+            }
             o = self.play(point, len(t))
             got = np.where(o.ok, o.branch, -1)
             seen.update(int(x) for x in got if x >= 0)
@@ -459,7 +500,7 @@ class StepPlan(SimultaneousStep):
 
     def _smooth_after(self) -> bool:
         """Return True when no later step has discrete or conditional choices or pieces."""
-        for step in self.problem.steps[self.step.index + 1:]:
+        for step in self.problem.steps[self.step.index + 1 :]:
             for v in step.vars:
                 if v.discrete or v.condition is not None:
                     return False
@@ -523,14 +564,18 @@ class StepPlan(SimultaneousStep):
             for u in us:
                 for rel in u.atoms(Relational):
                     switches.append(rel.lhs - rel.rhs)
-            pairs = [(a, b) for a, b in itertools.combinations(range(len(us)), 2) if owner[a] != owner[b]]
+            pairs = [
+                (a, b) for a, b in itertools.combinations(range(len(us)), 2) if owner[a] != owner[b]
+            ]
             if len(pairs) > MAX_SWITCHES:
                 self.switches = None
                 return
             for a, b in pairs:
                 switches.append(us[a] - us[b])
         if len(self.deciders) > 1:
-            count = len(used) * sum(len(d) for d in self.deviations.values()) * len(self.next.branches)
+            count = (
+                len(used) * sum(len(d) for d in self.deviations.values()) * len(self.next.branches)
+            )
             if count + len(switches) > MAX_SWITCHES:
                 self.switches = None
                 return
@@ -539,13 +584,17 @@ class StepPlan(SimultaneousStep):
                 for x_dev, devs in self.deviations.items():
                     p = owner[x_dev]
                     for d in devs:
-                        (x_i, d_expr), = d.items()
+                        ((x_i, d_expr),) = d.items()
                         alt = {**c, x_i: cands.replace(d_expr, c)}
                         for b in self.next.branches:
-                            u_c = cands.replace(self.problem.payoffs[p],
-                                                {**c, **{k: cands.replace(e, c) for k, e in b.items()}})
-                            u_d = cands.replace(self.problem.payoffs[p],
-                                                {**alt, **{k: cands.replace(e, alt) for k, e in b.items()}})
+                            u_c = cands.replace(
+                                self.problem.payoffs[p],
+                                {**c, **{k: cands.replace(e, c) for k, e in b.items()}},
+                            )
+                            u_d = cands.replace(
+                                self.problem.payoffs[p],
+                                {**alt, **{k: cands.replace(e, alt) for k, e in b.items()}},
+                            )
                             switches.append(u_c - u_d)
         history = set(self.history)
         out = []
@@ -584,13 +633,23 @@ class StepPlan(SimultaneousStep):
         keys = [s for s in sorted(self.next.relevant, key=str) if s in big]
         # representative of each group: the row whose irrelevant values are smallest (they shift
         # payoffs by a constant, but the relative tie tolerance still grows with them)
-        rest = [np.abs(np.broadcast_to(np.asarray(a, float), (size,)))
-                for s, a in big.items() if s not in self.next.relevant]
-        order = np.argsort(np.nan_to_num(np.sum(rest, axis=0), nan=np.inf), kind="stable") \
-            if rest else np.arange(size)
+        rest = [
+            np.abs(np.broadcast_to(np.asarray(a, float), (size,)))
+            for s, a in big.items()
+            if s not in self.next.relevant
+        ]
+        order = (
+            np.argsort(np.nan_to_num(np.sum(rest, axis=0), nan=np.inf), kind="stable")
+            if rest
+            else np.arange(size)
+        )
         if keys:
-            first, inverse = _unique_rows(np.stack([np.broadcast_to(np.asarray(big[s], float), (size,))[order]
-                                                    for s in keys], axis=1))
+            first, inverse = _unique_rows(
+                np.stack(
+                    [np.broadcast_to(np.asarray(big[s], float), (size,))[order] for s in keys],
+                    axis=1,
+                )
+            )
             first = order[first]
             inverse_orig = np.empty(size, dtype=np.int64)
             inverse_orig[order] = inverse
@@ -601,9 +660,14 @@ class StepPlan(SimultaneousStep):
             return self._play_later(big, size)
         sub = {s: np.broadcast_to(np.asarray(a, float), (size,))[first] for s, a in big.items()}
         d = self._play_later(sub, len(first))
-        return Outcome({s: a[inverse] for s, a in d.values.items()}, d.code[inverse], d.ok[inverse],
-                       d.unbounded[inverse], None if d.branch is None else d.branch[inverse],
-                       d.flags_or_zeros()[inverse])
+        return Outcome(
+            {s: a[inverse] for s, a in d.values.items()},
+            d.code[inverse],
+            d.ok[inverse],
+            d.unbounded[inverse],
+            None if d.branch is None else d.branch[inverse],
+            d.flags_or_zeros()[inverse],
+        )
 
     def _bounds(self, v: Var, env: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = evaluate([v.lower], env, n)[0] if v.lower is not None else np.full(n, -np.inf)
@@ -642,8 +706,11 @@ class StepPlan(SimultaneousStep):
         down = hi_ - s * 4 * tt[:, ::-1] / (1 - tt[:, ::-1])
         free = s * 4 * np.tan(np.pi * (t - 0.5) * 0.99)
         with np.errstate(invalid="ignore"):
-            g = np.where(both, lo_ + t * (hi_ - lo_),
-                         np.where(np.isfinite(lo_), up, np.where(np.isfinite(hi_), down, free)))
+            g = np.where(
+                both,
+                lo_ + t * (hi_ - lo_),
+                np.where(np.isfinite(lo_), up, np.where(np.isfinite(hi_), down, free)),
+            )
         return g
 
     def _objective(self, env: dict, n: int, v: Var, xs: np.ndarray, others: dict | None = None):
@@ -674,9 +741,18 @@ class StepPlan(SimultaneousStep):
             code = (code * 2 + (a > 0.5).astype(np.int64)) % HASH_MOD
         return code
 
-    def _numeric_columns(self, env: dict, n: int, v: Var, lo: np.ndarray, hi: np.ndarray,
-                         others: dict | None = None, light: bool = False,
-                         points: int | None = None, refine: bool = True) -> np.ndarray:
+    def _numeric_columns(
+        self,
+        env: dict,
+        n: int,
+        v: Var,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        others: dict | None = None,
+        light: bool = False,
+        points: int | None = None,
+        refine: bool = True,
+    ) -> np.ndarray:
         """Return numeric candidate values (n, K): grid best, switch points, refined maxima.
 
         `light` keeps only the best grid point (a safety net beside complete symbolic candidates).
@@ -712,15 +788,26 @@ class StepPlan(SimultaneousStep):
             if ends is not None and ends[0] is not None and ends[1] is not None:
                 rows = np.nonzero(ends[0] != ends[1])[0]
                 if len(rows):
-                    brackets, left = _bisect(self._cell_regime(v, env, others, idx_i[rows]),
-                                             left_end[rows], ends[0][rows], right_end[rows],
-                                             ends[1][rows], MAX_CELL_CHANGES)
+                    brackets, left = _bisect(
+                        self._cell_regime(v, env, others, idx_i[rows]),
+                        left_end[rows],
+                        ends[0][rows],
+                        right_end[rows],
+                        ends[1][rows],
+                        MAX_CELL_CHANGES,
+                    )
                     found += [(rows, fa, fb) for fa, fb in brackets]
                     by_play[rows[~left]] = False
             rows = np.nonzero(by_play)[0]
             if len(rows):
-                brackets, _ = _bisect(self._play_regime(v, env, others, idx_i[rows]), left_end[rows],
-                                      ca[rows], right_end[rows], c_right[rows], MAX_SWITCHES_PER_CELL)
+                brackets, _ = _bisect(
+                    self._play_regime(v, env, others, idx_i[rows]),
+                    left_end[rows],
+                    ca[rows],
+                    right_end[rows],
+                    c_right[rows],
+                    MAX_SWITCHES_PER_CELL,
+                )
                 found += [(rows, fa, fb) for fa, fb in brackets]
             width = sum(2 * np.bincount(idx_i[at], minlength=n) for at, _, _ in found)
             extra = np.full((n, int(np.max(width))), np.nan)
@@ -739,8 +826,12 @@ class StepPlan(SimultaneousStep):
         # next to a switch may still be interior: between the switch and the next grid point);
         # a grid point whose both neighbours are in other regimes is covered by the bisections
         interior = np.zeros_like(Uf, dtype=bool)
-        interior[:, 1:-1] = (Uf[:, 1:-1] >= Uf[:, :-2]) & (Uf[:, 1:-1] >= Uf[:, 2:]) & \
-            ((code[:, 1:-1] == code[:, :-2]) | (code[:, 1:-1] == code[:, 2:])) & np.isfinite(Uf[:, 1:-1])
+        interior[:, 1:-1] = (
+            (Uf[:, 1:-1] >= Uf[:, :-2])
+            & (Uf[:, 1:-1] >= Uf[:, 2:])
+            & ((code[:, 1:-1] == code[:, :-2]) | (code[:, 1:-1] == code[:, 2:]))
+            & np.isfinite(Uf[:, 1:-1])
+        )
         ranked = np.where(interior, Uf, -np.inf)
         top = np.argsort(-ranked, axis=1)[:, :3]
         for r in range(top.shape[1]):
@@ -777,8 +868,18 @@ class StepPlan(SimultaneousStep):
         base = {**self._rows_of_env(env, rows), **self._rows_of_env(others, rows)}
         return lambda x: compiled.cell_codes(base | {v.symbol: x}, len(rows))
 
-    def _refine(self, env, n, v, a, b, others, levels: int = ZOOM_LEVELS,
-                stop_at_kinks: bool = False, known: np.ndarray | None = None):
+    def _refine(
+        self,
+        env,
+        n,
+        v,
+        a,
+        b,
+        others,
+        levels: int = ZOOM_LEVELS,
+        stop_at_kinks: bool = False,
+        known: np.ndarray | None = None,
+    ):
         """Return the maximiser of v's player's payoff on [a, b] (per history); small batches
         zoom in `levels` times.
 
@@ -809,8 +910,13 @@ class StepPlan(SimultaneousStep):
             rows = np.arange(k)
             whole = k == n
             xs = a[active, None] + t * (b - a)[active, None]
-            u, code = self._objective(env if whole else self._rows_of_env(env, active), k, v, xs,
-                                      others if whole else self._rows_of_env(others, active))
+            u, code = self._objective(
+                env if whole else self._rows_of_env(env, active),
+                k,
+                v,
+                xs,
+                others if whole else self._rows_of_env(others, active),
+            )
             u = np.nan_to_num(u, nan=-np.inf)
             j = np.argmax(u, axis=1)
             found = np.isfinite(u[rows, j])
@@ -845,8 +951,9 @@ class StepPlan(SimultaneousStep):
             brackets, _ = _bisect(self._play_regime(v, env, others, at), lo, c_lo, hi, c_hi, 1)
             fa, fb = brackets[0]
             cols = np.stack([best[at], fa, fb], axis=1)
-            u, _ = self._objective(self._rows_of_env(env, at), len(at), v, cols,
-                                   self._rows_of_env(others, at))
+            u, _ = self._objective(
+                self._rows_of_env(env, at), len(at), v, cols, self._rows_of_env(others, at)
+            )
             u = np.nan_to_num(u, nan=-np.inf)
             pick = np.argmax(u, axis=1)  # the zoom's point where they tie
             best[at] = cols[np.arange(len(at)), pick]
@@ -956,8 +1063,13 @@ class StepPlan(SimultaneousStep):
         return self._price
 
     def _compilable(self, building: bool = False) -> bool:
-        return bool(self.complete and self.switches is not None and self.branches is not None
-                    and (self.compile_ok or building) and all(b is not None for b in self.branches))
+        return bool(
+            self.complete
+            and self.switches is not None
+            and self.branches is not None
+            and (self.compile_ok or building)
+            and all(b is not None for b in self.branches)
+        )
 
     def _play_raw(self, env: dict, n: int, record: list | None = None) -> Outcome:
         """Return the play of this step and all later steps at n histories (every candidate)."""
@@ -980,7 +1092,9 @@ class StepPlan(SimultaneousStep):
     # ----- one player
     def _play_single(self, env, n, record) -> Outcome:
         active = self._active()
-        fixed_vals = {v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None}
+        fixed_vals = {
+            v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None
+        }
         env1 = dict(env)
         env1.update(fixed_vals)
         if not active:
@@ -988,10 +1102,22 @@ class StepPlan(SimultaneousStep):
             values = dict(fixed_vals)
             values.update(down.values)
             if record is not None:
-                record.append(StepRecord(self.step, "fixed", [{k: float(a[0]) for k, a in fixed_vals.items()}],
-                                         strategy={v.symbol: v.fixed for v in self.step.vars}))
-            return Outcome(values, down.code, down.ok, down.unbounded,
-                           self._branch_of(np.zeros(n, dtype=np.int64), down.branch), down.flags)
+                record.append(
+                    StepRecord(
+                        self.step,
+                        "fixed",
+                        [{k: float(a[0]) for k, a in fixed_vals.items()}],
+                        strategy={v.symbol: v.fixed for v in self.step.vars},
+                    )
+                )
+            return Outcome(
+                values,
+                down.code,
+                down.ok,
+                down.unbounded,
+                self._branch_of(np.zeros(n, dtype=np.int64), down.branch),
+                down.flags,
+            )
         v = active[0]
         x = v.symbol
         lo, hi = self._bounds(v, env1, n)
@@ -1015,11 +1141,13 @@ class StepPlan(SimultaneousStep):
                 columns.append(col)
                 kinds.append(-1)
         # with complete exact candidates the grid is only a safety net, kept for small batches
-        use_grid = (not v.discrete) and (not self.complete or (
-            self.safety_net and not self.continuous_history and n <= 64))
+        use_grid = (not v.discrete) and (
+            not self.complete or (self.safety_net and not self.continuous_history and n <= 64)
+        )
         if use_grid and chosen.any():
-            numeric = self._numeric_columns(env1, n, v, lo, hi, light=self.complete,
-                                            refine=not self.partial)
+            numeric = self._numeric_columns(
+                env1, n, v, lo, hi, light=self.complete, refine=not self.partial
+            )
             for col in numeric.T:
                 columns.append(col)
                 kinds.append(-1)
@@ -1041,19 +1169,27 @@ class StepPlan(SimultaneousStep):
         # exact candidates come first), so the later steps are played as few times as possible
         kinds_full = np.array(kinds + [-9] * (C.shape[1] - len(kinds)))
         C, feasible, kinds_pt = compact(C, feasible, kinds_full)
-        # probes for unboundedness
-        probe_cols = []
-        if self.probe and not v.discrete and (v.upper is None or v.lower is None):
+        # probes for unboundedness: far out on an unbounded side, and at a bound the domain
+        # excludes (`< hi`): a payoff better there than at every candidate has no maximum
+        probe_cols, strict_cols = [], []
+        if self.probe and not v.discrete:
             base = np.where(np.isfinite(lo), lo, 0.0)
             top = np.where(np.isfinite(hi), hi, 0.0)
-            for mult in (UNBOUNDED_PROBE, 10 * UNBOUNDED_PROBE):
-                if v.upper is None:
-                    probe_cols.append(base + mult * self.scale)
-                if v.lower is None:
-                    probe_cols.append(top - mult * self.scale)
-        allC = np.concatenate([C, np.stack(probe_cols, axis=1)], axis=1) if probe_cols else C
+            if v.upper is None or v.lower is None:
+                for mult in (UNBOUNDED_PROBE, 10 * UNBOUNDED_PROBE):
+                    if v.upper is None:
+                        probe_cols.append(base + mult * self.scale)
+                    if v.lower is None:
+                        probe_cols.append(top - mult * self.scale)
+            for bound, strict in ((lo, v.lower_strict), (hi, v.upper_strict)):
+                if strict:
+                    strict_cols.append(np.where(np.isfinite(bound), bound, np.nan))
+        extra = probe_cols + strict_cols
+        allC = np.concatenate([C, np.stack(extra, axis=1)], axis=1) if extra else C
         cols = {x: allC}
-        cols.update({s: np.repeat(a[:, None], allC.shape[1], axis=1) for s, a in fixed_vals.items()})
+        cols.update(
+            {s: np.repeat(a[:, None], allC.shape[1], axis=1) for s, a in fixed_vals.items()}
+        )
         down, pay, _ = self._play_columns(env, n, cols)
         m_all = allC.shape[1]
         m = C.shape[1]
@@ -1061,21 +1197,26 @@ class StepPlan(SimultaneousStep):
         ok_down = down.ok.reshape(m_all, n).T
         u = np.where(feasible & ok_down[:, :m] & np.isfinite(u_all[:, :m]), u_all[:, :m], -np.inf)
         best = np.max(u, axis=1)
-        unbounded = np.zeros(n, bool)
-        if probe_cols:
-            np.seterr(invalid="ignore")
-            pu = np.nan_to_num(u_all[:, m:], nan=-np.inf)
-            k = len(probe_cols) // 2
-            grow = (pu[:, k:] > pu[:, :k] + 1e-9) & (pu[:, :k] > best[:, None] + TIE_TOL * (1 + np.abs(best[:, None])))
-            unbounded = grow.any(axis=1) & chosen
+        unbounded = (
+            self._no_maximum(
+                u_all[:, m:], best, C[np.arange(n), np.argmax(u, axis=1)], len(probe_cols), lo, hi
+            )
+            & chosen
+        )
         tol = TIE_TOL * (1 + np.abs(best))
         tied = (u >= (best - tol)[:, None]) & np.isfinite(u)
         sel = np.argmax(tied, axis=1)  # the first of the best: exact candidates come first
         ntied = tied.sum(axis=1)
         rules = ["unique"] * n
         downvals = {s: a.reshape(m_all, n).T for s, a in down.values.items()}
-        value_stack = np.concatenate([C[:, :, None]] + [a[:, :m, None] for a in
-                                      (downvals[t] for t in sorted(downvals, key=lambda t: t.name))], axis=2)
+        value_stack = np.concatenate(
+            [C[:, :, None]]
+            + [
+                a[:, :m, None]
+                for a in (downvals[t] for t in sorted(downvals, key=lambda t: t.name))
+            ],
+            axis=2,
+        )
         multiple = (ntied > 1) & ~all_same(value_stack, tied)
         for i in np.nonzero(multiple)[0]:
             js = list(np.nonzero(tied[i])[0])
@@ -1084,9 +1225,20 @@ class StepPlan(SimultaneousStep):
                 sel[i] = js[0]
                 continue
             payoffs = {p: pay[p][:, i] for p in self.all_players}
-            order = sorted(js, key=lambda j: (C[i, j] if not v.discrete else j, j)) if not v.discrete else js
-            chosen_one = select(js, payoffs, self.all_players, self.leader_groups, order, self.select_mode,
-                                self.force_rank)
+            order = (
+                sorted(js, key=lambda j: (C[i, j] if not v.discrete else j, j))
+                if not v.discrete
+                else js
+            )
+            chosen_one = select(
+                js,
+                payoffs,
+                self.all_players,
+                self.leader_groups,
+                order,
+                self.select_mode,
+                self.force_rank,
+            )
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = np.isfinite(best)
@@ -1113,13 +1265,21 @@ class StepPlan(SimultaneousStep):
                 rec.rule = rules[0]
                 if kind_sel[0] >= 0:
                     rec.strategy = {x: cands.exact_form(self.candidates[kind_sel[0]][x])}
-                    dcol = (down.branch.reshape(m_all, n).T[0] if down.branch is not None
-                            else np.full(m_all, -1))
+                    dcol = (
+                        down.branch.reshape(m_all, n).T[0]
+                        if down.branch is not None
+                        else np.full(m_all, -1)
+                    )
                     rec.piece = (int(kind_sel[0]), int(dcol[sel[0]]))
                     # the closest exact candidate with another value: the piece it would switch to
-                    others = [j for j in range(m) if np.isfinite(u[0, j]) and kinds_pt[0, j] >= 0
-                              and abs(C[0, j] - C[0, sel[0]]) > SAME_TOL * (1 + abs(C[0, sel[0]]))
-                              and dcol[j] >= 0]
+                    others = [
+                        j
+                        for j in range(m)
+                        if np.isfinite(u[0, j])
+                        and kinds_pt[0, j] >= 0
+                        and abs(C[0, j] - C[0, sel[0]]) > SAME_TOL * (1 + abs(C[0, sel[0]]))
+                        and dcol[j] >= 0
+                    ]
                     if others and rec.piece[1] >= 0:
                         j = max(others, key=lambda j: u[0, j])
                         rec.rival = (int(kinds_pt[0, j]), int(dcol[j]))
@@ -1128,8 +1288,14 @@ class StepPlan(SimultaneousStep):
         branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
         branch = np.where(kind_sel >= 0, branch, -1)
         dflags = down.flags_or_zeros().reshape(m_all, n).T[rows, sel]
-        return Outcome(values, code, ok & down.ok.reshape(m_all, n).T[rows, sel], unbounded | dunb,
-                       branch, rule_flags(rules) | dflags)
+        return Outcome(
+            values,
+            code,
+            ok & down.ok.reshape(m_all, n).T[rows, sel],
+            unbounded | dunb,
+            branch,
+            rule_flags(rules) | dflags,
+        )
 
     def _continua(self, env, v: Var, optima: list[float], fixed_vals: dict) -> list:
         """Return the segments between optimal values of v (at one history) over which the
@@ -1139,8 +1305,9 @@ class StepPlan(SimultaneousStep):
         for a, b in itertools.pairwise(xs):
             probes = np.array([[a + (b - a) * t for t in (0.0, 0.25, 0.5, 0.75, 1.0)]])
             others = {s: np.asarray(arr, float)[:1] for s, arr in fixed_vals.items()}
-            u, _ = self._objective({s: np.asarray(arr, float)[:1] for s, arr in env.items()},
-                                   1, v, probes, others)
+            u, _ = self._objective(
+                {s: np.asarray(arr, float)[:1] for s, arr in env.items()}, 1, v, probes, others
+            )
             u = u[0]
             if not np.all(np.isfinite(u)):
                 continue
@@ -1159,10 +1326,36 @@ class StepPlan(SimultaneousStep):
         values.update({s: float(a[0]) for s, a in down.values.items()})
         return values
 
+    def _no_maximum(self, u_extra, best, x_best, probes: int, lo, hi) -> np.ndarray:
+        """Return, per history, whether the payoff has no maximum: it grows without bound far out
+        (the probes' payoffs rising above the best candidate's), it rises toward a supremum far
+        out that the best candidate, itself far out, only approaches, or it is better at a bound
+        the domain excludes than at every candidate."""
+        with np.errstate(invalid="ignore"):
+            tol = TIE_TOL * (1 + np.abs(best))[:, None]
+            extra = np.nan_to_num(u_extra, nan=-np.inf)
+            out = np.zeros(len(best), bool)
+            if probes:
+                k = probes // 2
+                near, far = extra[:, :k], extra[:, k:probes]
+                grow = (far > near + 1e-9) & (near > best[:, None] + tol)
+                reach = np.minimum(
+                    np.abs(x_best - np.where(np.isfinite(lo), lo, 0.0)),
+                    np.abs(x_best - np.where(np.isfinite(hi), hi, 0.0)),
+                )
+                far_out = reach > FAR_OUT * self.scale
+                approach = (near >= best[:, None] - tol) & (far >= near - tol) & far_out[:, None]
+                out |= (grow | approach).any(axis=1)
+            if extra.shape[1] > probes:
+                out |= (extra[:, probes:] > best[:, None] + tol).any(axis=1)
+        return out
+
     def _distinct(self, i, js, C, downvals) -> list[int]:
         """Return the candidates among js that differ in some value (first of each kind)."""
-        rows = [np.array([C[i, j]] + [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)])
-                for j in js]
+        rows = [
+            np.array(
+                [C[i, j]] + [downvals[s][i, j] for s in sorted(downvals, key=lambda s: s.name)]
+            )
+            for j in js
+        ]
         return [js[k] for k in clusters(rows)]
-
-

@@ -97,8 +97,15 @@ class Problem:
         return tuple(out)
 
 
+AS_MEANT_ULPS = 4  # a float this close to a simple fraction stands for the fraction
+AS_MEANT_DENOMINATOR = 10**9  # ... whose denominator is at most this
+
+
 def exact(x: float | str | sympy.Expr) -> sympy.Expr:
-    """Return an exact sympy number for a value given on the command line or in the API."""
+    """Return an exact sympy number for a value given on the command line or in the API: the
+    number it is meant to be — a float within a few ulps of a simple fraction is that fraction
+    (0.1 + 0.2 is 3/10, as 0.3 is; a grid's 0.30000000000000004 is 3/10), so float noise never
+    changes an equilibrium; any other float is exactly itself."""
     if isinstance(x, sympy.Basic):
         return x
     if isinstance(x, bool):
@@ -112,9 +119,11 @@ def exact(x: float | str | sympy.Expr) -> sympy.Expr:
         return -sympy.oo
     if math.isnan(f):
         raise SpecError("a param value is not a number (nan)")
-    frac = Fraction(repr(f)).limit_denominator(10**12) if abs(f) < 1e12 else Fraction(f)
-    if float(frac) != f:
-        frac = Fraction(f)
+    frac = Fraction(f)
+    if 0 < abs(f) < 1e15:
+        simple = frac.limit_denominator(AS_MEANT_DENOMINATOR)
+        if abs(float(simple) - f) <= AS_MEANT_ULPS * math.ulp(f):
+            frac = simple
     return sympy.Rational(frac.numerator, frac.denominator)
 
 
