@@ -25,7 +25,17 @@ from collections.abc import Mapping
 import sympy
 
 from gamedsl.model.errors import SpecError
-from gamedsl.model.game import Branch, Chance, Choice, Draw, Game, Player, Stage, symbol
+from gamedsl.model.game import (
+    Branch,
+    Chance,
+    Choice,
+    Draw,
+    Game,
+    Player,
+    Stage,
+    distribution_error,
+    symbol,
+)
 
 MAX_BRANCHES = 4096  # combinations of draw values
 
@@ -77,6 +87,7 @@ def expand_chance(game: Game) -> Game:
         return game
     for i, d in draws:
         _check_private(game, d, i)
+        _check_distribution(game, d)
     values = [_values(d) for _i, d in draws]
     count = 1
     for v in values:
@@ -114,6 +125,21 @@ def expand_chance(game: Game) -> Game:
     return dataclasses.replace(
         game, stages=stages, players=players, payoffs=payoffs, reports=reports, chance=chance
     )
+
+
+def _check_distribution(game: Game, draw: Draw) -> None:
+    """Raise the error when the probabilities of `draw` at the params' default values (where
+    they are numbers) are not a distribution; other values are checked when they are bound."""
+    subs = {
+        p.symbol: p.default
+        for p in game.params.values()
+        if p.default is not None and not p.default.free_symbols
+    }
+    if any(p.xreplace(subs).free_symbols for _v, p in draw.outcomes):
+        return
+    error = distribution_error(draw, subs)
+    if error is not None:
+        raise error
 
 
 def _agent_label(player: str) -> str | None:

@@ -292,6 +292,10 @@ def _draw(conv: Lowering, stage: ast.StageDecl, d: ast.DrawLine) -> Draw:
     probs = [
         conv.safe(p) if p is not None else sympy.Rational(1, len(values)) for _v, p in d.outcomes
     ]
+    kept = [v is not None and p is not None for v, p in zip(values, probs)]
+    prob_spans = tuple(
+        (p.span if p is not None else None) for (_v, p), k in zip(d.outcomes, kept) if k
+    )
     value_range = None
     if d.value_range is not None:
         value_range = (conv.safe(d.value_range[0]), conv.safe(d.value_range[1]))
@@ -305,6 +309,8 @@ def _draw(conv: Lowering, stage: ast.StageDecl, d: ast.DrawLine) -> Draw:
         description=d.description,
         span=d.var_span,
         value_texts=d.value_texts,
+        line_span=d.span,
+        probability_spans=prob_spans,
     )
 
 

@@ -9,13 +9,14 @@ symbols and choice symbols.  `[C]` is `Piecewise((1, C), (0, True))`, `if C then
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import sympy
 
-from gamedsl.model.errors import Span
+from gamedsl.model.errors import Span, SpecError
 
 
 def symbol(name: str) -> sympy.Symbol:
@@ -125,6 +126,39 @@ class Draw:
     description: str | None = None
     span: Span | None = None
     value_texts: tuple[str, ...] = ()  # the values as written (for names such as q2[c2=1])
+    line_span: Span | None = None  # the whole chance line (`nature draws ...`)
+    probability_spans: tuple[Span | None, ...] = ()  # each written probability (None: implied)
+
+
+def distribution_error(draw: Draw, subs: Mapping) -> SpecError | None:
+    """Return the error when the probabilities of `draw` at param values `subs` are not a
+    distribution: one negative (pointing at it) or a total other than 1 (at the chance line)."""
+    from gamedsl.model.numbers import number
+
+    total = 0.0
+    spans = draw.probability_spans or (None,) * len(draw.outcomes)
+    for (value, prob), span in zip(draw.outcomes, spans):
+        p = float(prob.xreplace(subs))
+        at = ", ".join(
+            f"{s.name} = {number(subs[s])}"
+            for s in sorted(prob.free_symbols, key=lambda s: s.name)
+            if s in subs
+        )
+        if not math.isfinite(p) or p < -1e-12:
+            return SpecError(
+                f"the probability of {draw.var} = {number(float(value.xreplace(subs)))} is "
+                f"{number(p)}{' at ' + at if at else ''}: a probability cannot be negative",
+                span or draw.line_span or draw.span,
+                "change the param values or the probabilities",
+            )
+        total += p
+    if abs(total - 1.0) > 1e-9:
+        return SpecError(
+            f"the probabilities of {draw.var} sum to {number(total)}: they must sum to 1",
+            draw.line_span or draw.span,
+            "make the probabilities add up to 1 (write the last one as 1 minus the others)",
+        )
+    return None
 
 
 @dataclass(frozen=True)

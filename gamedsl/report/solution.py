@@ -169,6 +169,9 @@ def _choice_table(solution: Solution, game: Game) -> list[str]:
     return _table(rows, ["stage", "player", "choice", "value", "method", "binding"])
 
 
+SHOWN_ROWS = 20  # equilibria listed in the text output
+
+
 def _equilibria_table(solution: Solution) -> list[str]:
     """Return the equilibria found, the selected one starred (with a note per row when the
     notes differ)."""
@@ -179,7 +182,11 @@ def _equilibria_table(solution: Solution) -> list[str]:
     names = list(solution.equilibria[0].equilibrium)
     players = list(solution.equilibria[0].payoffs)
     rows = []
-    for e, note in zip(solution.equilibria, notes):
+    listed = list(zip(solution.equilibria, notes))
+    if len(listed) > SHOWN_ROWS:
+        starred = [x for x in listed[SHOWN_ROWS:] if x[0].selected]
+        listed = listed[: SHOWN_ROWS - len(starred)] + starred
+    for e, note in listed:
         rows.append(
             ["*" if e.selected else ""]
             + [number(e.equilibrium[n]) for n in names]
@@ -187,7 +194,8 @@ def _equilibria_table(solution: Solution) -> list[str]:
             + ([note] if per_row else [])
         )
     header = ["sel"] + names + [f"payoff({p})" for p in players] + (["note"] if per_row else [])
-    return lines + _table(rows, header)
+    more = len(solution.equilibria) - len(rows)
+    return lines + _table(rows, header) + ([f"  ({more} more in the JSON output)"] if more else [])
 
 
 def to_latex(solution: Solution, game: Game) -> str:

@@ -82,7 +82,9 @@ def make_solution(
     for rec in records:
         if len(rec.equilibria) > 1:
             if rec.rule == "first":
-                alts = "; ".join(_profile_text(e) for e in rec.equilibria)
+                shown = [_profile_text(e) for e in rec.equilibria[:SHOWN_PROFILES]]
+                extra = len(rec.equilibria) - len(shown)
+                alts = "; ".join(shown) + (f"; and {extra} more" if extra > 0 else "")
                 why = (
                     "--select first"
                     if select == "first"
@@ -194,11 +196,19 @@ def _by_draw(game: Game, problem: Problem, env) -> dict[str, dict]:
     return out
 
 
+SHOWN_PROFILES = 4  # profiles named in the several-equilibria warning
+MAX_PATHS = 1000  # equilibrium paths kept in the JSON (the warning gives the full count)
+
+
 def _alternative_paths(game, problem, plans, rec: StepRecord, path, var_of):
     """Return the full paths through each equilibrium of a step (upstream play unchanged)."""
     plan = next(p for p in plans if p.step is rec.step)
     out = []
-    for k, eq in enumerate(rec.equilibria):
+    kept = list(range(min(len(rec.equilibria), MAX_PATHS)))
+    if rec.selected is not None and rec.selected >= MAX_PATHS:
+        kept[-1] = rec.selected
+    for k in kept:
+        eq = rec.equilibria[k]
         env = {s: np.array([path[s]]) for s in plan.history}
         env.update({s: np.array([x]) for s, x in eq.items()})
         for v in plan.step.vars:

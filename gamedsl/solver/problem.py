@@ -17,7 +17,7 @@ from fractions import Fraction
 import sympy
 
 from gamedsl.model.errors import SpecError
-from gamedsl.model.game import Choice, Domain, Game
+from gamedsl.model.game import Choice, Domain, Game, distribution_error
 from gamedsl.model.numbers import number
 
 
@@ -180,7 +180,16 @@ def bind_values(game: Game, overrides: Mapping[str, object] | None) -> dict[str,
                 a.condition.free_symbols, key=lambda s: s.name) if s in subs)
             raise SpecError(f"assume {a.text} fails at {shown}", a.span,
                             "change the param values or the assumption")
+    _check_probabilities(game, subs)
     return values
+
+
+def _check_probabilities(game: Game, subs: Mapping) -> None:
+    """Raise SpecError when a draw's probabilities at these param values are not a distribution."""
+    for draw in game.chance.draws if game.chance is not None else ():
+        error = distribution_error(draw, subs)
+        if error is not None:
+            raise error
 
 
 def _in_domain(value: sympy.Expr, domain: Domain, subs: Mapping) -> bool:

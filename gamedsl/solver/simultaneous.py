@@ -30,7 +30,9 @@ from gamedsl.solver.problem import Var
 from gamedsl.solver.select import TIE_TOL, select
 
 MAX_PIECE_COMBOS = 32  # combinations of smooth pieces of the payoffs solved per later branch
-MAX_PROFILES = 4096  # finite simultaneous stages enumerated profile by profile without sympy
+SYMBOLIC_PROFILES = 256  # finite stages with more profiles are enumerated numerically, exactly
+MAX_PROFILES = 10**6  # ... up to this many profiles (more: "too many profiles to enumerate")
+ENUMERATION_CELLS = 4 * 10**6  # histories x profiles played at once when enumerating
 BR_ITERATIONS = 200
 BR_TOL = 1e-11
 BESIDE = 1e-7  # deviations this far (relative) beside a breakpoint: a supremum approached there
@@ -75,6 +77,8 @@ class SimultaneousStep:
         """Return the distinct candidate profiles and, per profile, the later branches it was
         found along (None: composed with every branch)."""
         discrete = [v for v in active if v.discrete]
+        if math.prod(len(v.elements) for v in discrete) > SYMBOLIC_PROFILES:
+            raise cands.Incomplete("many profiles of finite choices: enumerated numerically")
         continuous = [v for v in active if not v.discrete]
         profiles: list[dict] = []
         found_along: list[int | None] = []
@@ -148,6 +152,9 @@ class SimultaneousStep:
             else np.ones(n, bool)
             for v in active
         }
+        if not self.complete and self._finite(active):
+            play = self._enumerate(env, env1, n, active, fixed_vals)
+            return self._settle(env, n, active, chosen, fixed_vals, play, record)
         profiles, method_numeric = self._candidate_profiles(env1, n, active, chosen)
         bounds = {v.symbol: self._bounds(v, env1, n) for v in active}
         play = self._nash_profiles(
@@ -171,19 +178,50 @@ class SimultaneousStep:
                 for v in active
             }
             return profiles, False
-        if (
-            all(v.discrete for v in active)
-            and math.prod(len(v.elements) for v in active) <= MAX_PROFILES
-        ):
-            # finite domains whose symbolic build failed (its budget): every profile is checked
-            values = {v.symbol: evaluate(list(v.elements), env1, n) for v in active}
-            combos = list(itertools.product(*[range(len(v.elements)) for v in active]))
-            profiles = {
-                v.symbol: np.stack([values[v.symbol][c[i]] for c in combos], axis=1)
-                for i, v in enumerate(active)
-            }
-            return profiles, False
         return self._best_response_iteration(env1, n, active, chosen), True
+
+    # ------------------------------------------------------------------ finite stages
+    @staticmethod
+    def _finite(active: list[Var]) -> bool:
+        """Return True for a stage of finite choices only (none conditional), enumerated."""
+        return all(v.discrete and v.condition is None for v in active)
+
+    def _enumerate(self, env, env1, n, active: list[Var], fixed_vals) -> dict:
+        """Return the play of a finite stage with every profile checked exactly: the payoffs of
+        all profiles at once, and a profile an equilibrium where each player's payoff is the
+        best along its own variables' axes of the table of profiles (a deviation is another
+        profile of the table: no deviation is played again)."""
+        sizes = [len(v.elements) for v in active]
+        m = math.prod(sizes)
+        if m > MAX_PROFILES:
+            from gamedsl.model.errors import SolveError
+
+            raise SolveError(
+                f"stage '{self.step.name}' has {m:,} profiles of choices: too many to enumerate "
+                f"(at most {MAX_PROFILES:,})",
+                active[0].choice.span,
+                "fewer players or fewer values per choice; or continuous choices",
+                "too_many_profiles",
+                self.step.name,
+            )
+        values = {v.symbol: np.stack(evaluate(list(v.elements), env1, n), axis=1) for v in active}
+        index = np.indices(sizes).reshape(len(sizes), m)  # the profiles in domain order
+        profiles = {
+            v.symbol: values[v.symbol][:, index[i]] for i, v in enumerate(active)
+        }  # (n, m) each
+        cols = dict(profiles)
+        cols.update({s: np.repeat(a[:, None], m, axis=1) for s, a in fixed_vals.items()})
+        down, pay, _ = self._play_columns(env, n, cols)
+        nash = down.ok.reshape(m, n).T.copy()
+        for player, own in _by_player(active).items():
+            u = pay[player].T.reshape((n, *sizes))  # (n, k1, ..., kN)
+            axes = tuple(1 + active.index(v) for v in own)
+            best = np.max(np.nan_to_num(u, nan=-np.inf), axis=axes, keepdims=True)
+            good = u >= best - TIE_TOL * (1 + np.abs(best))
+            nash &= good.reshape(n, m) & np.isfinite(u.reshape(n, m))
+        order = np.broadcast_to(np.arange(m), (n, m))
+        return {"profiles": profiles, "order": order, "down": down, "pay": pay, "nash": nash,
+                "m": m, "numeric": False}
 
     def _nash_profiles(
         self, env, env1, n, active, chosen, profiles, bounds, fixed_vals, numeric: bool

@@ -606,7 +606,6 @@ def assert_error(err: str, path: Path, line: int, col: int, *keywords: str) -> N
         assert keyword.lower() in message, (keyword, message)
 
 
-@ISSUE_23
 def test_error_negative_probability(tmp_path: Path, capsys) -> None:
     """--set pi=1.2 makes `1 - pi` = -0.2: exit 2 at that probability (line 5, column 36)."""
     assert_points_at(PUBLIC_DRAW, 5, 36, "1 - pi")
@@ -616,7 +615,6 @@ def test_error_negative_probability(tmp_path: Path, capsys) -> None:
     assert_error(err, path, 5, 36, "negative")
 
 
-@ISSUE_23
 def test_error_probabilities_do_not_sum_to_one(tmp_path: Path, capsys) -> None:
     """0.5 + 0.6 = 1.1: exit 2 at the draw (`nature`, line 5, column 3), the message says
     the probabilities must sum to 1."""
