@@ -1684,12 +1684,20 @@ def _openness_regimes(
     theta, p = sym["theta"], sym["p"]
     zero, one_ = sp.Integer(0), sp.Integer(1)
 
+    def lift(omega: sp.Expr) -> sp.Expr:
+        """Return 1 + gamma*omega as one fraction."""
+        return sp.together(1 + gamma * omega)
+
+    def specialist(omega: sp.Expr) -> sp.Expr:
+        """Return D's value V_D(omega) after adopting."""
+        return (1 - delta) * alpha0 + (1 - delta) ** 2 * lift(omega) / (4 * c1) - F
+
     def values(enter: bool, adopt: bool, case: _Release | None) -> dict[str, sp.Expr]:
         omega = case.omega if enter else zero
         pay = enter and case.rule == "pay"
         if enter and adopt:
-            alpha1 = alpha0 + (1 - delta) * (1 + gamma * omega) / (2 * c1)
-            u_d = (1 - delta) * alpha0 + (1 - delta) ** 2 * (1 + gamma * omega) / (4 * c1) - F
+            alpha1 = alpha0 + (1 - delta) * lift(omega) / (2 * c1)
+            u_d = specialist(omega)
         else:
             alpha1, u_d = alpha0, zero
         u_g = case.value if enter else zero
@@ -1711,7 +1719,7 @@ def _openness_regimes(
 
     regimes = []
     for adopted in _release_cases(pieces_for(1), theta, p):
-        v_d = (1 - delta) * alpha0 + (1 - delta) ** 2 * (1 + gamma * adopted.omega) / (4 * c1) - F
+        v_d = specialist(adopted.omega)
         adopts = adopted.when & (v_d >= 0)
         name = f"adopt, {adopted.name}"
         regimes.append(
@@ -1750,13 +1758,13 @@ _OPENNESS_DEFAULTS = {
 }
 
 
-def _openness_basics(sym: dict[str, sp.Symbol], a: int) -> tuple[sp.Expr, sp.Expr]:
-    """Return K_a and m_a of the parent model's release objective."""
+def _openness_basics(sym: dict[str, sp.Symbol], a: int, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Return K_a and m_a + shift of the parent model's release objective (one fraction each)."""
     alpha0, delta, beta, eps, c0, c1, gamma = (
         sym[k] for k in ("alpha0", "delta", "beta", "eps", "c0", "c1", "gamma")
     )
-    K = a * delta * (alpha0 + (1 - delta) / (2 * c1)) + (beta - c0) * alpha0
-    m = eps - beta * alpha0 + a * delta * (1 - delta) * gamma / (2 * c1)
+    K = a * delta * (2 * c1 * alpha0 + 1 - delta) / (2 * c1) + (beta - c0) * alpha0
+    m = (2 * c1 * (eps - beta * alpha0 + shift) + a * delta * (1 - delta) * gamma) / (2 * c1)
     return K, m
 
 
@@ -1807,8 +1815,7 @@ def openness_subsidy() -> HandEntry:
     kappa, sigma = sym["kappa"], sym["sigma"]
 
     def pieces_for(a: int) -> list[_Piece]:
-        K, m = _openness_basics(sym, a)
-        M = m + sigma
+        K, M = _openness_basics(sym, a, sigma)
         return [_Piece("", K, M, kappa, lambda w: sp.true, (M > 0) & (M < kappa), M >= kappa)]
 
     def extra(enter: bool, case: _Release | None) -> dict[str, sp.Expr]:
@@ -1861,8 +1868,8 @@ def openness_audit() -> HandEntry:
     kappa, harm, zeta = sym["kappa"], sym["harm"], sym["zeta"]
 
     def pieces_for(a: int) -> list[_Piece]:
-        K, m = _openness_basics(sym, a)
-        mp = m - harm
+        K, m = _openness_basics(sym, a, sp.Integer(0))
+        mp = _openness_basics(sym, a, -harm)[1]
         slack = kappa * zeta - harm**2  # zeta times the partial piece's curvature
         partial = _Piece(
             "partial audit",
