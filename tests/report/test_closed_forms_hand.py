@@ -6,8 +6,14 @@ syntax. Not built yet, so those tests are strict xfails. What passes today:
 
 - the hand table is a partition of each spec's param domain (a self-check of the table);
 - the hand formulas give today's numeric `gamedsl solve --set ... --format json` at random points
-  inside every regime (a few points in the default run, 20 per regime under `-m slow`): this
-  checks the hand derivations and the solver against each other.
+  inside every piece (two per piece, at most eight per spec, in the default run; 20 per piece
+  under `-m slow`): this checks the hand derivations and the solver against each other;
+- the comparison below accepts closed forms made from the hand table and rejects altered ones.
+
+The xfail tests check (a) the shape of `closed_forms`, (b) each piece against the hand piece it
+overlaps and the conditions against the hand conditions, (c) the tool's closed forms against
+`solve --set` at random points of every piece, (d) the size of each piece, and that the text of
+`solve --symbolic` shows no `Piecewise(` or `Eq(`.
 
 How a tool's closed form is compared with a hand form (`check_closed_form`): pieces are matched
 where their conditions overlap at sample points, and every overlapping pair must have equal
