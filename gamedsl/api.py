@@ -38,20 +38,29 @@ class Model:
         return load(self.source, scenario=self.game.scenario, **{**self.shape, **values})
 
     def solve(
-        self, *, symbolic: bool = False, select: str = "pareto", strict: bool = False, **values: Any
+        self,
+        *,
+        symbolic: bool = False,
+        select: str = "pareto",
+        strict: bool = False,
+        pure: bool = False,
+        **values: Any,
     ) -> Solution:
         """Return the subgame-perfect equilibrium at the param values given (defaults otherwise).
 
         `select` settles a stage with several equilibria: "pareto" (the rule of docs/solver.md),
         "first" (the first in domain order) or "all" (one equilibrium per continuation, in
-        `equilibria`); another value raises ValueError.
+        `equilibria`); another value raises ValueError.  `pure` keeps pure strategies only (a
+        finite stage with no pure equilibrium is otherwise solved in mixed strategies).
         """
         from gamedsl.solver import SELECT_RULES, solve
 
         if select not in SELECT_RULES:
             raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
         model = self._shaped(values)
-        return solve(model.game, values, symbolic=symbolic, select=select, strict=strict)
+        return solve(
+            model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure
+        )
 
     # ------------------------------------------------------------------ analyses
     def sweep(

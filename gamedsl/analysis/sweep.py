@@ -41,6 +41,7 @@ from gamedsl.solver import (
     bind_values,
     compile_plays,
     evaluate,
+    expected_evaluate,
     play_everywhere,
     solve,
     symbolic_plans,
@@ -311,11 +312,16 @@ def _play(plans: list, params: Mapping[str, np.ndarray]) -> tuple[Any, dict[str,
     out: dict[str, np.ndarray] = {}
     for c in game.choices:
         out[c.var] = np.asarray(full.get(c.symbol, np.full(n, np.nan)), float)
+    # payoffs and reports: expectations over the lottery where a stage mixed (DESIGN §1b)
     players = list(game.payoffs)
-    for name, a in zip(players, evaluate([game.payoffs[p] for p in players], full, n)):
+    for name, a in zip(
+        players, expected_evaluate([game.payoffs[p] for p in players], env, outcome, n)
+    ):
         out[name] = a
     reports = list(game.reports)
-    for name, a in zip(reports, evaluate([game.reports[r] for r in reports], full, n)):
+    for name, a in zip(
+        reports, expected_evaluate([game.reports[r] for r in reports], env, outcome, n)
+    ):
         out[name] = a
     out["__ok__"] = np.asarray(outcome.ok, bool)
     out["__unbounded__"] = np.asarray(outcome.unbounded, bool)
@@ -608,8 +614,11 @@ def _flag_summary(flags: np.ndarray) -> str:
     codes = np.nan_to_num(np.asarray(flags, float), nan=0.0).astype(np.int64)
     if not codes.any():
         return ""
-    counts = [f"{name} ({int(np.count_nonzero(codes & bit))})" for bit, name in FLAG_NAMES
-              if (codes & bit).any()]
+    counts = [
+        f"{name} ({int(np.count_nonzero(codes & bit))})"
+        for bit, name in FLAG_NAMES
+        if (codes & bit).any()
+    ]
     return f"{int(np.count_nonzero(codes))} of {len(codes)} points flagged: " + ", ".join(counts)
 
 

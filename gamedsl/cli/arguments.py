@@ -166,7 +166,17 @@ def _solving_commands(p: _Parser) -> None:
     c.add_argument("--format", choices=("text", "json", "latex"), default="text")
     c.add_argument("--symbolic", action="store_true", help="closed forms in terms of the params")
     c.add_argument("--select", choices=("pareto", "first", "all"), default="pareto")
-    c.add_argument("--strict", action="store_true", help="fail when verification fails")
+    c.add_argument(
+        "--pure",
+        action="store_true",
+        help="pure strategies only: a finite stage with no pure equilibrium is exit 3 "
+        "(without it, such a stage is solved in mixed strategies)",
+    )
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 on any warning as well as when verification fails",
+    )
     c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
 
     c = p.command("graph", "draw the stage graph")

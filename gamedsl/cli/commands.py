@@ -116,7 +116,12 @@ def solve(args: argparse.Namespace) -> int:
 
     try:
         solution = run(
-            game, dict(args.set), symbolic=args.symbolic, select=args.select, strict=args.strict
+            game,
+            dict(args.set),
+            symbolic=args.symbolic,
+            select=args.select,
+            strict=args.strict,
+            pure=args.pure,
         )
     except SolveError as e:
         if e.solution is not None:  # the best profile found, then the reason (exit 3)

@@ -67,6 +67,9 @@ class Solution:
     ties: tuple[Mapping[str, Any], ...] = ()
     # per combination of draw values (DESIGN §1b): {"c2=1": {"probability", "payoffs", "reports"}}
     by_draw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # a choice played in mixed strategies (DESIGN §1b): its distribution, [(value, probability)]
+    # in domain order (its expected value is in `equilibrium`)
+    mixed: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
     # the Python API's shortcuts to gamedsl.report.solution
     def to_dict(self) -> dict[str, Any]:

@@ -57,6 +57,11 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
         out["ties"] = [
             {**t, "from": _numbers(t["from"]), "to": _numbers(t["to"])} for t in solution.ties
         ]
+    if solution.mixed:
+        out["mixed"] = {
+            var: [[json_value(x), json_value(p)] for x, p in dist]
+            for var, dist in solution.mixed.items()
+        }
     if solution.by_draw:
         out["by_draw"] = {
             label: {
@@ -67,6 +72,16 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
             for label, d in solution.by_draw.items()
         }
     return out
+
+
+def probability_text(p: float) -> str:
+    """Return a probability as a fraction when it is a simple one (3/4), else as a number."""
+    from fractions import Fraction
+
+    f = Fraction(p).limit_denominator(10_000)
+    if f.denominator > 1 and abs(float(f) - p) <= 1e-12:
+        return f"{f.numerator}/{f.denominator}"
+    return number(p)
 
 
 def _numbers(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,6 +123,11 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     if solution.reports:
         lines.append("reports:  " + _listed(solution.reports))
     lines += _by_draw_lines(solution)
+    if solution.mixed:
+        lines.append("mixed strategies (values above are expectations):")
+        for var, dist in solution.mixed.items():
+            shown = ", ".join(f"{number(x)} w.p. {probability_text(p)}" for x, p in dist)
+            lines.append(f"  {var}: {shown}")
     v = solution.verification
     if v.ok:
         lines.append(

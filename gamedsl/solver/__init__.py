@@ -42,7 +42,7 @@ from gamedsl.solver.compiled import (
     signs,
 )
 from gamedsl.solver.evaluate import as_expr, at_points, evaluate
-from gamedsl.solver.outcome import BY_ORDER, SEVERAL, Outcome
+from gamedsl.solver.outcome import BY_ORDER, SEVERAL, Outcome, expected_evaluate
 from gamedsl.solver.problem import bind_values, build_problem
 from gamedsl.solver.solve import SELECT_RULES, build_plans, solve
 
@@ -65,6 +65,7 @@ __all__ = [
     "closeness",
     "compile_plays",
     "evaluate",
+    "expected_evaluate",
     "factor_switches",
     "group",
     "lambdify",

@@ -36,8 +36,9 @@ def make_solution(
     var_of = {v.symbol: v for v in problem.all_vars}
     equilibrium = {c.var: value_of(var_of.get(c.symbol), path[c.symbol]) for c in game.choices}
     env = {s: np.array([x]) for s, x in path.items()}
-    payoffs = evaluate_map(problem, _players(game, game.payoffs), env)
-    reports = evaluate_map(problem, game.reports, env)
+    layers = getattr(path, "layers", None) or [(1.0, dict(path))]
+    payoffs = expected_map(problem, _players(game, game.payoffs), layers)
+    reports = expected_map(problem, game.reports, layers)
     strategies = {}
     strategy_exprs = {}
     for rec in records:
@@ -101,10 +102,11 @@ def make_solution(
                 )
             if not equilibria:
                 equilibria = _alternative_paths(game, problem, plans, rec, path, var_of)
-    by_draw = _by_draw(game, problem, env)
+    by_draw = _by_draw(game, problem, layers)
     ties = _ties(records, warnings)
     return Solution(
         by_draw=by_draw,
+        mixed=_mixed(game, var_of, layers),
         ties=ties,
         flags=_flags(records, ties, verification),
         game=game.title,
@@ -177,7 +179,7 @@ def _players(game: Game, payoffs: Mapping[str, sympy.Expr]) -> dict[str, sympy.E
     return {p: e for p, e in payoffs.items() if game.players[p].agent_of is None}
 
 
-def _by_draw(game: Game, problem: Problem, env) -> dict[str, dict]:
+def _by_draw(game: Game, problem: Problem, layers) -> dict[str, dict]:
     """Return, per combination of draw values, its probability and the payoffs and reports
     there (DESIGN §1b `by_draw`); empty without chance moves."""
     chance = game.chance
@@ -187,11 +189,11 @@ def _by_draw(game: Game, problem: Problem, env) -> dict[str, dict]:
     for b in chance.branches:
         payoffs = {p: e.xreplace(b.substitution) for p, e in _players(game, chance.payoffs).items()}
         reports = {r: e.xreplace(b.substitution) for r, e in chance.reports.items()}
-        prob = evaluate_map(problem, {"p": b.probability}, env)["p"]
+        prob = expected_map(problem, {"p": b.probability}, layers)["p"]
         out[b.label] = {
             "probability": prob,
-            "payoffs": evaluate_map(problem, payoffs, env),
-            "reports": evaluate_map(problem, reports, env),
+            "payoffs": expected_map(problem, payoffs, layers),
+            "reports": expected_map(problem, reports, layers),
         }
     return out
 
@@ -230,6 +232,48 @@ def _alternative_paths(game, problem, plans, rec: StepRecord, path, var_of):
                 selected=(k == rec.selected),
                 note=f"stage {rec.step.name}",
             )
+        )
+    return out
+
+
+def expected_map(problem: Problem, exprs: Mapping[str, sympy.Expr], layers) -> dict[str, float]:
+    """Return the expressions' expected values over a lottery of pure paths (one path of
+    probability 1 where nothing mixed)."""
+    if len(layers) == 1:
+        return evaluate_map(problem, exprs, {s: np.array([x]) for s, x in layers[0][1].items()})
+    names = list(exprs)
+    total = dict.fromkeys(names, 0.0)
+    for p, values in layers:
+        env = {s: np.array([x]) for s, x in values.items()}
+        vals = evaluate([problem.subs(exprs[n]) for n in names], env, 1)
+        for n, v in zip(names, vals):
+            total[n] += p * float(v[0])
+    return {n: value_of(None, x) for n, x in total.items()}
+
+
+def _mixed(game: Game, var_of, layers) -> dict[str, tuple[tuple[float, float], ...]]:
+    """Return the distribution of every choice whose value differs across the lottery's pure
+    paths (values in domain order), for a play where a stage mixed."""
+    if len(layers) <= 1:
+        return {}
+    out = {}
+    for c in game.choices:
+        dist: dict[float, float] = {}
+        for p, values in layers:
+            x = values[c.symbol]
+            key = next((k for k in dist if abs(k - x) <= 1e-12 * (1 + abs(k))), x)
+            dist[key] = dist.get(key, 0.0) + p
+        if len(dist) <= 1:
+            continue
+        v = var_of.get(c.symbol)
+        elements = [float(e) for e in v.elements] if v is not None and v.discrete else []
+
+        def rank(x, elements=elements):
+            near = [i for i, e in enumerate(elements) if abs(e - x) <= 1e-9 * (1 + abs(e))]
+            return (near[0] if near else len(elements), x)
+
+        out[c.var] = tuple(
+            (value_of(v, x), p) for x, p in sorted(dist.items(), key=lambda kv: rank(kv[0]))
         )
     return out
 

@@ -295,7 +295,7 @@ def numeric_roots(expr: sympy.Expr, x: sympy.Symbol) -> list[sympy.Expr] | None:
             real = np.concatenate([real[~loose], z])
     if not np.all(np.isfinite(real)):
         return None
-    return unique([_snap(float(r)) for r in real])
+    return unique([_snap(float(r), expr, x) for r in real])
 
 
 def _double_roots(num: np.ndarray, mag: np.ndarray, start: np.ndarray) -> np.ndarray | None:
@@ -316,11 +316,23 @@ def _double_roots(num: np.ndarray, mag: np.ndarray, start: np.ndarray) -> np.nda
     return z
 
 
-def _snap(r: float) -> sympy.Expr:
-    """Return r as a sympy number: the simple fraction it rounds (a few ulps), else a Float."""
+def _snap(r: float, expr: sympy.Expr | None = None, x: sympy.Symbol | None = None) -> sympy.Expr:
+    """Return r as a sympy number: the simple fraction it rounds (a few ulps); else the
+    fraction (denominator up to 10^9) that is an exact root of `expr` in x (a threshold
+    written as 0.61123: a breakpoint must sit exactly on it, not a float beside it); else a
+    Float."""
     q = Fraction(r).limit_denominator(1000)
     if abs(float(q) - r) <= 4 * _EPS * max(abs(r), 1e-300):
         return sympy.Rational(q.numerator, q.denominator)
+    if expr is not None and x is not None and math.isfinite(r):
+        q = Fraction(r).limit_denominator(10**9)
+        if abs(float(q) - r) <= 1e-12 * (1 + abs(r)):
+            exact = sympy.Rational(q.numerator, q.denominator)
+            try:
+                if expr.xreplace({x: exact}) == 0:
+                    return exact
+            except (TypeError, ValueError, ArithmeticError):
+                pass
     return sympy.Float(r, 17)
 
 

@@ -33,7 +33,7 @@ import sympy
 
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.evaluate import MODULES, NUMPY_REJECTS, safe_names, shared_parts
-from gamedsl.solver.outcome import Outcome
+from gamedsl.solver.outcome import Outcome, layers_of, merge_rows
 
 NEAR_TOL = 1e-7  # a switch within NEAR_TOL*(1 + |inputs| + |switches| + |values|) of zero:
 ZERO_TOL = 1e-11  # ... a tie, played; within ZERO_TOL of zero, the switch is zero (rounding)
@@ -499,7 +499,16 @@ class CompiledPlay:
             flags[at] = slow.flags_or_zeros()
         exact = played.copy()
         exact[picks] = True  # the probes of new cells were played exactly too
-        return Outcome(out_vals, code, ok, unbounded, branch, flags), n - int(exact.sum())
+        result = Outcome(out_vals, code, ok, unbounded, branch, flags)
+        if played.any() and slow.layers is not None:
+            # a stage mixed at some of the histories played exactly: their lotteries
+            mixing = np.nonzero(slow.layers.probs[:, 1:].sum(axis=1) > 0)[0] if (
+                slow.layers.probs.shape[1] > 1) else np.zeros(0, np.int64)
+            if len(mixing):
+                result.layers = merge_rows(
+                    layers_of(result), {int(at[j]): slow.layers.rows(np.array([j])) for j in mixing}
+                )
+        return result, n - int(exact.sum())
 
     def _learn(self, new: list[tuple[bytes, np.ndarray]], picks: np.ndarray, owner: np.ndarray,
                out, args, cells) -> None:

@@ -3,12 +3,47 @@ there is no path when there is none (no equilibrium at a stage, an unbounded pay
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from gamedsl.model.errors import SolveError
 from gamedsl.model.numbers import number
+from gamedsl.solver.evaluate import evaluate
 from gamedsl.solver.plan import StepRecord
 from gamedsl.solver.problem import Problem
+
+
+class Path(dict):
+    """The equilibrium path: symbol -> value (an expectation where a stage mixed), with the
+    lottery of pure paths when one did (`layers`: (probability, symbol -> value), most
+    probable first; empty when the play is pure)."""
+
+    layers: list[tuple[float, dict]]
+
+    def __init__(self, values=(), layers=None):
+        super().__init__(values)
+        self.layers = list(layers or [])
+
+    def history(self) -> dict:
+        """Return the values to play later steps at: the most probable pure path's where a
+        stage mixed (the expected values are no history any player sees)."""
+        return self.layers[0][1] if self.layers else self
+
+
+def _path_of(outcome) -> Path:
+    """Return the path of a play at one point (its lottery when a stage mixed)."""
+    values = {s: float(a[0]) for s, a in outcome.values.items()}
+    if outcome.layers is None:
+        return Path(values)
+    probs = outcome.layers.probs[0]
+    layers = [
+        (float(p), {s: float(a[0, k]) for s, a in outcome.layers.values.items()})
+        for k, p in enumerate(probs)
+        if p > 0
+    ]
+    layers.sort(key=lambda kv: -kv[0])
+    return Path(values, layers)
 
 
 def play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
@@ -23,7 +58,7 @@ def play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
         outcome = plans[0].play({}, 1, record=first)
     finally:
         plans[0].probe = False
-    path = {s: float(a[0]) for s, a in outcome.values.items()}
+    path = _path_of(outcome)
     culprit = plans[0] if bool(outcome.unbounded[0]) else None
     rest: list[StepRecord] = []
     if culprit is None and bool(outcome.ok[0]) and all(np.isfinite(v) for v in path.values()):
@@ -35,34 +70,78 @@ def play_path(problem: Problem, plans) -> tuple[list[StepRecord], dict]:
 
 
 def _check_outcome(problem: Problem, plans, outcome, path) -> None:
-    """Raise SolveError when the play has no equilibrium."""
-    if not bool(outcome.ok[0]) or any(not np.isfinite(v) for v in path.values()):
-        # find the first step on the path without an equilibrium
-        env: dict = {}
-        for plan in plans:
-            out = plan.play(env, 1)
-            if not bool(out.ok[0]):
-                # is it this step, or a later one?
-                own_vals = {
-                    v.symbol: out.values[v.symbol] for v in plan.step.vars if v.symbol in out.values
-                }
-                later_ok = plan.next.play({**env, **own_vals}, 1).ok[0] if own_vals else True
-                if later_ok:
-                    span = plan.step.vars[0].choice.span if plan.step.vars else None
-                    kind = "pure-strategy " if len(plan.deciders) > 1 else ""
-                    raise SolveError(
-                        f"stage '{plan.step.name}' has no {kind}equilibrium at these param values",
-                        span,
-                        "no profile of choices is a best reply for every player"
-                        if len(plan.deciders) > 1
-                        else "the payoff may have no maximum on the domain",
-                        "no_equilibrium",
-                        plan.step.name,
-                    )
-            for v in plan.step.vars:
-                if v.symbol in out.values:
-                    env[v.symbol] = out.values[v.symbol]
+    """Raise SolveError when the play has no equilibrium: at the first step without one, on
+    the path or after a value of an earlier finite choice (whose player then has no
+    subgame-perfect choice)."""
+    if bool(outcome.ok[0]) and all(np.isfinite(v) for v in path.values()):
+        return
+    found = _failure(plans, {}, ())
+    if found is None:
         raise SolveError("no equilibrium could be found", None, None, "no_equilibrium")
+    plan, after = found
+    span = plan.step.vars[0].choice.span if plan.step.vars else None
+    several = len(plan.deciders) > 1
+    kind = "pure-strategy " if several else ""
+    where = "at these param values"
+    if after:
+        shown = ", ".join(f"{v.name} = {number(x)}" for v, x in after)
+        where = f"after {shown} (so the earlier choice has no subgame-perfect continuation)"
+    hint = (
+        "no profile of choices is a best reply for every player"
+        if several
+        else "the payoff may have no maximum on the domain"
+    )
+    if getattr(plan, "pure_only", False):
+        hint += "; without --pure this stage is solved in mixed strategies"
+    raise SolveError(
+        f"stage '{plan.step.name}' has no {kind}equilibrium {where}",
+        span,
+        hint,
+        "no_equilibrium",
+        plan.step.name,
+    )
+
+
+MAX_ALTERNATIVES = 64  # values of a finite step tried when looking for the failing stage
+
+
+def _failure(plans, env: dict, after: tuple):
+    """Return (the first plan without an equilibrium at a history reached from `env`, the
+    earlier finite choices that lead there), or None when every play from `env` has one."""
+    if not plans:
+        return None
+    plan = plans[0]
+    out = plan.play(env, 1)
+    if bool(out.ok[0]):
+        return None
+    own = [v for v in plan.step.vars if v.fixed is None]
+    if own and all(v.discrete for v in own):
+        options = [
+            [float(np.asarray(e).reshape(-1)[0]) for e in evaluate(list(v.elements), env, 1)]
+            for v in own
+        ]
+        for k, values in enumerate(itertools.product(*options)):
+            if k >= MAX_ALTERNATIVES:
+                break
+            alt = {v.symbol: np.array([x]) for v, x in zip(own, values)}
+            if not _plays(plan.next, {**env, **alt}):
+                found = _failure(plans[1:], {**env, **alt}, (*after, *zip(own, values)))
+                if found is not None:
+                    return found
+    else:
+        vals = {s: out.values[s] for s in (v.symbol for v in own) if s in out.values}
+        if vals and all(np.isfinite(a[0]) for a in vals.values()) and not _plays(
+            plan.next, {**env, **vals}
+        ):
+            found = _failure(plans[1:], {**env, **vals}, after)
+            if found is not None:
+                return found
+    return plan, after
+
+
+def _plays(plan, env: dict) -> bool:
+    """Return True when the plan (and all later ones) has an equilibrium at the history."""
+    return bool(plan.play(env, 1).ok[0])
 
 
 def _unbounded_culprit(plan, path):
@@ -129,10 +208,11 @@ def records_along(problem: Problem, plans, path, env_params: bool = False, probe
         env = {
             problem.game.params[n].symbol: np.array([float(v)]) for n, v in problem.values.items()
         }
+    at = path.history() if isinstance(path, Path) else path
     for plan in plans:
         for s in plan.history:
             if s not in env:
-                env[s] = np.array([path[s]])
+                env[s] = np.array([at[s]])
         rec: list[StepRecord] = []
         before, plan.probe = plan.probe, probe
         try:
@@ -143,5 +223,5 @@ def records_along(problem: Problem, plans, path, env_params: bool = False, probe
             culprit = plan
         records.append(rec[0])
         for v in plan.step.vars:
-            env[v.symbol] = np.array([path[v.symbol]])
+            env[v.symbol] = np.array([at[v.symbol]])
     return records, culprit

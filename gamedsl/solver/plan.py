@@ -22,12 +22,21 @@ import numpy as np
 import sympy
 from sympy.core.relational import Relational
 
+from gamedsl.model.errors import GamedslError
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.budget import BudgetExceeded, time_budget
 from gamedsl.solver.columns import HASH_MOD, SAME_TOL, all_same, clusters, combine_codes, compact
 from gamedsl.solver.compiled import CompiledPlay
 from gamedsl.solver.evaluate import evaluate, tree_sizes
-from gamedsl.solver.outcome import Outcome, StepRecord, rule_flags
+from gamedsl.solver.outcome import (
+    Layers,
+    Outcome,
+    StepRecord,
+    combine_layers,
+    expected_evaluate,
+    replace_rows,
+    rule_flags,
+)
 from gamedsl.solver.problem import Problem, Step, Var
 from gamedsl.solver.select import TIE_TOL, select
 from gamedsl.solver.simultaneous import SimultaneousStep
@@ -66,6 +75,23 @@ COMPILE_BASE = 0.025  # seconds: compiling a step's play costs about this plus C
 COMPILE_PER_NODE = 8e-6  # ... per node of its switches' expression trees (measured)
 DEDUP_MIN = 32  # batches of at least this many histories are played once per distinct one
 DEDUP_KEEP = 0.9  # ... unless fewer than 10% of them repeat
+
+
+def _one_hot(sel: np.ndarray, n: int, m: int) -> np.ndarray:
+    """Return weights (n, m): 1 at each point's selected column."""
+    w = np.zeros((n, m))
+    w[np.arange(n), sel] = 1.0
+    return w
+
+
+# errors sympy raises on expressions it cannot handle (not bugs of ours: the step is searched)
+SYMPY_FAILURES = (
+    ValueError,
+    TypeError,
+    ArithmeticError,
+    NotImplementedError,
+    sympy.polys.polyerrors.BasePolynomialError,
+)
 
 
 class Terminal:
@@ -188,6 +214,7 @@ class StepPlan(SimultaneousStep):
         numeric_only: bool = False,
         select_mode: str = "pareto",
         force_rank: int | None = None,
+        pure: bool = False,
     ):
         self.problem = problem
         self.select_mode = select_mode
@@ -201,6 +228,16 @@ class StepPlan(SimultaneousStep):
         self.continuous_history = any(not v.discrete for v in earlier)
         self.deciders = step.players
         self.all_players = tuple(problem.decision_players)
+        # a stage of finite choices only, of several players, is solved in mixed strategies
+        # where it has no pure equilibrium (DESIGN §1b; not with `--pure`)
+        own = [v for v in step.vars if v.fixed is None]
+        self.pure_only = pure and len(self.deciders) > 1 and all(v.discrete for v in own)
+        self.may_mix = (
+            not pure and len(self.deciders) > 1 and bool(own) and all(v.discrete for v in own)
+        )
+        self.later_may_mix = getattr(next_plan, "may_mix", False) or getattr(
+            next_plan, "later_may_mix", False
+        )
         stage_players = [problem.stage_players(i) for i in range(step.stage_index)]
         self.leader_groups = [g for g in reversed(stage_players)]
         later = {v.symbol for st in problem.steps[step.index :] for v in st.vars}
@@ -262,17 +299,33 @@ class StepPlan(SimultaneousStep):
                     self._build_symbolic()
                     self._build_branches()
             except Exception as exc:
-                # an expiry that a library caught and re-raised as its own error is one too
+                # an expiry that a library caught and re-raised as its own error is one too;
+                # sympy failing on an expression (a candidate at infinity that Min cannot
+                # compare, a polynomial it cannot factor) leaves the step to the numeric search
+                if isinstance(exc, GamedslError):
+                    raise
                 if not isinstance(exc, (cands.Incomplete, BudgetExceeded, RecursionError)):
-                    if clock is None or not clock.expired:
+                    if clock is not None and clock.expired:
+                        exc = BudgetExceeded()
+                    elif not isinstance(exc, SYMPY_FAILURES):
                         raise
-                    exc = BudgetExceeded()
                 self.failure = str(exc) or type(exc).__name__
                 self.complete = False
                 self.branches = None
                 self.switches = None
         # the exact plays of this step's own prune do not count towards compiling it
         self._own_seconds = self._nested_seconds = 0.0
+        if (
+            self.complete
+            and self.later_may_mix
+            and len(self.deciders) > 1
+            and any(not v.discrete for v in own)
+        ):
+            # the closed forms assume the later play pure: where a later stage mixes, the
+            # expected payoff's optimum is none of them, so this step is searched numerically
+            self.complete = False
+            self.branches = None
+            self.switches = None
         self.method = "symbolic" if self.complete else "numeric"
         if all(v.fixed is not None for v in step.vars):
             self.method = "fixed"
@@ -621,9 +674,8 @@ class StepPlan(SimultaneousStep):
         for s, a in columns.items():
             big[s] = a.T.reshape(-1)
         down = self._play_next(big, n * m)
-        full = dict(big)
-        full.update(down.values)
-        pay = self._payoffs_at(full, n * m)
+        arrays = expected_evaluate(self.payoff_exprs, big, down, n * m)
+        pay = {p: np.where(np.isfinite(a), a, np.nan) for p, a in zip(self.all_players, arrays)}
         return down, {p: a.reshape(m, n) for p, a in pay.items()}, big
 
     def _play_next(self, big: dict, size: int) -> Outcome:
@@ -667,6 +719,7 @@ class StepPlan(SimultaneousStep):
             d.unbounded[inverse],
             None if d.branch is None else d.branch[inverse],
             d.flags_or_zeros()[inverse],
+            None if d.layers is None else d.layers.rows(inverse),
         )
 
     def _bounds(self, v: Var, env: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1091,6 +1144,26 @@ class StepPlan(SimultaneousStep):
 
     # ----- one player
     def _play_single(self, env, n, record) -> Outcome:
+        """Return the play of a step with one player (or none) at n histories.  Its closed
+        forms assume the later play pure: at the histories where a later stage mixes for some
+        candidate, the step is played again with the numeric search beside them."""
+        out, mixing = self._play_single_pass(env, n, record, force_grid=False)
+        if not len(mixing):
+            return out
+        if record is not None and mixing[0] == 0:
+            record.pop()
+        sub, _ = self._play_single_pass(
+            self._rows_of_env(env, mixing),
+            len(mixing),
+            record if mixing[0] == 0 else None,
+            force_grid=True,
+        )
+        return replace_rows(out, mixing, sub)
+
+    def _play_single_pass(self, env, n, record, force_grid: bool):
+        """Return (the play of the single-player step, the histories at which a later stage
+        mixes after a closed-form candidate and the grid was not searched)."""
+        none = np.zeros(0, np.int64)
         active = self._active()
         fixed_vals = {
             v.symbol: evaluate([v.fixed], env, n)[0] for v in self.step.vars if v.fixed is not None
@@ -1110,6 +1183,14 @@ class StepPlan(SimultaneousStep):
                         strategy={v.symbol: v.fixed for v in self.step.vars},
                     )
                 )
+            layers = None
+            if down.layers is not None:
+                k = down.layers.probs.shape[1]
+                layers = Layers(down.layers.probs, {
+                    **{s: np.repeat(np.broadcast_to(a, (n,))[:, None], k, axis=1)
+                       for s, a in fixed_vals.items()},
+                    **down.layers.values,
+                })
             return Outcome(
                 values,
                 down.code,
@@ -1117,7 +1198,8 @@ class StepPlan(SimultaneousStep):
                 down.unbounded,
                 self._branch_of(np.zeros(n, dtype=np.int64), down.branch),
                 down.flags,
-            )
+                layers,
+            ), none
         v = active[0]
         x = v.symbol
         lo, hi = self._bounds(v, env1, n)
@@ -1142,7 +1224,9 @@ class StepPlan(SimultaneousStep):
                 kinds.append(-1)
         # with complete exact candidates the grid is only a safety net, kept for small batches
         use_grid = (not v.discrete) and (
-            not self.complete or (self.safety_net and not self.continuous_history and n <= 64)
+            force_grid
+            or not self.complete
+            or (self.safety_net and not self.continuous_history and n <= 64)
         )
         if use_grid and chosen.any():
             numeric = self._numeric_columns(
@@ -1192,6 +1276,10 @@ class StepPlan(SimultaneousStep):
         )
         down, pay, _ = self._play_columns(env, n, cols)
         m_all = allC.shape[1]
+        mixing = none
+        if down.layers is not None and not use_grid and not v.discrete:
+            mixed_col = (down.layers.probs[:, 1:] > 0).any(axis=1).reshape(m_all, n)
+            mixing = np.nonzero(mixed_col.any(axis=0) & chosen)[0]
         m = C.shape[1]
         u_all = pay[v.player].T  # (n, m_all)
         ok_down = down.ok.reshape(m_all, n).T
@@ -1221,6 +1309,8 @@ class StepPlan(SimultaneousStep):
         for i in np.nonzero(multiple)[0]:
             js = list(np.nonzero(tied[i])[0])
             js = self._distinct(i, js, C, downvals)
+            if len(js) > 1 and not v.discrete:
+                js = self._drop_approximations(env, i, v, js, C, kinds_pt, best, fixed_vals)
             if len(js) == 1:
                 sel[i] = js[0]
                 continue
@@ -1242,6 +1332,10 @@ class StepPlan(SimultaneousStep):
             sel[i] = chosen_one.index
             rules[i] = chosen_one.rule
         ok = np.isfinite(best)
+        if v.discrete:
+            # a value whose later play has no equilibrium leaves the game without a
+            # subgame-perfect equilibrium: the choice cannot be evaluated, not merely avoided
+            ok &= ~(chosen & (feasible & ~ok_down[:, :m]).any(axis=1))
         rows = np.arange(n)
         values = {x: C[rows, sel]}
         values.update(fixed_vals)
@@ -1253,7 +1347,12 @@ class StepPlan(SimultaneousStep):
         code = combine_codes(own_code, dcode)
         dunb = down.unbounded.reshape(m_all, n).T[rows, sel]
         if record is not None:
-            rec = StepRecord(self.step, self.method if chosen[0] else "skipped")
+            # a value the grid found (the safety net beside exact candidates) is numeric
+            searched = not v.discrete and kind_sel[0] < 0
+            rec = StepRecord(
+                self.step,
+                "skipped" if not chosen[0] else "numeric" if searched else self.method,
+            )
             rec.chosen = {x: bool(chosen[0])}
             if chosen[0]:
                 js = self._distinct(0, list(np.nonzero(tied[0])[0]), C, downvals) if ok[0] else []
@@ -1288,6 +1387,11 @@ class StepPlan(SimultaneousStep):
         branch = self._branch_of(np.where(kind_sel >= 0, kind_sel, -1), dbranch)
         branch = np.where(kind_sel >= 0, branch, -1)
         dflags = down.flags_or_zeros().reshape(m_all, n).T[rows, sel]
+        layers = None
+        if down.layers is not None:
+            own = {s: np.repeat(np.broadcast_to(values[s], (n,))[:, None], m_all, axis=1)
+                   for s in [x, *fixed_vals]}
+            layers = combine_layers(down, m_all, n, _one_hot(sel, n, m_all), own)
         return Outcome(
             values,
             code,
@@ -1295,7 +1399,8 @@ class StepPlan(SimultaneousStep):
             unbounded | dunb,
             branch,
             rule_flags(rules) | dflags,
-        )
+            layers,
+        ), mixing
 
     def _continua(self, env, v: Var, optima: list[float], fixed_vals: dict) -> list:
         """Return the segments between optimal values of v (at one history) over which the
@@ -1349,6 +1454,28 @@ class StepPlan(SimultaneousStep):
             if extra.shape[1] > probes:
                 out |= (extra[:, probes:] > best[:, None] + tol).any(axis=1)
         return out
+
+    def _drop_approximations(self, env, i, v: Var, js, C, kinds, best, fixed_vals) -> list[int]:
+        """Return the tied candidates js at history i without the numeric ones that only
+        approximate an exact one: on the same optimum (the payoff halfway between them still
+        ties), a searched point beside a closed form is that closed form found less exactly."""
+        exact = [j for j in js if kinds[i, j] >= 0]
+        if not exact or len(exact) == len(js):
+            return js
+        at = np.array([i])
+        env_i = self._rows_of_env(env, at)
+        others = {s: np.asarray(a, float)[at] for s, a in fixed_vals.items()}
+        tol = TIE_TOL * (1 + abs(best[i]))
+        kept = list(exact)
+        for j in js:
+            if j in exact:
+                continue
+            e = min(exact, key=lambda e: abs(C[i, e] - C[i, j]))
+            mid = np.array([[(C[i, e] + C[i, j]) / 2]])
+            u_mid, _ = self._objective(env_i, 1, v, mid, others)
+            if not (np.isfinite(u_mid[0, 0]) and u_mid[0, 0] >= best[i] - tol):
+                kept.append(j)  # a dip between them: another optimum
+        return sorted(kept, key=js.index)
 
     def _distinct(self, i, js, C, downvals) -> list[int]:
         """Return the candidates among js that differ in some value (first of each kind)."""

@@ -32,6 +32,7 @@ AGREE = 1e-4  # the exact profile must be this close (relative) to the numeric o
 ACCURACY_STEPS = 40  # halvings of the probe step in `accuracy_of`
 EXACT_BUDGET = 2.0  # seconds of sympy for the exact solution of one stage's polish
 NEWTON_ACCURACY = 1e-12  # relative accuracy of a value polished by Newton's method (floats)
+MIXED_ACCURACY = 1e-9  # relative accuracy of the expected value of a numeric mixed equilibrium
 
 
 def exact_number(x: float) -> sympy.Expr:
@@ -216,6 +217,8 @@ def polish_path(problem, plans: list, records: list, path: dict) -> tuple[list, 
     from gamedsl.solver.verify import verify
 
     polished: set = set()
+    if getattr(path, "layers", None):
+        return records, path, polished  # a stage mixed: its later plays differ by profile
     for i, plan in enumerate(plans):
         if records[i].method != "numeric":
             continue
@@ -246,9 +249,14 @@ def polish_path(problem, plans: list, records: list, path: dict) -> tuple[list, 
 def accuracies(problem, plans: list, records: list, path: dict) -> dict:
     """Return, per choice symbol on the path, how far its value may be from the exact one."""
     out = {}
+    at = path.history() if hasattr(path, "history") else path
     for plan, rec in zip(plans, records):
         for v in plan.step.vars:
             x = v.symbol
+            if rec.mixed:
+                scale = 1 + abs(path[x])
+                out[x] = 0.0 if rec.mixed_exact else MIXED_ACCURACY * scale
+                continue
             polished = rec.method == "numeric" and x in rec.strategy
             exact = rec.method != "numeric" or v.discrete or v.fixed is not None
             if exact or not rec.chosen.get(x, True):
@@ -258,13 +266,13 @@ def accuracies(problem, plans: list, records: list, path: dict) -> dict:
                 floating = isinstance(rec.strategy[x], sympy.Float)
                 out[x] = NEWTON_ACCURACY * (1 + abs(path[x])) if floating else 0.0
                 continue
-            history = {s: np.array([path[s]]) for s in plan.history}
-            others = {w.symbol: np.array([path[w.symbol]]) for w in plan.step.vars if w is not v}
+            history = {s: np.array([at[s]]) for s in plan.history}
+            others = {w.symbol: np.array([at[w.symbol]]) for w in plan.step.vars if w is not v}
             lo, hi = plan._bounds(v, {**history, **others}, 1)
 
             def payoff_at(y: float, plan=plan, v=v, history=history, others=others) -> float:
                 u, _ = plan._objective(history, 1, v, np.array([[y]]), others)
                 return float(u[0, 0])
 
-            out[x] = accuracy_of(payoff_at, path[x], float(lo[0]), float(hi[0]))
+            out[x] = accuracy_of(payoff_at, at[x], float(lo[0]), float(hi[0]))
     return out

@@ -25,7 +25,15 @@ import sympy
 from gamedsl.solver import candidates as cands
 from gamedsl.solver.columns import all_same, clusters, combine_codes
 from gamedsl.solver.evaluate import evaluate
-from gamedsl.solver.outcome import Outcome, StepRecord, rule_flags
+from gamedsl.solver.mixing import MixedStep, apply_mixed, mixed_record
+from gamedsl.solver.outcome import (
+    Layers,
+    Outcome,
+    StepRecord,
+    combine_layers,
+    layers_of,
+    rule_flags,
+)
 from gamedsl.solver.problem import Var
 from gamedsl.solver.select import TIE_TOL, select
 
@@ -40,7 +48,7 @@ MAX_JOINT_DEVIATIONS = 20_000  # combinations of a player's own deviations check
 NUMERIC_NASH_TOL = 1e-7  # a numeric profile's gains must be this small (relative) to be kept
 
 
-class SimultaneousStep:
+class SimultaneousStep(MixedStep):
     """The part of a step plan that solves simultaneous stages (mixed into `StepPlan`)."""
 
     # ------------------------------------------------------------------ symbolic build
@@ -213,6 +221,8 @@ class SimultaneousStep:
         cols.update({s: np.repeat(a[:, None], m, axis=1) for s, a in fixed_vals.items()})
         down, pay, _ = self._play_columns(env, n, cols)
         nash = down.ok.reshape(m, n).T.copy()
+        # a profile whose later play has no equilibrium leaves no subgame-perfect one
+        nash &= nash.all(axis=1, keepdims=True)
         for player, own in _by_player(active).items():
             u = pay[player].T.reshape((n, *sizes))  # (n, k1, ..., kN)
             axes = tuple(1 + active.index(v) for v in own)
@@ -220,8 +230,15 @@ class SimultaneousStep:
             good = u >= best - TIE_TOL * (1 + np.abs(best))
             nash &= good.reshape(n, m) & np.isfinite(u.reshape(n, m))
         order = np.broadcast_to(np.arange(m), (n, m))
-        return {"profiles": profiles, "order": order, "down": down, "pay": pay, "nash": nash,
-                "m": m, "numeric": False}
+        return {
+            "profiles": profiles,
+            "order": order,
+            "down": down,
+            "pay": pay,
+            "nash": nash,
+            "m": m,
+            "numeric": False,
+        }
 
     def _nash_profiles(
         self, env, env1, n, active, chosen, profiles, bounds, fixed_vals, numeric: bool
@@ -315,7 +332,15 @@ class SimultaneousStep:
         )
         several = (nash.sum(axis=1) > 1) & ~all_same(value_stack, nash)
         equilibria_at0: list[int] = []
+        env_all = {**env, **fixed_vals}
+        elements = {}
         for i in sorted(set(np.nonzero(several)[0]) | {0}):
+            at = np.array([i])
+            elements = {
+                v.symbol: [list(self._elements_at(v, self._rows_of_env(env_all, at), 1)[0])]
+                for v in active
+                if v.discrete
+            }
             js = list(np.nonzero(nash[i])[0])
             if len(js) > 1:
                 js = self._distinct_profiles(i, js, stacked, downvals)
@@ -329,7 +354,8 @@ class SimultaneousStep:
             order = sorted(
                 js,
                 key=lambda j: tuple(
-                    self._domain_rank(v, stacked[i, j, k]) for k, v in enumerate(active)
+                    self._domain_rank(v, stacked[i, j, k], elements.get(v.symbol, [None])[0])
+                    for k, v in enumerate(active)
                 ),
             )
             chosen_one = select(
@@ -371,8 +397,34 @@ class SimultaneousStep:
         else:
             branch = np.full(n, -1, dtype=np.int64)
         dflags = down.flags_or_zeros().reshape(m, n).T[rows, sel]
-        return Outcome(values, code, ok, down.unbounded.reshape(m, n).T[rows, sel], branch,
-                       rule_flags(rules) | dflags)
+        out = Outcome(
+            values,
+            code,
+            ok,
+            down.unbounded.reshape(m, n).T[rows, sel],
+            branch,
+            rule_flags(rules) | dflags,
+        )
+        if down.layers is not None:
+            own = {v.symbol: profiles[v.symbol] for v in active}
+            own.update(
+                {
+                    s: np.repeat(np.broadcast_to(a, (n,))[:, None], m, axis=1)
+                    for s, a in fixed_vals.items()
+                }
+            )
+            w = np.zeros((n, m))
+            w[rows, sel] = 1.0
+            out.layers = combine_layers(down, m, n, w, own)
+        if self.may_mix and not nash.any(axis=1).all():
+            missing = np.nonzero(~nash.any(axis=1))[0]
+            env1 = {**env, **fixed_vals}
+            mixed = self._mix_rows(env, env1, n, active, chosen, fixed_vals, missing)
+            if mixed:
+                out = apply_mixed(out, mixed, n, out.layers)
+                if record is not None and 0 in mixed:
+                    mixed_record(record[-1], mixed[0])
+        return out
 
     def _simultaneous_record(
         self, active, chosen, profiles, equilibria_at0, sel, rules, sel_original, numeric: bool
@@ -389,14 +441,24 @@ class SimultaneousStep:
             rec.strategy = {v.symbol: self.candidates[sel_original[0]][v.symbol] for v in active}
         return rec
 
-    def _domain_rank(self, v: Var, value: float):
+    def _domain_rank(self, v: Var, value: float, elements=None):
+        """Return the rank of a value in v's domain order (`elements`: its values at the
+        history; a continuous variable ranks by value)."""
         if v.discrete:
-            vals = [float(e) for e in v.elements]
-            for k, e in enumerate(vals):
+            if elements is None:
+                elements = [float(e) for e in v.elements]
+            for k, e in enumerate(elements):
                 if abs(e - value) <= 1e-9 * (1 + abs(e)):
                     return k
-            return len(vals)
+            return len(elements)
         return value
+
+    @staticmethod
+    def _elements_at(v: Var, env: dict, n: int) -> np.ndarray:
+        """Return the values of v's finite domain at n histories (their bounds may use params
+        and earlier choices): shape (n, k)."""
+        vals = evaluate(list(v.elements), env, n)
+        return np.stack([np.broadcast_to(np.asarray(a, float), (n,)) for a in vals], axis=1)
 
     def _distinct_profiles(self, i, js, stacked, downvals) -> list[int]:
         rows = [
@@ -439,9 +501,7 @@ class SimultaneousStep:
         m = profiles[x].shape[1]
         lo, hi = bounds
         if v.discrete:
-            return np.broadcast_to(
-                np.array([float(e) for e in v.elements])[None, None, :], (n, m, len(v.elements))
-            ).copy()
+            return np.repeat(self._elements_at(v, env, n)[:, None, :], m, axis=1)
         if self.complete and x in self.deviations:
             big = {s: np.tile(np.asarray(a, float), m) for s, a in env.items()}
             for s, a in profiles.items():
@@ -521,9 +581,7 @@ class SimultaneousStep:
         """Return v's best reply to the others (its current value where that is as good)."""
         x = v.symbol
         if v.discrete:
-            xs = np.broadcast_to(
-                np.array([float(e) for e in v.elements])[None, :], (n, len(v.elements))
-            ).copy()
+            xs = self._elements_at(v, env, n)
             u, _ = self._objective(env, n, v, xs, others)
             return xs[np.arange(n), np.argmax(np.nan_to_num(u, nan=-np.inf), axis=1)]
         lo, hi = self._bounds(v, {**env, **others}, n)
@@ -617,13 +675,46 @@ def _splice_outcome(a: Outcome, b: Outcome, rows, n, ma, mb, m) -> Outcome:
         return grid.reshape(-1)
 
     values = {s: merge(a.values[s], b.values[s], np.nan) for s in a.values if s in b.values}
+    layers = None
+    if a.layers is not None or b.layers is not None:
+        la, lb = layers_of(a), layers_of(b)
+        k = max(la.probs.shape[1], lb.probs.shape[1])
+
+        def merge_k(x, y, fill, pad_first):
+            x, y = _widen_layers(x, k, pad_first), _widen_layers(y, k, pad_first)
+            grid = np.full((m, n, k), fill, dtype=float)
+            grid[:ma] = x.reshape(ma, n, k)
+            grid[:, rows] = fill
+            grid[:mb, rows] = y.reshape(mb, len(rows), k)
+            return grid.reshape(m * n, k)
+
+        layers = Layers(
+            merge_k(la.probs, lb.probs, 0.0, False),
+            {
+                s: merge_k(la.values[s], lb.values[s], np.nan, True)
+                for s in la.values
+                if s in lb.values
+            },
+        )
     return Outcome(
         values,
         merge(a.code, b.code, 0),
         merge(a.ok, b.ok, False),
         merge(a.unbounded, b.unbounded, False),
         merge(a.branch, b.branch, -1),
+        layers=layers,
     )
+
+
+def _widen_layers(a: np.ndarray, k: int, pad_first: bool) -> np.ndarray:
+    if a.shape[1] == k:
+        return a
+    pad = (
+        np.repeat(a[:, :1], k - a.shape[1], axis=1)
+        if pad_first
+        else np.zeros((a.shape[0], k - a.shape[1]))
+    )
+    return np.concatenate([a, pad], axis=1)
 
 
 def _concave(u: sympy.Expr, x: sympy.Symbol) -> bool:

@@ -43,6 +43,7 @@ def build_plans(
     numeric_only: bool = False,
     select: str = "pareto",
     force: Mapping[int, int] | None = None,
+    pure: bool = False,
 ) -> list:
     """Return the step plans, first step first (each knows the plan of the step after it).
 
@@ -60,6 +61,7 @@ def build_plans(
             numeric_only=numeric_only,
             select_mode="first" if select == "first" else "pareto",
             force_rank=(force or {}).get(step.index),
+            pure=pure,
         )
         plans.append(nxt)
     plans.reverse()
@@ -78,10 +80,13 @@ def solve(
     strict: bool = False,
     budget: float | None = DEFAULT_STAGE_BUDGET,
     numeric_only: bool = False,
+    pure: bool = False,
 ) -> Solution:
     """Return the subgame-perfect equilibrium of `game` at the given param values.
 
-    `select` is one of `SELECT_RULES`: `pareto` (the rule of docs/solver.md), `first` (the first
+    `pure` keeps pure strategies only (a finite stage of several players with no pure
+    equilibrium is otherwise solved in mixed strategies, DESIGN §1b).  `select` is one of
+    `SELECT_RULES`: `pareto` (the rule of docs/solver.md), `first` (the first
     equilibrium in domain order) or `all` (every continuation equilibrium in `equilibria`).
     Raises ValueError for another `select`, SpecError for bad param values, and SolveError
     (exit 3) when no equilibrium can be found or certified — a profile that fails verification
@@ -91,16 +96,16 @@ def solve(
         raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
     warnings: list[str] = []
     problem = build_problem(game, values, symbolic=False)
-    plans = build_plans(problem, budget, numeric_only=numeric_only, select=select)
+    plans = build_plans(problem, budget, numeric_only=numeric_only, select=select, pure=pure)
     for p in plans:
         if p.failure and "BudgetExceeded" in p.failure:
             warnings.append(
                 f"stage '{p.step.name}': symbolic step ran past its time budget; solved numerically"
             )
-    records, path, verification = _verified_first(problem, plans, budget, numeric_only)
+    records, path, verification = _verified_first(problem, plans, budget, numeric_only, pure)
     conditions: dict[str, str] = {}
     if symbolic:
-        warnings += _closed_forms(game, values, budget, records, path, conditions)
+        warnings += _closed_forms(game, values, budget, records, path, conditions, pure)
     if not verification.ok:
         warnings.append(
             f"verification found a profitable deviation ({verification.worst}, gain "
@@ -120,13 +125,15 @@ def solve(
             records,
             path,
             solution,
-            lambda force: build_plans(problem, budget, numeric_only=numeric_only, force=force),
+            lambda force: build_plans(
+                problem, budget, numeric_only=numeric_only, force=force, pure=pure
+            ),
         )
     _certify(solution, strict)
     return solution
 
 
-def _verified_first(problem: Problem, plans: list, budget, numeric_only: bool):
+def _verified_first(problem: Problem, plans: list, budget, numeric_only: bool, pure: bool):
     """Return (records, path, verification) of the first verified play: the plans' own, then
     with the numeric safety net beside exact candidates, then each other equilibrium of a stage
     on the path carried instead; the best of them when none is verified."""
@@ -152,7 +159,11 @@ def _verified_first(problem: Problem, plans: list, budget, numeric_only: bool):
                 continue
             try:
                 alt_plans = build_plans(
-                    problem, budget, numeric_only=numeric_only, force={rec.step.index: rank}
+                    problem,
+                    budget,
+                    numeric_only=numeric_only,
+                    force={rec.step.index: rank},
+                    pure=pure,
                 )
                 alt_records, alt_path = play_path(problem, alt_plans)
             except SolveError:
@@ -189,12 +200,12 @@ def _certify(solution: Solution, strict: bool) -> None:
         )
 
 
-def _closed_forms(game, values, budget, records, path, conditions: dict) -> list[str]:
+def _closed_forms(game, values, budget, records, path, conditions: dict, pure: bool) -> list[str]:
     """Put the closed forms in the params (a build with the params kept as symbols) into the
     records' strategies, and the conditions of their pieces into `conditions`; return warnings."""
     warnings = []
     sym_problem = build_problem(game, values, symbolic=True)
-    sym_plans = build_plans(sym_problem, budget)
+    sym_plans = build_plans(sym_problem, budget, pure=pure)
     failed = [p for p in sym_plans if p.method == "numeric"]
     if failed:
         names = ", ".join(dict.fromkeys(p.step.name for p in failed))

@@ -248,8 +248,12 @@ def test_an_unbounded_payoff_exits_3_naming_the_side(tmp_path, capsys, source, m
     assert "^" in err
 
 
-def test_matching_pennies_exits_3(capsys) -> None:
-    # No pure-strategy equilibrium (the only one mixes 1/2-1/2).
-    code, _out, err = run(["solve", spec("matching_pennies"), "--format", "json"], capsys)
+def test_matching_pennies_exits_3_with_pure(capsys) -> None:
+    # No pure-strategy equilibrium (the only one mixes 1/2-1/2): exit 3 under --pure, and
+    # solved in mixed strategies without it (DESIGN §1b).
+    code, _out, err = run(["solve", spec("matching_pennies"), "--pure", "--format", "json"], capsys)
     assert code == EXIT_SOLVE
-    assert err.strip()
+    assert "pure" in err and "--pure" in err
+    code, out, err = run(["solve", spec("matching_pennies"), "--format", "json"], capsys)
+    assert code == EXIT_OK, err
+    assert json.loads(out)["mixed"] == {"h1": [[0, 0.5], [1, 0.5]], "h2": [[0, 0.5], [1, 0.5]]}

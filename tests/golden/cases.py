@@ -258,7 +258,7 @@ def _errors() -> list[Case]:
         for p in sorted(bad.glob("*.game"))
     ]
     out += [
-        Case("error-solve-matching_pennies", ("solve", "specs/matching_pennies.game")),
+        Case("error-solve-matching_pennies", ("solve", "specs/matching_pennies.game", "--pure")),
         Case("error-set-unknown", ("solve", "specs/cournot.game", "--set", "zz=1")),
         Case("error-set-domain", ("solve", "specs/cournot.game", "--set", "b=-1")),
         Case("error-set-malformed", ("solve", "specs/cournot.game", "--set", "a")),

@@ -62,13 +62,9 @@ XFAIL_ISSUE_22 = pytest.mark.xfail(strict=True, reason="issue 22: closed_forms n
 # Where the hand answer and today's numbers disagree (gamedsl is wrong in each case: the hand
 # answer is what gamedsl itself lists or verifies as better); the tests that meet them are strict
 # xfails, and test_known_disagreement pins each at one point.
-THRESHOLD_SNAP = (
-    "gamedsl bug: at some thresholds (about 1 in 40 random values of theta: 0.61123, 0.9118, "
-    "0.83259, ...) the compliance candidate x = theta of a payoff with [x < theta] is missed and "
-    "the answer is the next multiple of 1/160 above theta (0.61123 -> 0.6125); that profile "
-    "fails gamedsl's own verification, yet it is the answer and the exit code is 0 (DESIGN §1: "
-    "exit 3)"
-)
+# Fixed since: at about 1 in 40 thresholds (theta = 0.61123, ...) the compliance candidate
+# x = theta of a payoff with [x < theta] was a float just below theta (the breakpoint's root
+# rounded), so the answer was the next grid point above; breakpoints are exact fractions now.
 NEAR_DUPLICATE = (
     "gamedsl bug: stage 'lead' reports a second 'equilibrium' a hair away from the leader's "
     "optimum (qL off by ~2e-5 relative, the leader losing ~3e-9, under the verification "
@@ -76,16 +72,13 @@ NEAR_DUPLICATE = (
     "before, prefers it; DESIGN §1 wants 1e-9 relative"
 )
 DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("threshold_penalty", "default"): THRESHOLD_SNAP,
-    ("threshold_penalty", "slow"): THRESHOLD_SNAP,
-    ("lang/threshold_regulation", "slow"): THRESHOLD_SNAP,
-    ("openness_subsidy", "slow"): THRESHOLD_SNAP,
     ("lang/stackelberg_entry", "slow"): NEAR_DUPLICATE,
 }
+FIXED = None  # a disagreement fixed since: its point is an ordinary regression test
 
 # One point per disagreement: (spec id, params set, reason).
 KNOWN_DISAGREEMENTS = [
-    ("threshold_penalty", {"theta": "0.61123"}, THRESHOLD_SNAP),
+    ("threshold_penalty", {"theta": "0.61123"}, FIXED),
     (
         "lang/threshold_regulation",
         {
@@ -95,7 +88,7 @@ KNOWN_DISAGREEMENTS = [
             "theta": "0.972246",
             "p": "0.377477",
         },
-        THRESHOLD_SNAP,
+        FIXED,
     ),
     (
         "openness_subsidy",
@@ -113,7 +106,7 @@ KNOWN_DISAGREEMENTS = [
             "p": "0.06063",
             "sigma": "0.295849",
         },
-        THRESHOLD_SNAP,
+        FIXED,
     ),
     (
         "lang/stackelberg_entry",
@@ -452,7 +445,7 @@ def test_hand_forms_match_todays_numbers_many_points(entry: HandEntry) -> None:
             next(e for e in HAND_CLOSED_FORMS if e.id == name),
             values,
             id=name,
-            marks=pytest.mark.xfail(strict=True, reason=reason),
+            marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [],
         )
         for name, values, reason in KNOWN_DISAGREEMENTS
     ],

@@ -8,12 +8,7 @@ knowing a private draw outside the last stage).
 Nothing here comes from gamedsl's solver: each expected value is a closed form evaluated by a
 small function of the params, in exact rationals.
 
-§1b is not implemented yet (issue 23): the tests that need it are marked `ISSUE_23` (strict
-xfail: unmark them when it lands).  Today the chance specs fail on a syntax error (exit 2 at
-`nature draws` or at a `let` with a description); the mixed specs (inspection, matching pennies)
-exit 3 (no pure equilibrium); `--pure` is refused (exit 2); entry_mixed_pricing exits 0 with the
-wrong answer (enter = 0: the entry branch whose pricing stage has no pure equilibrium is dropped
-silently).  The same hand answers are checked against §1 longhand specs in `specs/longhand/`
+The same hand answers are checked against §1 longhand specs in `specs/longhand/`
 (types as players, mixed strategies as probability choices, expected penalties written out),
 which today's gamedsl solves: those are ordinary tests and pass.
 """
@@ -37,7 +32,6 @@ EXIT_OK = 0
 EXIT_SPEC = 2
 EXIT_SOLVE = 3
 
-ISSUE_23 = pytest.mark.xfail(strict=True, reason="issue 23: §1b not implemented")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +321,6 @@ def inspection(g=1, f=3, h=1, d=3) -> dict:
     return {"px": px, "py": py, "I": -h, "E": Fraction(0), "undetected": py * (1 - px)}
 
 
-@ISSUE_23
 def test_inspection_mixed(capsys) -> None:
     """x: 0 w.p. 3/4, 1 w.p. 1/4; y: 0 w.p. 2/3, 1 w.p. 1/3; I = -1, E = 0; reports are
     expectations: inspected = P[x=1] = 1/4 (not [E[x] == 1] = 0), undetected = 1/4."""
@@ -339,7 +332,6 @@ def test_inspection_mixed(capsys) -> None:
     assert_values(js["reports"], {"inspected": hand["px"], "undetected": hand["undetected"]}, EXACT)
 
 
-@ISSUE_23
 def test_inspection_mixed_text(capsys) -> None:
     """The text shows each distribution with exact probabilities (DESIGN §1b)."""
     code, out, err = run(capsys, "solve", str(INSPECTION))
@@ -348,7 +340,6 @@ def test_inspection_mixed_text(capsys) -> None:
     assert "y: 0 w.p. 2/3, 1 w.p. 1/3" in out
 
 
-@ISSUE_23
 @pytest.mark.parametrize("spec", [INSPECTION, PENNIES], ids=["inspection", "matching_pennies"])
 def test_pure_keeps_pure_strategies_only(capsys, spec: Path) -> None:
     """--pure: no pure equilibrium, exit 3 (today's behaviour without the flag)."""
@@ -366,7 +357,6 @@ def test_longhand_inspection(capsys) -> None:
     assert_values(js["reports"], {"inspected": hand["px"], "undetected": hand["undetected"]})
 
 
-@ISSUE_23
 def test_matching_pennies_mixed(capsys) -> None:
     """Each side 1/2, exact; payoffs 0 (DESIGN §1b: solved, not exit 3)."""
     js = solve_json(capsys, PENNIES)
@@ -413,7 +403,6 @@ def entry_pricing(pl=1, ph=2, li=2, le=1, s=3, fixed=Fraction(3, 2)) -> dict:
     }
 
 
-@ISSUE_23
 def test_entry_uses_the_mixed_equilibrium_payoff(capsys) -> None:
     """enter = 1 (E's expected operating profit ph*LE = 2 > F = 1.5; plugging in the expected
     prices would give 14/3); pI: 1 w.p. 2/3, 2 w.p. 1/3; pE: 1 w.p. 5/6, 2 w.p. 1/6;
@@ -440,7 +429,6 @@ def test_entry_deterred_when_the_mixed_payoff_is_below_the_cost(capsys) -> None:
     assert "pI" not in js.get("mixed", {})
 
 
-@ISSUE_23
 def test_entry_with_pure_has_no_equilibrium(capsys) -> None:
     """--pure: the pricing stage after entry has no pure equilibrium, so the game has no pure
     SPE: exit 3 (today, without §1b, gamedsl drops that branch and answers enter = 0)."""
@@ -656,14 +644,15 @@ def test_error_private_draw_choice_outside_the_last_stage(tmp_path: Path, capsys
     [
         "bayesian_cournot",
         "screening",
-        pytest.param("inspection", marks=ISSUE_23),
+        "inspection",
+        "entry_mixed_pricing",
         "openness_audit_mixed",
     ],
 )
 def test_chance_and_mixed_specs_check(capsys, name: str) -> None:
     """`gamedsl check` accepts the specs (draws, `private to`, lets with descriptions); the
     mixed one (inspection) has no §1b syntax, so for it this is `solve` exiting 0 instead of 3
-    (entry_mixed_pricing is left out: today it exits 0 with a wrong answer, tested above)."""
+    entry_mixed_pricing mixes after entry)."""
     code, _, err = run(capsys, "check", str(SPECS / f"{name}.game"))
     assert code == EXIT_OK, err
     code, _, err = run(capsys, "solve", str(SPECS / f"{name}.game"))

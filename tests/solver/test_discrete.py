@@ -385,6 +385,12 @@ def test_centipede(case: Case) -> None:
 )
 def test_matching_pennies_has_no_pure_equilibrium(values) -> None:
     # Each profile gives one player a profitable deviation (the loser switches), so there is no
-    # pure Nash equilibrium (the only equilibrium mixes 1/2-1/2).
+    # pure Nash equilibrium: --pure fails; without it the stage mixes 1/2-1/2 (DESIGN §1b), each
+    # player's expected payoff 0 whatever the stake.
+    model = gamedsl.load(spec_path("matching_pennies"))
     with pytest.raises(gamedsl.SolveError):
-        gamedsl.load(spec_path("matching_pennies")).solve(**values)
+        model.solve(pure=True, **values)
+    sol = model.solve(**values)
+    assert dict(sol.mixed) == {"h1": ((0, 0.5), (1, 0.5)), "h2": ((0, 0.5), (1, 0.5))}
+    assert sol.payoffs["P1"] == pytest.approx(0, abs=1e-12)
+    assert sol.payoffs["P2"] == pytest.approx(0, abs=1e-12)
