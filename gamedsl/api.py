@@ -62,6 +62,18 @@ class Model:
             model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure
         )
 
+    def derive(self, **values: Any) -> str:
+        """Return the derivation of the equilibrium at the param values given, as a standalone
+        LaTeX document (`gamedsl derive`): per stage the problem, first- and second-order
+        conditions and best reply, then the closed forms and the signs of the statics."""
+        from gamedsl.report.derive import derivation_latex
+        from gamedsl.solver import solve
+        from gamedsl.solver.derivation import derive
+
+        model = self._shaped(values)
+        solution = solve(model.game, values, symbolic=True)
+        return derivation_latex(derive(model.game, solution), model.game)
+
     # ------------------------------------------------------------------ analyses
     def sweep(
         self,

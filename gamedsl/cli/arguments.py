@@ -179,6 +179,11 @@ def _solving_commands(p: _Parser) -> None:
     )
     c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
 
+    c = p.command("derive", "write the derivation of the equilibrium as a LaTeX appendix")
+    p.sets(c)
+    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the document here (.tex)")
+
     c = p.command("graph", "draw the stage graph")
     c.add_argument("--format", choices=("text", "dot", "mermaid"), default="text")
     c.add_argument("--scenario", metavar="NAME")

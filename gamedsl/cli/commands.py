@@ -131,6 +131,19 @@ def solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def derive(args: argparse.Namespace) -> int:
+    """`gamedsl derive`: the derivation as a standalone LaTeX document; exit 0 (3 if no
+    equilibrium)."""
+    from gamedsl.report.derive import derivation_latex
+    from gamedsl.solver import solve as run
+    from gamedsl.solver.derivation import derive as derivation_of
+
+    game = _load(args)
+    solution = run(game, dict(args.set), symbolic=True)
+    emit(args.output, derivation_latex(derivation_of(game, solution), game).rstrip("\n"))
+    return 0
+
+
 # ---------------------------------------------------------------------------- analyses
 def _columns(args: argparse.Namespace) -> list[str] | None:
     return [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
@@ -283,6 +296,7 @@ COMMANDS = {
     "regions": "regions",
     "statics": "statics",
     "compare": "compare",
+    "derive": "derive",
 }
 
 

@@ -40,6 +40,15 @@ class EquilibriumPath:
 
 
 @dataclass(frozen=True)
+class ClosedPiece:
+    """One piece of a closed form in the params: its value and the condition on params under
+    which it holds (`sympy.true` where it holds throughout); both sympy objects."""
+
+    value: Any
+    when: Any
+
+
+@dataclass(frozen=True)
 class Solution:
     """A solved game: the selected subgame-perfect equilibrium and how it was obtained."""
 
@@ -70,6 +79,9 @@ class Solution:
     # a choice played in mixed strategies (DESIGN §1b): its distribution, [(value, probability)]
     # in domain order (its expected value is in `equilibrium`)
     mixed: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    # with --symbolic: every choice, `payoff(P)` and report on the path in the params only, as
+    # pieces (DESIGN §2 `closed_forms`)
+    closed_forms: Mapping[str, tuple[ClosedPiece, ...]] = field(default_factory=dict)
 
     # the Python API's shortcuts to gamedsl.report.solution
     def to_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from gamedsl.model.numbers import json_value, number
 from gamedsl.report.latex import label, latex_name, payoff_name
+from gamedsl.report.maths import math_latex, math_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from gamedsl.model.game import Game
@@ -49,6 +50,11 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
     }
     if solution.conditions:
         out["conditions"] = dict(solution.conditions)
+    if solution.closed_forms:
+        out["closed_forms"] = {
+            key: [{"value": str(p.value), "when": str(p.when)} for p in pieces]
+            for key, pieces in solution.closed_forms.items()
+        }
     if solution.regime:
         out["regime"] = solution.regime
     if solution.accuracy:
@@ -138,17 +144,46 @@ def to_text(solution: Solution, game: Game, symbolic: bool = False) -> str:
     if solution.equilibria:
         lines.append("")
         lines += _equilibria_table(solution)
-    if solution.strategies:
+    if solution.strategies and symbolic:
         lines.append("")
-        lines.append("strategies (closed forms):" if symbolic else "strategies:")
+        lines.append("best replies (closed forms, in params and earlier choices):")
+        for var, expr in solution.strategies.items():
+            shown = math_text(solution.strategy_exprs.get(var, expr))
+            cond = (solution.conditions.get(var) or "").replace("**", "^")
+            lines.append(f"  {var} = {shown}" + (f"    when {cond}" if cond else ""))
+    elif solution.strategies:
+        lines.append("")
+        lines.append("strategies:")
         for var, expr in solution.strategies.items():
             cond = solution.conditions.get(var)
             lines.append(f"  {var} = {expr}" + (f"    when {cond}" if cond else ""))
+    if solution.closed_forms:
+        lines.append("")
+        lines.append("equilibrium in the params (closed forms):")
+        lines += closed_form_lines(solution.closed_forms, solution.equilibrium)
     if solution.warnings:
         lines.append("")
         for w in solution.warnings:
             lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def closed_form_lines(closed: Mapping[str, Any], choices: Mapping[str, Any]) -> list[str]:
+    """Return the closed forms as `key* = value  if condition`, one line per piece (a star on
+    the choices)."""
+    rows = []
+    for key, pieces in closed.items():
+        star = "*" if key in choices else ""
+        for i, p in enumerate(pieces):
+            lhs = f"{key}{star} =" if i == 0 else " " * len(f"{key}{star}") + " ="
+            cond = "" if p.when in (True,) or str(p.when) == "True" else math_text(p.when)
+            rows.append((lhs, math_text(p.value), cond))
+    width = max((len(a) + len(b) for a, b, _ in rows), default=0)
+    out = []
+    for lhs, value, cond in rows:
+        text = f"{lhs} {value}"
+        out.append("  " + (text.ljust(width + 1) + "   if " + cond if cond else text))
+    return out
 
 
 def _by_draw_lines(solution: Solution) -> list[str]:
@@ -238,6 +273,18 @@ def to_latex(solution: Solution, game: Game) -> str:
         body.append(f"{payoff_name(p)} &= {number(v)}")
     for r, v in solution.reports.items():
         body.append(f"{label(r)} &= {number(v)}")
+    for key, pieces in solution.closed_forms.items():
+        if key.startswith("payoff("):
+            lhs = payoff_name(key[len("payoff(") : -1])
+        elif key in solution.reports:
+            lhs = label(key)
+        elif key in solution.equilibrium:
+            lhs = latex_name(key) + "^*"
+        else:
+            lhs = label(key)
+        for i, p in enumerate(pieces):
+            cond = "" if str(p.when) == "True" else rf" & \text{{if }} {math_latex(p.when, names)}"
+            body.append(f"{lhs if i == 0 else ''} &= {math_latex(p.value, names)}{cond}")
     return "\n".join([r"\begin{align}", " \\\\\n".join(body), r"\end{align}"])
 
 

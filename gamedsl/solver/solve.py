@@ -16,16 +16,19 @@ also turns every warning into exit 3.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 
 import numpy as np
+import sympy
 
 from gamedsl.model.errors import SolveError
 from gamedsl.model.game import Game
 from gamedsl.model.numbers import number
 from gamedsl.model.solution import Solution
 from gamedsl.solver.assemble import make_solution
-from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded
+from gamedsl.solver.budget import DEFAULT_STAGE_BUDGET, BudgetExceeded, time_budget
+from gamedsl.solver.closed_forms import path_closed_forms, simplest
 from gamedsl.solver.conditions import piece_conditions
 from gamedsl.solver.continuations import all_continuations
 from gamedsl.solver.path import play_path, records_along
@@ -104,8 +107,9 @@ def solve(
             )
     records, path, verification = _verified_first(problem, plans, budget, numeric_only, pure)
     conditions: dict[str, str] = {}
+    closed: dict = {}
     if symbolic:
-        warnings += _closed_forms(game, values, budget, records, path, conditions, pure)
+        warnings += _closed_forms(game, values, budget, records, path, conditions, pure, closed)
     if not verification.ok:
         warnings.append(
             f"verification found a profitable deviation ({verification.worst}, gain "
@@ -116,6 +120,7 @@ def solve(
     solution = dataclasses.replace(
         solution,
         conditions=conditions,
+        closed_forms=_checked_closed_forms(closed, solution, problem, warnings),
         accuracy={s.name: accuracy.get(s, 0.0) for s in accuracy if s.name in solution.equilibrium},
     )
     if select == "all":
@@ -200,9 +205,12 @@ def _certify(solution: Solution, strict: bool) -> None:
         )
 
 
-def _closed_forms(game, values, budget, records, path, conditions: dict, pure: bool) -> list[str]:
+def _closed_forms(
+    game, values, budget, records, path, conditions: dict, pure: bool, closed: dict
+) -> list[str]:
     """Put the closed forms in the params (a build with the params kept as symbols) into the
-    records' strategies, and the conditions of their pieces into `conditions`; return warnings."""
+    records' strategies, the conditions of their pieces into `conditions` and the path's closed
+    forms in the params only into `closed`; return warnings."""
     warnings = []
     sym_problem = build_problem(game, values, symbolic=True)
     sym_plans = build_plans(sym_problem, budget, pure=pure)
@@ -221,11 +229,71 @@ def _closed_forms(game, values, budget, records, path, conditions: dict, pure: b
     by_step = {p.step.index: p for p in sym_plans}
     for rec, srec in zip(records, sym_records):
         if srec.strategy and srec.method == "symbolic":
-            rec.strategy = srec.strategy
+            rec.strategy = _simplified(srec.strategy, budget)
             try:
                 conds = piece_conditions(by_step[srec.step.index], srec, at)
             except (BudgetExceeded, RecursionError, TypeError, ValueError):
                 conds = []
             if conds:
                 conditions[srec.step.vars[0].name] = " and ".join(conds)
+    if not getattr(path, "layers", None):
+        try:
+            with time_budget(budget):
+                found = path_closed_forms(game, sym_plans, params_at(sym_problem))
+        except (BudgetExceeded, RecursionError):
+            found = None
+            warnings.append("the closed forms in the params ran past the time budget")
+        closed.update(found or {})
     return warnings
+
+
+def _simplified(strategy: dict, budget) -> dict:
+    """Return the best replies in their simplest forms (as built past the time budget)."""
+    try:
+        with time_budget(budget):
+            return {x: simplest(e) for x, e in strategy.items()}
+    except (BudgetExceeded, RecursionError):
+        return dict(strategy)
+
+
+def params_at(problem: Problem) -> dict[str, float]:
+    """Return the param values of a problem as floats, by name."""
+    return {n: float(v) for n, v in problem.values.items()}
+
+
+def _checked_closed_forms(closed: dict, solution, problem: Problem, warnings: list) -> dict:
+    """Return the closed forms whose piece at the params solved gives the values solved (all
+    of them, or none with a warning: a closed form that disagrees with the solve is not shown)."""
+    if not closed:
+        return {}
+    subs = {problem.game.params[n].symbol: _exact(v) for n, v in problem.values.items()}
+    numbers = {**solution.equilibrium, **solution.reports}
+    numbers.update({f"payoff({p})": v for p, v in solution.payoffs.items()})
+    for key, pieces in closed.items():
+        if key not in numbers:
+            continue
+        held = [p for p in pieces if _holds(p.when, subs)]
+        want = float(numbers[key])
+        for p in held:
+            try:
+                got = float(p.value.xreplace(subs))
+            except (TypeError, ValueError):
+                got = math.nan
+            if not (abs(got - want) <= 1e-6 * (1 + abs(want))):
+                warnings.append(
+                    f"the closed form of {key} gives {number(got)} at the params, not "
+                    f"{number(want)}: no closed forms are shown"
+                )
+                return {}
+    return closed
+
+
+def _exact(v) -> sympy.Expr:
+    """Return a param value as an exact sympy number."""
+    return v if isinstance(v, sympy.Basic) else sympy.Rational(v)
+
+
+def _holds(when, subs) -> bool:
+    """Return True when a piece's condition holds at the params (or cannot be decided there)."""
+    t = when.xreplace(subs) if hasattr(when, "xreplace") else when
+    return t not in (sympy.false, False)

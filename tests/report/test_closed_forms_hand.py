@@ -2,7 +2,8 @@
 
 Issue 22 (DESIGN.md §2): with `--symbolic`, JSON `closed_forms` maps every choice, `payoff(P)` and
 report on the path to its pieces in params only, `[{"value": ..., "when": ...}, ...]` in sympy
-syntax. Not built yet, so those tests are strict xfails. What passes today:
+syntax. The specs whose closed forms are not yet as the hand table has them are strict xfails
+(`PENDING_22`, each with its reason). What else passes:
 
 - the hand table is a partition of each spec's param domain (a self-check of the table);
 - the hand formulas give today's numeric `gamedsl solve --set ... --format json` at random points
@@ -57,7 +58,38 @@ DENOMINATOR = 10**6  # random params are multiples of 1e-6: exact rationals and 
 POOL_SIZE = 100_000  # random domain points drawn once per spec, regimes pick from them
 SEED = 22
 
-XFAIL_ISSUE_22 = pytest.mark.xfail(strict=True, reason="issue 22: closed_forms not implemented")
+# Specs whose closed forms `solve --symbolic` does not yet give as the hand table has them (issue
+# 22, strict xfails): why, per spec, as measured.
+SIZE = "a piece is larger than 1.5 x the hand form (a sum written as one fraction)"
+PENDING_22 = {
+    "centipede": "a conditional choice (t1) not made on the path has no closed form",
+    "entry_deterrence": "the regime with entry is not met by the sample; sqrt not simplified",
+    "lang/entry_capacity": "the first stage's plan lists no pieces in the params",
+    "lang/public_good": SIZE,
+    "lang/stackelberg_entry": "a stage (license) has no closed form in the params",
+    "lang/threshold_regulation": SIZE,
+    "openness_audit": "154 regimes: the first stage's plan lists no complete pieces",
+    "openness_subsidy": "52 regimes: the first stage's plan lists no complete pieces",
+    "principal_agent": SIZE,
+    "rd_cournot": "a regime met at 4 points in 1,000 is not separated by the atoms found",
+    "two_part_tariff": SIZE,
+}
+READABLE_PENDING = {"centipede", "lang/entry_capacity", "lang/stackelberg_entry",
+                    "openness_audit", "openness_subsidy", "rd_cournot"}
+
+
+def pending_params(pending) -> list:
+    """Return the table as pytest params, the specs in `pending` as strict xfails."""
+    return [
+        pytest.param(
+            e,
+            id=e.id,
+            marks=[pytest.mark.xfail(strict=True, reason=f"issue 22: {PENDING_22.get(e.id, '')}")]
+            if e.id in pending
+            else [],
+        )
+        for e in HAND_CLOSED_FORMS
+    ]
 
 # Where the hand answer and today's numbers disagree (gamedsl is wrong in each case: the hand
 # answer is what gamedsl itself lists or verifies as better); the tests that meet them are strict
@@ -482,15 +514,14 @@ def check_symbolic_json(entry: HandEntry, data: dict) -> None:
             ), (form.name, point)
 
 
-@XFAIL_ISSUE_22
-@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id) for e in HAND_CLOSED_FORMS])
+@pytest.mark.parametrize("entry", pending_params(PENDING_22))
 def test_closed_forms_match_hand(entry: HandEntry) -> None:
     """`solve --symbolic --format json` has the hand closed forms (see check_symbolic_json)."""
     check_symbolic_json(entry, symbolic_json(entry))
 
 
-@XFAIL_ISSUE_22
-@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id) for e in HAND_CLOSED_FORMS])
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", pending_params(READABLE_PENDING))
 def test_closed_forms_text_is_readable(entry: HandEntry) -> None:
     """The text of `solve --symbolic` shows the closed forms without sympy's repr."""
     data = symbolic_json(entry)
