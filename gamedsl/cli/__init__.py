@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import traceback
@@ -45,6 +46,21 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code) if isinstance(e.code, int) else EXIT_SPEC
     with _terminate_as_interrupt():
         return _run(args, debug)
+
+
+def console() -> None:
+    """The `gamedsl` program: run `main` and exit with its code.  After an interrupt the
+    process leaves at once (its workers are stopped and nothing is left to write): tearing the
+    interpreter down takes a second or more, and Ctrl-C should stop the program within two."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
 
 
 def _run(args: argparse.Namespace, debug: bool) -> int:
@@ -142,4 +158,4 @@ def _add_source(sources: dict[str, str], error: GamedslError) -> None:
             sources[span.file] = text
 
 
-__all__ = ["Range", "Span", "build_parser", "main", "parse_range", "parse_set"]
+__all__ = ["Range", "Span", "build_parser", "console", "main", "parse_range", "parse_set"]
