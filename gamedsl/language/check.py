@@ -165,7 +165,7 @@ def _check(
     found = _Errors(loader, errors)
     collector = Collector(loader, errors)
     prog = collector.collect(module, real, (real,))
-    if collector.fatal or loader.misplaced:
+    if collector.fatal or loader.incomplete:
         found.stop(always=True)
     structural = structural_params(prog)
     prog, families = expand(prog, _shape_values(prog, scenario, values), errors)

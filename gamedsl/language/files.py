@@ -143,7 +143,7 @@ class Loader:
         self.modules: dict[str, ast.Module] = {}
         self.syntax_errors: list[SpecError] = []
         self.stubbed: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
-        self.misplaced = False  # a line outside its block: check no further than the syntax
+        self.incomplete = False  # a tree lacks statements: check no further than the syntax
 
     def parse_file(self, real: str, display: str, text: str | None = None) -> ast.Module:
         """Return the syntax tree of the file at `real` (shown as `display`), parsed once.
@@ -167,7 +167,7 @@ class Loader:
                 "a spec, and a file that use or extends names, is a .game text file",
             )
         self.syntax_errors.extend(parsed.errors)
-        self.misplaced = self.misplaced or parsed.misplaced
+        self.incomplete = self.incomplete or not parsed.complete
         if parsed.errors:
             self.stubbed[display] = (parsed.stubbed_names, parsed.stubbed_lines)
         self.modules[real] = parsed.module

@@ -45,6 +45,9 @@ from gamedsl.model.errors import MAX_REPORTED_ERRORS, Span, SpecError, SpecError
 __all__ = ["KEYWORDS", "Parsed", "normalize", "parse", "parse_all", "parse_expression", "short"]
 
 MAX_BY_LENGTH = 2000  # characters of a command-line expression
+# characters parsed again after syntax errors, in all: past this, the errors so far are reported
+# (a 4 MB file with an error every few lines must not be parsed twenty times)
+MAX_RECOVERY_CHARACTERS = 4_000_000
 
 # The file being parsed, for the spans the transformer builds.  A context variable rather than an
 # argument because lark's LALR parser calls the transformer it was built with; each thread (and
@@ -436,14 +439,16 @@ def _position(stmt: Any) -> tuple[int, int]:
 class Parsed:
     """A file's syntax tree as far as it could be read, its syntax errors, and the names the
     stubs of bad statements declare (errors about them may be echoes of a syntax error).
-    `misplaced` says whether lines were outside their block: the tree then lacks statements that
-    no stub stands for, and checking it would mostly find echoes."""
+    `misplaced` says whether lines were outside their block; `complete` is False when the tree
+    lacks statements that no stub stands for (misplaced lines, or recovery given up), so that
+    checking it would mostly find echoes."""
 
     module: ast.Module
     errors: tuple[SpecError, ...]
     stubbed_names: frozenset[str]
     stubbed_lines: frozenset[int]
     misplaced: bool = False
+    complete: bool = True
 
 
 def parse(text: str, filename: str) -> ast.Module:
@@ -467,19 +472,26 @@ def parse_all(text: str, filename: str) -> Parsed:
     errors: list[SpecError] = []
     names: set[str] = set()
     stubbed: set[int] = set()
+    parsed_characters = 0
     while True:
         source = Source(filename, "\n".join(lines))
         try:
             statements = _statements(source)
             break
         except SpecError as e:
+            parsed_characters += len(source.text)
             index = e.span.line - 1 if e.span is not None else -1
             if index not in stubbed:  # an error in a stub is the stub's: it is blanked next
                 errors.append(e)
-            give_up = len(errors) >= MAX_REPORTED_ERRORS or not 0 <= index < len(lines)
-            if give_up or not lines[index].strip():  # nothing left to take out: stop here
+            give_up = (
+                len(errors) >= MAX_REPORTED_ERRORS
+                or parsed_characters > MAX_RECOVERY_CHARACTERS
+                or not 0 <= index < len(lines)
+                or not lines[index].strip()  # nothing left to take out
+            )
+            if give_up:
                 empty = ast.Module(filename, ())
-                return Parsed(empty, tuple(errors), frozenset(names), frozenset())
+                return Parsed(empty, tuple(errors), frozenset(names), frozenset(), complete=False)
             patch = stub(lines, index, index in stubbed)
             lines[patch.first : patch.first + len(patch.lines)] = patch.lines
             stubbed.add(index)
@@ -490,7 +502,14 @@ def parse_all(text: str, filename: str) -> Parsed:
     errors.extend(misplaced)
     module = ast.Module(filename, tuple(statements))
     stubbed_lines = frozenset(i + 1 for i in stubbed)
-    return Parsed(module, tuple(errors), frozenset(names), stubbed_lines, bool(misplaced))
+    return Parsed(
+        module,
+        tuple(errors),
+        frozenset(names),
+        stubbed_lines,
+        misplaced=bool(misplaced),
+        complete=not misplaced,
+    )
 
 
 def _echoed(error: SpecError, lines: list[str], stubbed: set[int]) -> bool:

@@ -128,3 +128,12 @@ def test_a_correct_file_parses_as_before() -> None:
     spec = (ROOT / "specs" / "lang" / "stackelberg.game").read_text()
     parsed = parse_all(spec, "s.game")
     assert parsed.errors == () and parsed.module == parse(spec, "s.game")
+
+
+def test_recovery_has_a_budget_for_huge_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    # past MAX_RECOVERY_CHARACTERS parsed again, the errors so far are reported and checking
+    # stops at them (the tree is incomplete)
+    monkeypatch.setattr("gamedsl.language.parser.MAX_RECOVERY_CHARACTERS", 2_000)
+    text = "".join(f"let x{i} = {i} +\n" for i in range(400))  # 6,000 characters
+    parsed = parse_all(text, "t.game")
+    assert len(parsed.errors) == 1 and not parsed.complete and parsed.module.statements == ()
