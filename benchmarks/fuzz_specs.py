@@ -6,7 +6,9 @@ Run: python benchmarks/fuzz_specs.py [--count 1000] [--seed 24] [--workers 2]
 Takes the specs of specs/ (and specs/lang/) and stdlib/ as seeds and makes `--count` mutants
 (deterministic for a seed): a token deleted or duplicated, two names swapped, a name renamed,
 random bytes inserted (NUL, escapes, bytes that are not UTF-8, odd Unicode), a number made huge
-or tiny (1e400, 10^400, 1e-400, 9^9^9, inf), lines deleted, duplicated, swapped or re-indented.
+or tiny (1e400, 10^400, 1e-400, 9^9^9, inf), lines deleted, duplicated, swapped or re-indented,
+or a hostile line added (a use of a device, a FIFO-like path or the environment, a number beyond
+the floats, deep brackets, a very long line, terminal escapes in a title).
 Runs `gamedsl check` and `gamedsl solve` on each (in worker processes that call the CLI's `main`
 directly, so a run costs no interpreter start; a run past its timeout is killed and its worker
 replaced), then prints the outcome counts per command and exit code, and lists every finding: an
@@ -41,6 +43,21 @@ _TOKEN = re.compile(
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"\d")
 HUGE = ["1e400", "10^400", "1e308*1e308", "1e-400", "9^9^9", "inf", "-inf", "0", "1e308", "2^1024"]
+HOSTILE_LINES = [
+    'use "/dev/zero"',
+    'use "/proc/self/environ"',
+    'use "."',
+    'use ""',
+    'extends "/etc/passwd"',
+    "param zz_big = 10^400",
+    "report zz_r = 1e308*1e308",
+    "report zz_e = exp(1000)",
+    "let zz_deep = " + "(" * 150 + "1" + ")" * 150,
+    "let zz_long = " + " + ".join(["1"] * 5000),
+    'game "\x1b[2J\x1b]0;title\x07"',
+    "param zz_tiny = 1e-400",
+    "report zz_div = 1/(1 - 1)",
+]
 ODD = [
     "\x00",
     "\x1b[2J",
@@ -97,6 +114,7 @@ def mutate(text: str, rng: random.Random) -> tuple[str, bytes]:
             "duplicate line",
             "swap lines",
             "indent line",
+            "hostile line",
             "two mutations",
         ]
     )
@@ -105,6 +123,9 @@ def mutate(text: str, rng: random.Random) -> tuple[str, bytes]:
         how2, second = mutate(first.decode("utf-8", errors="surrogateescape"), rng)
         return f"{how1}; {how2}", second
     lines = text.split("\n")
+    if kind == "hostile line":
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(HOSTILE_LINES))
+        return kind, "\n".join(lines).encode("utf-8", errors="surrogateescape")
     if kind == "delete token" and solid:
         i = rng.choice(solid)
         tokens[i] = ""
