@@ -165,6 +165,7 @@ def solve(args: argparse.Namespace) -> int:
     from gamedsl.report.solution import to_json, to_latex, to_text
     from gamedsl.solver import solve as run
 
+    _check_outputs(args)
     game = _load(args)
 
     def report(solution) -> None:
@@ -176,7 +177,6 @@ def solve(args: argparse.Namespace) -> int:
             text = to_text(solution, game, symbolic=args.symbolic)
         _write(args, args.output, text)
 
-    _check_outputs(args)
     _enter(args, "solving")
     try:
         solution = run(

@@ -206,9 +206,9 @@ class Loader:
         `stdlib:NAME`."""
         where = Span(source, 1, 1)
         if not source.strip():
-            raise SpecError("no file given: the file name is empty", Span("gamedsl", 1, 1))
+            raise SpecError("no file given: the file name is empty")
         if "\x00" in source:
-            raise SpecError("bad file name (it contains a NUL character)", Span("gamedsl", 1, 1))
+            raise SpecError("bad file name (it contains a NUL character)")
         if source.startswith("stdlib:"):
             real = stdlib_path(source[len("stdlib:") :], where)
             return str(real), str(real)
