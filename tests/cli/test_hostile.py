@@ -304,6 +304,15 @@ def test_set_values_are_plain_numbers_that_fit_a_float(value: str, words: str, c
     assert code == 2 and words in err and len(err) < 400
 
 
+@pytest.mark.parametrize("digits", ["\uff11\uff12", "2\uff11", "\u0661", "\uff13.5"])
+def test_digits_of_other_scripts_are_not_numbers_in_a_spec(digits: str, tmp_path, capsys) -> None:
+    # 2 followed by a full-width 1 was read as 21
+    spec = tmp_path / "digits.game"
+    spec.write_text(f"let x = 1\nreport r = {digits}\n", encoding="utf-8")
+    code, _, err = run(capsys, "check", spec)
+    assert code == 2 and "numbers are written with the digits 0-9" in err
+
+
 # ---- 5. nothing leaks, nothing drives the terminal ----------------------------------------------
 @pytest.mark.parametrize("fixture", ["use_secret.game", "use_binary.game"])
 def test_an_error_in_a_file_that_is_not_game_text_shows_none_of_it(fixture: str, capsys) -> None:
