@@ -74,8 +74,10 @@ def test_the_tree_keeps_the_good_statements_and_stubs_the_bad() -> None:
     [
         # a broken let used as a condition: no "number used as a condition" echo
         (
-            "let ok = q >> 1\nplayer F\nstage s:\n  F chooses q when ok otherwise 0\n"
-            "payoff F = -q^2 + zz\n",
+            (
+                "let ok = q >> 1\nplayer F\nstage s:\n  F chooses q when ok otherwise 0\n"
+                "payoff F = -q^2 + zz\n"
+            ),
             [(1, 13, "comparisons cannot be chained"), (5, 19, "unknown name 'zz'")],
         ),
         # a broken choice line: its stage is not reported as having no choices
