@@ -17,12 +17,18 @@ builder function and the game's path) and keeps it.  The executor knows no analy
 builders come with the keys.
 
 The progress bar (tqdm, on stderr) shows only when stderr is a terminal and `quiet` is off.
+
+An interrupt (Ctrl-C, or SIGTERM, which the command line turns into one) or an error while a
+pool maps stops its workers at once (`PoolExecutor._abort`) rather than waiting for the items
+they are computing.  Workers leave Ctrl-C to the parent (a terminal sends it to the whole process
+group) and, on Linux, die with it, so they are never left computing for nobody.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -166,6 +172,23 @@ class SerialExecutor(Executor):
         return out
 
 
+WORKER_STOP_SECONDS = 1.0  # how long a stopped worker gets to exit before it is killed
+
+
+def _worker_start() -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle (it stops the workers), SIGTERM
+    ends the worker, and the worker dies with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 class PoolExecutor(Executor):
     """A pool of worker processes (fork where the platform has it, so workers inherit state).
 
@@ -186,14 +209,35 @@ class PoolExecutor(Executor):
         self.close()
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx)
-        futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
+        self._pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)), mp_context=ctx, initializer=_worker_start
+        )
         out: list[Any] = [None] * len(items)
-        for f in as_completed(futures):
-            k = futures[f]
-            out[k] = f.result()
-            progress.update(weights[k])
+        try:
+            futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
+            for f in as_completed(futures):
+                k = futures[f]
+                out[k] = f.result()
+                progress.update(weights[k])
+        except BaseException:
+            self._abort()
+            raise
         return out
+
+    def _abort(self) -> None:
+        """Stop the workers now (an interrupt or an error): the items they compute are lost."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(WORKER_STOP_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(WORKER_STOP_SECONDS)
 
     def close(self) -> None:
         if self._pool is not None:

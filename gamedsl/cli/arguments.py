@@ -1,7 +1,9 @@
 """The command line's arguments (DESIGN §2): the argparse parser, and the structured options
 (`--set NAME=VALUE`, `--vary`/`--x`/`--y NAME=START:STOP:N`) parsed into values.
 
-A malformed option is a `SpecError` without a position (exit 2, `gamedsl: error: ...`)."""
+A malformed option is a `SpecError` without a position (exit 2, `gamedsl: error: ...`).  Numbers
+are ASCII decimals that fit a float (no `1_000`, no digits of other scripts, nothing that
+overflows to inf or underflows to 0); a grid has at most MAX_GRID_POINTS points."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ _MEMBER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*\[[0-9]+\]$")
 
 
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?$|^[+-]?inf$")
+_COUNT = re.compile(r"^[0-9]{1,12}$")
+_NONZERO = re.compile(r"[1-9]")
+MAX_GRID_POINTS = 10_000_000  # points of a sweep (all --vary together) or a region map (x * y)
 
 
 def _number(text: str) -> float:
@@ -41,6 +46,9 @@ def _number(text: str) -> float:
     value = float(t)
     if math.isnan(value) or (math.isinf(value) and "inf" not in t):
         raise ValueError(text)
+    mantissa = t.partition("e")[0]
+    if value == 0 and _NONZERO.search(mantissa):  # 1e-400: not zero, but no float either
+        raise ValueError(text)
     return value
 
 
@@ -48,7 +56,9 @@ def _why_not(text: str) -> str:
     """Return why a --set value is not taken."""
     t = text.strip()
     if _DECIMAL.match(t.lower()) and len(t) <= 400:
-        return f"{t!r} is beyond the range of numbers here (about ±1.8e308)"
+        if "inf" not in t.lower() and math.isinf(float(t)):
+            return f"{short(t)!r} is beyond the range of numbers here (about ±1.8e308)"
+        return f"{short(t)!r} is too small to tell from 0 here (below about 5e-324): write 0"
     if len(t) > 400:
         return f"the value has {len(t)} characters: too long for a number"
     return f"{short(t)!r} is not a number (write digits 0-9, e.g. 0.25, 1e-3, inf)"
@@ -71,7 +81,7 @@ def parse_set(items: Sequence[str] | None) -> OrderedDict[str, float]:
         name, eq, value = item.partition("=")
         name = name.strip()
         if not eq or not (_NAME.match(name) or _MEMBER.match(name)):
-            raise option_error(f"--set {item!r}: expected NAME=VALUE, e.g. --set alpha0=0.4")
+            raise option_error(f"--set {short(item)!r}: expected NAME=VALUE, e.g. --set alpha0=0.4")
         try:
             out[name] = _number(value)
         except ValueError:
@@ -85,14 +95,20 @@ def parse_range(option: str, item: str) -> Range:
     name = name.strip()
     parts = rest.split(":")
     if not eq or not (_NAME.match(name) or _MEMBER.match(name)) or len(parts) != 3:
-        raise option_error(f"{option} {item!r}: expected NAME=START:STOP:N, e.g. theta=0:1:21")
+        raise option_error(
+            f"{option} {short(item)!r}: expected NAME=START:STOP:N, e.g. theta=0:1:21"
+        )
     try:
         start, stop = _number(parts[0]), _number(parts[1])
+        if not _COUNT.match(parts[2].strip()):
+            raise ValueError(parts[2])
         n = int(parts[2])
     except ValueError:
-        raise option_error(f"{option} {item!r}: START and STOP are numbers, N an integer") from None
+        raise option_error(
+            f"{option} {short(item)!r}: START and STOP are numbers that fit a float, N an integer"
+        ) from None
     if n < 1 or math.isinf(start) or math.isinf(stop):
-        raise option_error(f"{option} {item!r}: need finite START and STOP and N >= 1")
+        raise option_error(f"{option} {short(item)!r}: need finite START and STOP and N >= 1")
     return Range(name, start, stop, n)
 
 

@@ -1,7 +1,11 @@
 """One function per command of the command line: load the spec, call the solver or an analysis,
 format the result with `gamedsl.report`, write it.  Each takes the parsed arguments
 (`arguments.build_parser` + `finish_args`) and returns the exit code; a wrong option raises
-`SpecError` (exit 2), which `gamedsl.cli.main` prints."""
+`SpecError` (exit 2), which `gamedsl.cli.main` prints.
+
+Output paths (`-o`, `--plot`) are checked before any work, and a command records the phase it is
+in (`phase`) so that an unexpected failure can say where it happened.  What goes to stdout has its
+control characters escaped (`printable`)."""
 
 from __future__ import annotations
 
@@ -13,24 +17,66 @@ from pathlib import Path
 
 import numpy as np
 
-from gamedsl.cli.arguments import Range, option_error
-from gamedsl.model.errors import SolveError
-from gamedsl.report.writing import emit
+from gamedsl.cli.arguments import MAX_GRID_POINTS, Range, option_error
+from gamedsl.model.errors import SolveError, printable
+from gamedsl.report.writing import emit, output_problem
+
+
+def phase(args: argparse.Namespace) -> str:
+    """Return what the command was doing (for the message of an unexpected failure)."""
+    return getattr(args, "phase", None) or f"running {getattr(args, 'command', 'the command')}"
+
+
+def _enter(args: argparse.Namespace, what: str) -> None:
+    args.phase = what
 
 
 def _load(args: argparse.Namespace):
     """Return the checked game of FILE: the scenario applied, families written out at the
-    `--set` values of the params that size them."""
+    `--set` values of the params that size them; its output paths checked against its files."""
     from gamedsl.language import load_game
 
+    _enter(args, "reading the spec")
     values = dict(getattr(args, "set", None) or {})
-    return load_game(args.file, scenario=getattr(args, "scenario", None), values=values)
+    game = load_game(args.file, scenario=getattr(args, "scenario", None), values=values)
+    _check_outputs(args, inputs=list(game.sources))
+    _enter(args, f"running {args.command}")
+    return game
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """Return the (option, path) of the files the command will write."""
+    pairs = [("-o", getattr(args, "output", None)), ("--plot", getattr(args, "plot", None))]
+    return [(option, path) for option, path in pairs if path is not None]
+
+
+def _check_outputs(args: argparse.Namespace, inputs: list[str] = ()) -> None:
+    """Raise SpecError when an output path cannot be written (a missing directory, a
+    directory, a FIFO or device, a read-only file, the spec itself), before any work."""
+    read = [args.file, *inputs] if getattr(args, "file", None) else list(inputs)
+    for option, path in _outputs(args):
+        problem = output_problem(path, read)
+        if problem is not None:
+            raise option_error(f"{option} {path!r}: cannot write there: {problem}")
+    if len({path for _option, path in _outputs(args)}) < len(_outputs(args)):
+        raise option_error("-o and --plot name the same file")
+
+
+def _print(text: str) -> None:
+    """Write text and a new line to stdout, control characters escaped."""
+    sys.stdout.write(printable(text) + "\n")
+
+
+def _write(args: argparse.Namespace, path: str | None, text: str) -> None:
+    """Write a command's text output to `path` (atomically) or stdout, escaped."""
+    _enter(args, "writing the output")
+    emit(path, printable(text))
 
 
 def _note(args: argparse.Namespace, message: str) -> None:
     """Print a note on stderr unless --quiet."""
     if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
 
 
 def _executor(args: argparse.Namespace):
@@ -41,6 +87,22 @@ def _executor(args: argparse.Namespace):
 
 def _axis(r: Range) -> np.ndarray:
     return np.linspace(r.start, r.stop, r.n)
+
+
+def _cap_points(option: str, ranges: list[Range]) -> None:
+    """Raise SpecError when a grid would have more than MAX_GRID_POINTS points (before any
+    array is made)."""
+    total = 1
+    for r in ranges:
+        total *= r.n
+    if total > MAX_GRID_POINTS:
+        counts = f"{total:,}"
+        if len(ranges) > 1:
+            counts = " x ".join(f"{r.n:,}" for r in ranges) + " = " + counts
+        raise option_error(
+            f"{option}: {counts} points; at most {MAX_GRID_POINTS:,} are allowed",
+            "use fewer points (N in NAME=START:STOP:N), or split the range over several runs",
+        )
 
 
 def _suffix(path: str, allowed: tuple[str, ...], option: str) -> str:
@@ -56,7 +118,7 @@ def check(args: argparse.Namespace) -> int:
     """`gamedsl check`: what the checker understood, and the stage graph."""
     from gamedsl.report.summary import summary
 
-    print(summary(_load(args)))
+    _print(summary(_load(args)))
     return 0
 
 
@@ -64,7 +126,7 @@ def graph(args: argparse.Namespace) -> int:
     """`gamedsl graph`: the stage graph as text, dot or mermaid."""
     from gamedsl.report.graph import render
 
-    print(render(_load(args), args.format))
+    _print(render(_load(args), args.format))
     return 0
 
 
@@ -93,7 +155,7 @@ def list_models(args: argparse.Namespace) -> int:
         return 0
     width = max(len(n) for n, _ in rows)
     for name, title in rows:
-        print(f"stdlib:{name:<{width}}  {title or ''}".rstrip())
+        _print(f"stdlib:{name:<{width}}  {title or ''}".rstrip())
     return 0
 
 
@@ -103,6 +165,7 @@ def solve(args: argparse.Namespace) -> int:
     from gamedsl.report.solution import to_json, to_latex, to_text
     from gamedsl.solver import solve as run
 
+    _check_outputs(args)
     game = _load(args)
 
     def report(solution) -> None:
@@ -112,8 +175,9 @@ def solve(args: argparse.Namespace) -> int:
             text = to_latex(solution, game)
         else:
             text = to_text(solution, game, symbolic=args.symbolic)
-        emit(args.output, text)
+        _write(args, args.output, text)
 
+    _enter(args, "solving")
     try:
         solution = run(
             game,
@@ -166,16 +230,21 @@ def sweep(args: argparse.Namespace) -> int:
     """`gamedsl sweep`: the table to -o (CSV/JSON) or stdout; the plot to --plot."""
     from gamedsl.analysis.sweep import axis_bounds, grid, load, sweep_points
 
-    vary: dict[str, np.ndarray] = {}
-    for r in args.vary_ranges:
-        if r.name in vary:
-            raise option_error(f"--vary {r.name} is given twice")
-        vary[r.name] = _axis(r)
+    names = [r.name for r in args.vary_ranges]
+    for name in names:
+        if names.count(name) > 1:
+            raise option_error(f"--vary {name} is given twice")
+    _cap_points("--vary", args.vary_ranges)
+    _check_outputs(args)
     out_ext = _suffix(args.output, (".csv", ".json"), "-o") if args.output else None
     if args.plot:
         _suffix(args.plot, (".png",), "--plot")
+    vary = {r.name: _axis(r) for r in args.vary_ranges}
     columns = _columns(args)
+    _enter(args, "reading the spec")
     game = load(args.file, args.scenario)
+    _check_outputs(args, list(game.sources))
+    _enter(args, "sweeping")
     with _executor(args) as executor:
         table = sweep_points(
             game,
@@ -188,6 +257,7 @@ def sweep(args: argparse.Namespace) -> int:
     _check_columns(columns, table)
     for w in table.meta.get("warnings") or ():
         _note(args, f"note: {w}")
+    _enter(args, "writing the output")
     if args.output:
         from gamedsl.report.table import write_csv, write_json
 
@@ -203,7 +273,7 @@ def sweep(args: argparse.Namespace) -> int:
 
         if columns:
             table = table.select(list(dict.fromkeys(list(vary) + columns + ["regime"])))
-        sys.stdout.write(table_text(table, max_rows=None) + "\n")
+        _print(table_text(table, max_rows=None))
     return 0
 
 
@@ -211,8 +281,11 @@ def regions(args: argparse.Namespace) -> int:
     """`gamedsl regions`: the map to -o (PNG, or CSV of the cells) or a text map on stdout."""
     from gamedsl.analysis.regions import regions as run
 
-    ext = _suffix(args.output, (".png", ".csv"), "-o") if args.output else None
     x, y = args.x_range, args.y_range
+    _cap_points("--x and --y", [x, y])
+    _check_outputs(args)
+    ext = _suffix(args.output, (".png", ".csv"), "-o") if args.output else None
+    _enter(args, "mapping the regions")
     with _executor(args) as executor:
         rmap = run(
             args.file,
@@ -225,6 +298,7 @@ def regions(args: argparse.Namespace) -> int:
         )
     for w in rmap.notes:
         _note(args, f"note: {w}")
+    _enter(args, "writing the output")
     if ext == ".png":
         from gamedsl.report.plot import close, plot_regions
 
@@ -238,10 +312,10 @@ def regions(args: argparse.Namespace) -> int:
     else:
         from gamedsl.report.regions import ascii_map, values_summary
 
-        sys.stdout.write(ascii_map(rmap) + "\n")
+        _print(ascii_map(rmap))
         summary = values_summary(rmap)
         if summary is not None:
-            sys.stdout.write(summary + "\n")
+            _print(summary)
     return 0
 
 
@@ -250,6 +324,7 @@ def statics(args: argparse.Namespace) -> int:
     from gamedsl.analysis.statics import statics as run
     from gamedsl.report.statics import statics_json, statics_text
 
+    _enter(args, "computing the derivatives")
     with _executor(args) as executor:
         result = run(
             args.file,
@@ -259,7 +334,7 @@ def statics(args: argparse.Namespace) -> int:
             executor=executor,
         )
     text = statics_json(result) if args.format == "json" else statics_text(result)
-    sys.stdout.write(text + "\n")
+    _write(args, None, text)
     return 0
 
 
@@ -269,6 +344,8 @@ def compare(args: argparse.Namespace) -> int:
     from gamedsl.analysis.compare import compare as run
     from gamedsl.report import compare as report
 
+    _check_outputs(args)
+    _enter(args, "comparing the scenarios")
     with _executor(args) as executor:
         result = run(
             args.file,
@@ -282,7 +359,7 @@ def compare(args: argparse.Namespace) -> int:
         "latex": report.comparison_latex,
         "csv": lambda c: report.comparison_csv(c).rstrip("\n"),
     }
-    emit(args.output, formats[args.format](result))
+    _write(args, args.output, formats[args.format](result))
     return 0
 
 

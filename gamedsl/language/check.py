@@ -10,7 +10,9 @@
 8. writing chance moves out as choices per value, payoffs as expectations (`chance`).
 
 Every pass records the errors it finds; they are raised together (`SpecErrors`, sorted by
-position) at the end of the first pass that found any, with the texts of the files read.
+position) at the end of the first pass that found any, with the texts of the files read.  Syntax
+errors do not stop the passes up to type checking (the parser stubs the bad statements), so they
+are reported with the errors those passes find — less the ones that only echo a syntax error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import dataclasses
 import gc
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -112,6 +115,44 @@ def _raise(errors: list[SpecError]) -> None:
         raise SpecErrors(errors)
 
 
+def _echoes(error: SpecError, loader: Loader) -> bool:
+    """Return True when a checker error may only echo a syntax error: it is on a stubbed line,
+    or names (in its message or the text it points at) what a stubbed statement declares."""
+    span = error.span
+    for display, (names, lines) in loader.stubbed.items():
+        if span is not None and span.file == display and span.line in lines:
+            return True
+        if not names:
+            continue
+        pointed = ""
+        if span is not None and span.file in loader.sources and span.end_column is not None:
+            text = loader.sources[span.file].split("\n")
+            if span.line == (span.end_line or span.line) and span.line <= len(text):
+                pointed = text[span.line - 1][span.column - 1 : span.end_column - 1]
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", error.message + " " + pointed))
+        if words & names:
+            return True
+    return False
+
+
+class _Errors:
+    """The errors of the passes, with the syntax errors the loader gathered."""
+
+    def __init__(self, loader: Loader, errors: list[SpecError]) -> None:
+        self.loader, self.errors = loader, errors
+
+    def stop(self, always: bool = False) -> None:
+        """Raise the errors so far when a pass found any (or, with `always`, when the file has
+        syntax errors): the checker's echoes of syntax errors left out."""
+        syntax = self.loader.syntax_errors
+        if not syntax:
+            _raise(self.errors)
+            return
+        found = [e for e in self.errors if not _echoes(e, self.loader)]
+        if self.errors or always:
+            _raise(list(syntax) + found)
+
+
 def _check(
     loader: Loader,
     module: ast.Module,
@@ -121,13 +162,14 @@ def _check(
 ) -> Game:
     """Return the game of a parsed module: the passes after parsing."""
     errors: list[SpecError] = []
+    found = _Errors(loader, errors)
     collector = Collector(loader, errors)
     prog = collector.collect(module, real, (real,))
-    if collector.fatal:
-        _raise(errors)
+    if collector.fatal or loader.incomplete:
+        found.stop(always=True)
     structural = structural_params(prog)
     prog, families = expand(prog, _shape_values(prog, scenario, values), errors)
-    _raise(errors)
+    found.stop()
     ck = Checker(prog, errors)
     chosen, lets, payoffs = overrides(ck, scenario, module.file)
     ck.build_items(lets, payoffs)
@@ -135,7 +177,7 @@ def _check(
     check_declarations(ck)
     for sc in prog.scenarios.values():
         check_scenario(ck, sc, lets)
-    _raise(errors)
+    found.stop(always=True)
     conv = Lowering(ck, errors)
     game = lower_game(conv, lets, payoffs, module.file, loader.sources)
     _raise(errors)

@@ -19,7 +19,7 @@ from gamedsl.model.errors import Span
 ENABLED = True  # tests switch it off to compare with the grammar alone
 MAX_CHAIN = 50  # signs or powers in a row: longer ones go to the grammar (and its depth check)
 
-_NUMBER = r"(?:\d+(?:\.(?!\.)\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = r"(?:[0-9]+(?:\.(?!\.)[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only
 _NOT_KEYWORD = "(?!(?:" + "|".join(sorted(KEYWORDS - {"inf"})) + r")(?![A-Za-z0-9_]))"
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
 # a name in a run: no keyword (but `inf`), not a call, not indexed, not a scenario's column

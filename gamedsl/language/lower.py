@@ -4,7 +4,8 @@ Every expression becomes a sympy object built straight from the syntax tree (nev
 params and choices are real symbols, lets, defs and `payoff(P)` are inlined (dependencies
 first, iteratively: chains can be long), `[C]` and `if` are `Piecewise`, built-ins come from the
 `builtins` table.  Params get their defaults (evaluated in dependency order) and domains; a
-default outside its domain is an error.
+default outside its domain is an error.  Numbers are exact, but the solver computes in floats: a
+number beyond the floats' range (`10^400`, `1e308*1e308`) is an error where it is written.
 """
 
 from __future__ import annotations
@@ -36,12 +37,26 @@ from gamedsl.model.game import (
     Stage,
     symbol,
 )
+from gamedsl.model.numbers import beyond_floats
 
 MAX_RANGE_SIZE = 100_000  # elements of a range domain {lo..hi}
 MAX_POWER_DIGITS = 10_000  # digits of an exact power
 MAX_LITERAL_EXPONENT = 400  # the e in 1e400
 MAX_LITERAL_LENGTH = 400  # characters of a number literal
 UNDEFINED = "this expression is undefined (a division by zero, log(0) or the like)"
+
+
+def out_of_range(value: Any, span: Span) -> SpecError:
+    """Return the error of a value beyond the floats at `span`."""
+    try:
+        shown = "about " + str(sympy.N(value, 3)).lower().replace("e+", "e")
+    except (TypeError, ValueError, ArithmeticError):
+        shown = "a number"
+    return SpecError(
+        f"{shown} is beyond the range of numbers the solver computes with (about ±1.8e308)",
+        span,
+        "rescale the model: measure in larger units so the numbers stay below 1e308",
+    )
 
 
 def number(text: str, span: Span) -> sympy.Expr:
@@ -203,6 +218,10 @@ class Lowering:
         if undefined(value):
             self.errors.append(SpecError(UNDEFINED, e.span))
             return None
+        big = beyond_floats(value)
+        if big is not None:
+            self.errors.append(out_of_range(big, e.span))
+            return None
         return value
 
     def safe_item(self, key: tuple[str, str]) -> Any:
@@ -214,6 +233,11 @@ class Lowering:
             return sympy.nan
         if undefined(value):
             self.errors.append(SpecError(UNDEFINED, self.ck.items[key].expr.span))
+            return value
+        big = beyond_floats(value)
+        if big is not None:
+            self.errors.append(out_of_range(big, self.ck.items[key].expr.span))
+            return sympy.nan
         return value
 
 
@@ -388,6 +412,9 @@ def build_params(conv: Lowering, prog: Program) -> dict[str, Param]:
     values = param_values(params)
     for name, p in prog.params.items():
         value = values.get(name)
+        if value is not None and p.default is not None and beyond_floats(value) is not None:
+            conv.errors.append(out_of_range(value, p.default.span))
+            continue
         domain = params[name].domain
         if value is None or domain is None or p.default is None:
             continue

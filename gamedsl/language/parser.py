@@ -9,7 +9,9 @@ Steps: normalise the text (BOM, CRLF), refuse absurd bracket nesting, take the p
 generated specs, proven equal to the grammar by tests), parse the rest with lark's LALR parser and
 `grammar.lark` (the `_ToAst` transformer builds AST nodes as rules are reduced), then group the
 indented lines of `stage`/`scenario` blocks.  Syntax errors are put in researcher words by
-`syntax_errors.py`.
+`syntax_errors.py`; after one, the bad statement is replaced by a stub (`recovery.py`) and the
+text parsed again, so that one pass reports every syntax error of a file (at most
+MAX_REPORTED_ERRORS) and the checker can still report the semantic ones (`parse_all`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from gamedsl.language import ast, fastpath
 from gamedsl.language.blocks import group_blocks
+from gamedsl.language.recovery import stub
 from gamedsl.language.source import (
     KEYWORDS,
     MAX_EXPR_DEPTH,
@@ -37,11 +40,14 @@ from gamedsl.language.source import (
     short,
 )
 from gamedsl.language.syntax_errors import syntax_error
-from gamedsl.model.errors import Span, SpecError, SpecErrors
+from gamedsl.model.errors import MAX_REPORTED_ERRORS, Span, SpecError, SpecErrors
 
-__all__ = ["KEYWORDS", "normalize", "parse", "parse_expression", "short"]
+__all__ = ["KEYWORDS", "Parsed", "normalize", "parse", "parse_all", "parse_expression", "short"]
 
 MAX_BY_LENGTH = 2000  # characters of a command-line expression
+# characters parsed again after syntax errors, in all: past this, the errors so far are reported
+# (a 4 MB file with an error every few lines must not be parsed twenty times)
+MAX_RECOVERY_CHARACTERS = 4_000_000
 
 # The file being parsed, for the spans the transformer builds.  A context variable rather than an
 # argument because lark's LALR parser calls the transformer it was built with; each thread (and
@@ -429,21 +435,109 @@ def _position(stmt: Any) -> tuple[int, int]:
     return (stmt.span.line, stmt.span.column)
 
 
+@dataclasses.dataclass(frozen=True)
+class Parsed:
+    """A file's syntax tree as far as it could be read, its syntax errors, and the names the
+    stubs of bad statements declare (errors about them may be echoes of a syntax error).
+    `misplaced` says whether lines were outside their block; `complete` is False when the tree
+    lacks statements that no stub stands for (misplaced lines, or recovery given up), so that
+    checking it would mostly find echoes."""
+
+    module: ast.Module
+    errors: tuple[SpecError, ...]
+    stubbed_names: frozenset[str]
+    stubbed_lines: frozenset[int]
+    misplaced: bool = False
+    complete: bool = True
+
+
 def parse(text: str, filename: str) -> ast.Module:
     """Return the syntax tree of `.game` source `text` read from `filename`.
 
-    Raises `SpecError` for the first syntax error, or `SpecErrors` for lines outside their block.
+    Raises `SpecError` for a syntax error, or `SpecErrors` for several (every one the file has,
+    up to MAX_REPORTED_ERRORS, lines outside their block included).
     """
-    source = Source(filename, normalize(text))
+    parsed = parse_all(text, filename)
+    if len(parsed.errors) == 1 and not parsed.misplaced:
+        raise parsed.errors[0]
+    if parsed.errors:
+        raise SpecErrors(list(parsed.errors))
+    return parsed.module
+
+
+def parse_all(text: str, filename: str) -> Parsed:
+    """Return the syntax tree of `text` with its syntax errors: after each error the bad
+    statement is replaced by a stub (or blanked) and the text parsed again."""
+    lines = normalize(text).split("\n")
+    errors: list[SpecError] = []
+    names: set[str] = set()
+    stubbed: set[int] = set()
+    parsed_characters = 0
+    while True:
+        source = Source(filename, "\n".join(lines))
+        try:
+            statements = _statements(source)
+            break
+        except SpecError as e:
+            parsed_characters += len(source.text)
+            index = e.span.line - 1 if e.span is not None else -1
+            if index not in stubbed:  # an error in a stub is the stub's: it is blanked next
+                errors.append(e)
+            give_up = (
+                len(errors) >= MAX_REPORTED_ERRORS
+                or parsed_characters > MAX_RECOVERY_CHARACTERS
+                or not 0 <= index < len(lines)
+                or not lines[index].strip()  # nothing left to take out
+            )
+            if give_up:
+                empty = ast.Module(filename, ())
+                return Parsed(empty, tuple(errors), frozenset(names), frozenset(), complete=False)
+            patch = stub(lines, index, index in stubbed)
+            lines[patch.first : patch.first + len(patch.lines)] = patch.lines
+            stubbed.add(index)
+            if patch.name is not None:
+                names.add(patch.name)
+    statements, block_errors = group_blocks(statements, source)
+    misplaced = [e for e in block_errors if not _echoed(e, lines, stubbed)]
+    errors.extend(misplaced)
+    module = ast.Module(filename, tuple(statements))
+    stubbed_lines = frozenset(i + 1 for i in stubbed)
+    return Parsed(
+        module,
+        tuple(errors),
+        frozenset(names),
+        stubbed_lines,
+        misplaced=bool(misplaced),
+        complete=not misplaced,
+    )
+
+
+def _echoed(error: SpecError, lines: list[str], stubbed: set[int]) -> bool:
+    """Return True when a block error only echoes a syntax error: it is on a stubbed line, or
+    it is a header whose block held a stubbed line (a stage left with no choices)."""
+    if error.span is None:
+        return False
+    index = error.span.line - 1
+    if index in stubbed:
+        return True
+    following = index + 1
+    while following < len(lines) and (
+        lines[following][:1] in (" ", "\t") or lines[following].strip()[:1] in ("", "#")
+    ):
+        if following in stubbed:
+            return True
+        following += 1
+    return False
+
+
+def _statements(source: Source) -> list:
+    """Return the statements of `source` in file order (blocks not yet grouped)."""
     source.check_nesting()
     fast, rest = fastpath.take_lines(source)
     statements = _run(source, rest, "start") or []
     if fast:
         statements = list(heapq.merge(statements, fast, key=_position))
-    statements, errors = group_blocks(statements, source)
-    if errors:
-        raise SpecErrors(errors)
-    return ast.Module(filename, tuple(statements))
+    return statements
 
 
 def parse_expression(text: str, source: str = "--by") -> ast.Expr:

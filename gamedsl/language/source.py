@@ -151,6 +151,12 @@ def bad_character(data: str, pos: int, line: int, column: int, file: str) -> Spe
         return SpecError(f"unexpected {ch!r}: write '{word}'", span)
     if ch == ".":
         return SpecError("unexpected '.'", span)
+    if ch.isdigit() or ch.isnumeric():  # a digit of another script: ASCII digits only
+        return SpecError(
+            f"unexpected character {ch!r} (U+{ord(ch):04X}): numbers are written with the "
+            "digits 0-9",
+            span,
+        )
     if ch.isalpha():
         return SpecError(
             f"unexpected character {ch!r}: names use the letters A-Z, a-z, digits and '_'", span

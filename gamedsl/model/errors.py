@@ -3,16 +3,31 @@
 `SpecError` (exit 2): the spec or the command line is wrong.  `SolveError` (exit 3): the game has
 no equilibrium that could be found or certified.  Both carry a `Span` so the CLI can print
 `FILE:LINE:COL: error: MESSAGE`, the source line, a caret under the column and a hint.
+Everything a message echoes (names, source lines, file names) goes through `printable`, so a
+spec cannot drive the terminal with escape sequences.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_SPEC = 2
-EXIT_SOLVE = 3
+EXIT_SOLVE = 3  # also an internal error: no answer could be computed
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and
+# isolates (which reorder what a terminal shows)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Return `text` with control characters written as `\\uXXXX` escapes (tabs and newlines
+    kept): safe to print on a terminal, and inside a JSON string the same character."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 MAX_REPORTED_ERRORS = 20
 
@@ -34,7 +49,7 @@ class Span:
 class GamedslError(Exception):
     """Base class of every error gamedsl raises on purpose."""
 
-    exit_code = 1
+    exit_code = EXIT_SOLVE
 
     def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
         super().__init__(message)
@@ -123,8 +138,12 @@ def _format_one(
             if 1 <= span.line <= len(source_lines):
                 line = source_lines[span.line - 1]
                 shown = line if len(line) <= 200 else line[: max(200, span.column + 20)][:400]
-                lines.append("  " + shown.replace("\t", " "))
-                lines.append("  " + " " * max(span.column - 1, 0) + "^")
+                # the caret counts the escapes the line is shown with
+                width = max(span.column - 1, 0)
+                before = line[:width]
+                width += len(printable(before)) - len(before)
+                lines.append("  " + printable(shown.replace("\t", " ")))
+                lines.append("  " + " " * width + "^")
     if hint:
         lines.append(f"  hint: {hint}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -12,15 +12,47 @@ name must show a value exactly as the table beside it does.
   no infinity, DESIGN §2), **NaN as `null`**;
 - CSV (`csv_cell`): numbers with full precision (`repr`), integral ones plainly, `nan`, `inf`,
   `-inf`, and an empty cell for a missing value.
+
+Numbers are exact where they are written, but solving computes in floats: `beyond_floats` finds
+a number too large for them (the language refuses it where it is written, the solver at the
+param values it binds).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 from typing import Any
 
 import numpy as np
+
+FLOAT_MAX = sys.float_info.max  # about 1.8e308
+
+
+def beyond_floats(value: Any) -> Any:
+    """Return the first number in the sympy expression `value` whose size is beyond the floats
+    (None when all fit): an exact number, or a constant such as exp(1000) by its value."""
+    import sympy  # here, not at the top: reading numbers must not load sympy
+
+    if not isinstance(value, sympy.Basic):
+        return None
+    walk = sympy.preorder_traversal(value)
+    for node in walk:
+        if node.is_Number:
+            if node.is_finite and abs(node) > FLOAT_MAX:
+                return node
+            continue
+        if node.is_number and not isinstance(node, sympy.logic.boolalg.Boolean):
+            walk.skip()
+            try:
+                size = sympy.Abs(node).evalf(5)
+            except (TypeError, ValueError, ArithmeticError, RecursionError):
+                continue
+            if size.is_Number and size.is_finite and size > FLOAT_MAX:
+                return node
+    return None
+
 
 INTEGRAL_LIMIT = 1e15  # below this, a float within rounding of an integer is written as one
 INTEGRAL_TOL = 1e-12  # ... within this relative distance

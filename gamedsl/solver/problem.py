@@ -18,7 +18,7 @@ import sympy
 
 from gamedsl.model.errors import SpecError
 from gamedsl.model.game import Choice, Domain, Game, distribution_error
-from gamedsl.model.numbers import number
+from gamedsl.model.numbers import beyond_floats, number
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,14 @@ def bind_values(game: Game, overrides: Mapping[str, object] | None) -> dict[str,
     if pending:
         raise SpecError(f"the defaults of {', '.join(pending)} depend on each other",
                         game.params[pending[0]].span)
+    for name, v in values.items():
+        if beyond_floats(v) is not None:
+            size = str(sympy.N(v, 3)).lower().replace("e+", "e")
+            raise SpecError(
+                f"param '{name}' comes to {size} at these values: beyond the range of numbers "
+                "the solver computes with (about ±1.8e308)",
+                game.params[name].span if name not in overrides else None,
+                "rescale the model: measure in larger units so the numbers stay below 1e308")
     subs = {game.params[n].symbol: v for n, v in values.items()}
     for name, p in game.params.items():
         if p.domain is not None and not _in_domain(values[name], p.domain, subs):

@@ -298,10 +298,11 @@ def test_internal_errors_are_one_line_without_debug(
 
     monkeypatch.setattr("gamedsl.language.load_game", boom)
     code, _, err = run(capsys, "check", "m.game")
-    assert code == 1 and len(err.strip().splitlines()) == 1
-    assert "internal error" in err and "--debug" in err
+    # exit 3 (no answer could be computed), never 1: 1 is no documented exit code
+    assert code == 3 and len(err.strip().splitlines()) == 1
+    assert "internal error while reading the spec" in err and "--debug" in err
     code, _, err = run(capsys, "check", "m.game", "--debug")
-    assert code == 1 and "Traceback" in err and "ZeroDivisionError" in err
+    assert code == 3 and "Traceback" in err and "ZeroDivisionError" in err
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
