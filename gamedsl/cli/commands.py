@@ -202,9 +202,13 @@ def derive(args: argparse.Namespace) -> int:
     from gamedsl.solver import solve as run
     from gamedsl.solver.derivation import derive as derivation_of
 
+    _check_outputs(args)
     game = _load(args)
+    _enter(args, "solving")
     solution = run(game, dict(args.set), symbolic=True)
-    emit(args.output, derivation_latex(derivation_of(game, solution), game).rstrip("\n"))
+    _enter(args, "deriving")
+    text = derivation_latex(derivation_of(game, solution), game).rstrip("\n")
+    _write(args, args.output, text)
     return 0
 
 
