@@ -166,6 +166,13 @@ def bind_values(game: Game, overrides: Mapping[str, object] | None) -> dict[str,
         raise SpecError(f"the defaults of {', '.join(pending)} depend on each other",
                         game.params[pending[0]].span)
     for name, v in values.items():
+        if isinstance(v, sympy.Basic) and v.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+            raise SpecError(
+                f"param '{name}' is "
+                f"{'inf' if v == sympy.oo else '-inf' if v == -sympy.oo else 'not a number'} at "
+                "these values: a param must be a finite number",
+                game.params[name].span if name not in overrides else None,
+                "give it a finite value (an unbounded side belongs in a domain: 'param a >= 0')")
         if beyond_floats(v) is not None:
             size = str(sympy.N(v, 3)).lower().replace("e+", "e")
             raise SpecError(

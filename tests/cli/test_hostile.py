@@ -360,3 +360,10 @@ def test_control_characters_in_an_echoed_source_line_are_escaped(capsys) -> None
 def test_a_file_name_with_escapes_is_escaped(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "check", str(tmp_path / "evil\x1b[2J.game"))
     assert code == 2 and "\x1b" not in err and "evil\\u001b[2J.game" in err
+
+
+def test_an_infinite_param_is_exit_2_at_its_line(capsys: pytest.CaptureFixture) -> None:
+    """`param a = inf` (found by the fuzz run: it reached the solver as an internal error)."""
+    code, _, err = run(capsys, "solve", HOSTILE / "param_inf.game")
+    assert code == 2
+    assert "param_inf.game:2:7: error: param 'a' is inf at these values" in err
