@@ -78,18 +78,27 @@ READABLE_PENDING = {"centipede", "lang/entry_capacity", "lang/stackelberg_entry"
                     "openness_audit", "openness_subsidy", "rd_cournot"}
 
 
+# symbolic solves of several seconds each (measured): run under -m slow, the suite stays short
+SLOW_SYMBOLIC = {
+    "hotelling", "openness_subsidy", "openness_audit", "two_part_tariff", "cournot3",
+    "lang/stackelberg_entry", "lang/threshold_regulation", "rd_cournot", "vertical_quality",
+    "entry_deterrence", "lang/entry_capacity",
+}
+
+
 def pending_params(pending) -> list:
-    """Return the table as pytest params, the specs in `pending` as strict xfails."""
-    return [
-        pytest.param(
-            e,
-            id=e.id,
-            marks=[pytest.mark.xfail(strict=True, reason=f"issue 22: {PENDING_22.get(e.id, '')}")]
-            if e.id in pending
-            else [],
-        )
-        for e in HAND_CLOSED_FORMS
-    ]
+    """Return the table as pytest params, the specs in `pending` as strict xfails and the slow
+    ones marked slow."""
+    out = []
+    for e in HAND_CLOSED_FORMS:
+        marks = []
+        if e.id in pending:
+            reason = f"issue 22: {PENDING_22.get(e.id, '')}"
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+        if e.id in SLOW_SYMBOLIC:
+            marks.append(pytest.mark.slow)
+        out.append(pytest.param(e, id=e.id, marks=marks))
+    return out
 
 # Where the hand answer and today's numbers disagree (gamedsl is wrong in each case: the hand
 # answer is what gamedsl itself lists or verifies as better); the tests that meet them are strict
