@@ -10,12 +10,14 @@ import difflib
 import re
 import sys
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from gamedsl.cli.arguments import Range, option_error
 from gamedsl.model.errors import SolveError
 from gamedsl.report.writing import emit
+
+if TYPE_CHECKING:  # numpy is imported where a grid is made: `check` and `list` start faster
+    import numpy as np
 
 
 def _load(args: argparse.Namespace):
@@ -40,6 +42,8 @@ def _executor(args: argparse.Namespace):
 
 
 def _axis(r: Range) -> np.ndarray:
+    import numpy as np
+
     return np.linspace(r.start, r.stop, r.n)
 
 

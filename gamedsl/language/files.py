@@ -13,7 +13,6 @@ from pathlib import Path
 
 from gamedsl.language import ast
 from gamedsl.language.hints import suggest
-from gamedsl.language.parser import parse
 from gamedsl.language.source import normalize, short
 from gamedsl.model.errors import Span, SpecError
 
@@ -93,6 +92,8 @@ class Loader:
         if text is None:
             text = read_spec(Path(real), display, None)
         self.sources[display] = normalize(text)
+        from gamedsl.language.parser import parse  # lark: `gamedsl list` needs none of it
+
         module = parse(text, display)
         self.modules[real] = module
         return module
