@@ -162,7 +162,9 @@ def sweep(args: argparse.Namespace) -> int:
         if r.name in vary:
             raise option_error(f"--vary {r.name} is given twice")
         vary[r.name] = _axis(r)
-    out_ext = _suffix(args.output, (".csv", ".json"), "-o") if args.output else None
+    out_ext = _suffix(args.output, (".csv", ".json", ".parquet"), "-o") if args.output else None
+    if out_ext == ".parquet":
+        _need_parquet(args.output)
     if args.plot:
         _suffix(args.plot, (".png",), "--plot")
     columns = _columns(args)
@@ -180,9 +182,10 @@ def sweep(args: argparse.Namespace) -> int:
     for w in table.meta.get("warnings") or ():
         _note(args, f"note: {w}")
     if args.output:
-        from gamedsl.report.table import write_csv, write_json
+        from gamedsl.report.table import write_csv, write_json, write_parquet
 
-        (write_csv if out_ext == ".csv" else write_json)(table, args.output)
+        writers = {".csv": write_csv, ".json": write_json, ".parquet": write_parquet}
+        writers[out_ext](table, args.output)
         _note(args, f"wrote {args.output} ({len(table)} rows, {table.meta['path']} path)")
     if args.plot:
         from gamedsl.report.plot import close, plot_sweep
@@ -196,6 +199,14 @@ def sweep(args: argparse.Namespace) -> int:
             table = table.select(list(dict.fromkeys(list(vary) + columns + ["regime"])))
         sys.stdout.write(table_text(table, max_rows=None) + "\n")
     return 0
+
+
+def _need_parquet(path: str) -> None:
+    """Raise SpecError (exit 2, before any solving) when pyarrow is missing for a .parquet."""
+    from gamedsl.report.table import PARQUET_HINT, parquet_available
+
+    if not parquet_available():
+        raise option_error(f"-o {path}: writing Parquet needs pyarrow", PARQUET_HINT)
 
 
 def regions(args: argparse.Namespace) -> int:

@@ -1,7 +1,14 @@
-"""A sweep's table (or a region map's cells) as CSV, JSON, aligned text and HTML.
+"""A sweep's table (or a region map's cells) as CSV, JSON, Parquet, aligned text and HTML.
 
 Numbers follow `gamedsl.model.numbers`: full precision in CSV (an empty cell where a value is
 missing, `nan` where it is not a number), NaN as `null` in JSON, 6 significant digits in text.
+Parquet keeps the columns' types: numbers as float64 (NaN stays NaN), text as strings (a missing
+value is null); the kinds and the meta go into the file's metadata (key `gamedsl`, JSON).
+
+CSV and JSON are written column by column and streamed (issue 21): each column of a block of
+`CHUNK_ROWS` rows is turned into cells at once (`_csv_cells`, `_json_cells`: the same text as
+`csv_cell` and `json.dumps(json_value(x))` give one cell at a time), the cells are joined into
+lines, and the block is written before the next one is made.
 """
 
 from __future__ import annotations
@@ -9,15 +16,16 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gamedsl.model.numbers import csv_cell, json_value, number
-from gamedsl.report.writing import save_text
+from gamedsl.model.numbers import INTEGRAL_LIMIT, csv_cell, json_value, number
+from gamedsl.report.writing import write_chunks
 
 if TYPE_CHECKING:  # pragma: no cover
     from gamedsl.model.analysis import Table
@@ -25,27 +33,177 @@ if TYPE_CHECKING:  # pragma: no cover
 # timings are kept in .meta but left out of files: the same input gives the same file
 VOLATILE_META = ("compile_seconds", "check_seconds")
 HTML_ROWS = 200  # rows a notebook shows
+CHUNK_ROWS = 20_000  # rows formatted and written at a time
+PARQUET_HINT = "pip install 'gamedsl[parquet]' (or pip install pyarrow)"
+
+
+# ---------------------------------------------------------------------------- cells by column
+def _by_value(cell: Callable[[Any], str]) -> Callable[[np.ndarray], list[str]]:
+    """Return a function that makes the cells of a text column with `cell`, once per distinct
+    value (a regime or a flag repeats over many rows)."""
+
+    def cells(values: np.ndarray) -> list[str]:
+        if len(values) and _all_equal(values):  # the flags of a sweep without warnings
+            return [cell(values[0])] * len(values)
+        seen: dict[str, str] = {}  # texts only: 1 and 1.0, 0.0 and -0.0 are one key otherwise
+        out = []
+        for v in values.tolist():
+            if type(v) is str:
+                text = seen.get(v)
+                if text is None:
+                    text = seen[v] = cell(v)
+            else:
+                text = cell(v)
+            out.append(text)
+        return out
+
+    return cells
+
+
+def _all_equal(values: np.ndarray) -> bool:
+    """Return True when every value of a text column is its first value, a text (only a text
+    equals a text, so every cell is the same)."""
+    first = values[0]
+    return isinstance(first, str) and bool(np.all(values == first))
+
+
+def _shortest(values: np.ndarray) -> list[str]:
+    """Return `repr` of each float (the shortest text that reads back as the same number; `nan`,
+    `inf`, `-inf`), once for a column that holds one value throughout."""
+    bits = values.view(np.uint64)  # bit for bit: -0.0 is written "-0.0", 0.0 "0.0"
+    if len(bits) and bits[0] == bits[-1] and (bits == bits[0]).all():
+        return [repr(float(values[0]))] * len(values)
+    return list(map(repr, values.tolist()))
+
+
+def _integral(values: np.ndarray) -> np.ndarray:
+    """Return the mask of the values that CSV writes as integers (`csv_cell`)."""
+    with np.errstate(invalid="ignore"):
+        return (values == np.trunc(values)) & (np.abs(values) < INTEGRAL_LIMIT)
+
+
+def _csv_numbers(values: np.ndarray) -> list[str]:
+    """Return the CSV cells of a float column: what `csv_cell` gives for each value."""
+    integral = _integral(values)
+    if integral.all():
+        ints = values.astype(np.int64)
+        if len(ints) and (ints == ints[0]).all():
+            return [str(int(ints[0]))] * len(ints)
+        return list(map(str, ints.tolist()))
+    if not integral.any():
+        return _shortest(values)
+    out = np.empty(len(values), dtype=object)
+    out[integral] = list(map(str, values[integral].astype(np.int64).tolist()))
+    out[~integral] = _shortest(values[~integral])
+    return out.tolist()
+
+
+def _csv_quoted(text: str) -> str:
+    """Return a text cell as Python's csv writer writes it among others (quoted when it holds a
+    comma, a quote or a line break)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]  # the line without its empty last cell and the line end
+
+
+_csv_text = _by_value(lambda v: _csv_quoted(csv_cell(v)))
+
+
+def _json_numbers(values: np.ndarray) -> list[str]:
+    """Return the JSON of each float: `repr`, NaN as null, infinities as "inf"/"-inf"."""
+    out = _shortest(values)
+    special = ~np.isfinite(values)
+    if special.any():
+        for i in np.flatnonzero(special).tolist():
+            out[i] = json.dumps(json_value(values[i]))
+    return out
+
+
+_json_text = _by_value(lambda v: json.dumps(json_value(v)))
+
+
+def _cells(values: np.ndarray, numbers: Callable, text: Callable) -> list[str]:
+    """Return the cells of one column: `numbers` for a float column, `text` for any other."""
+    return numbers(values) if values.dtype == np.float64 else text(values)
+
+
+def _row_blocks(table: Table, cells: Callable[[np.ndarray], list[str]]) -> Iterator[list]:
+    """Yield the table `CHUNK_ROWS` rows at a time, as one list of cells per column; a column
+    equal to an earlier one (q1 and q2 of a symmetric game) is formatted once."""
+    data = [table.values(c) for c in table.columns]
+    same = [next((j for j in range(i) if _equal(data[j], data[i])), i) for i in range(len(data))]
+    for lo in range(0, len(table), CHUNK_ROWS):
+        block: list = []
+        for i, values in enumerate(data):
+            block.append(block[same[i]] if same[i] < i else cells(values[lo : lo + CHUNK_ROWS]))
+        yield block
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Return True when two columns hold the same floats, bit for bit."""
+    if a.dtype != b.dtype:
+        return False
+    if a.dtype == np.float64:  # bit for bit: -0.0 and 0.0 are written differently
+        return bool(np.array_equal(a.view(np.uint64), b.view(np.uint64)))
+    return False  # text columns are cheap: formatted once per distinct value anyway
+
+
+# ---------------------------------------------------------------------------- CSV
+def csv_chunks(table: Table) -> Iterator[str]:
+    """Yield the CSV of the table in pieces: the header row, then blocks of rows."""
+    yield ",".join(_csv_quoted(c) for c in table.columns) + "\n"
+    lone = len(table.columns) == 1  # csv writes a row of one empty cell as ""
+    for block in _row_blocks(table, lambda v: _cells(v, _csv_numbers, _csv_text)):
+        if lone:
+            block = [[c or '""' for c in block[0]]]
+        yield "\n".join(map(",".join, zip(*block))) + "\n"
 
 
 def table_csv(table: Table) -> str:
     """Return the table as CSV (a header row, then one row per point)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.columns)
-    for r in table.rows:
-        w.writerow([csv_cell(r.get(c)) for c in table.columns])
-    return buf.getvalue()
+    return "".join(csv_chunks(table))
+
+
+# ---------------------------------------------------------------------------- JSON
+def json_chunks(table: Table) -> Iterator[str]:
+    """Yield the JSON of the table in pieces: the same text as `json.dumps(doc, indent=1)` of
+    {"columns": [...], "kinds": {...}, "meta": {...}, "rows": [...]}."""
+    head = json.dumps(
+        {
+            "columns": list(table.columns),
+            "kinds": dict(table.kinds),
+            "meta": _json_safe({k: v for k, v in table.meta.items() if k not in VOLATILE_META}),
+            "rows": [],
+        },
+        indent=1,
+        allow_nan=False,
+    )
+    if len(table) == 0 or not table.columns:
+        yield head
+        return
+    assert head.endswith("[]\n}")
+    yield head[: -len("]\n}")] + "\n"
+    # one row: "  {", then `   "name": value` per column, then "  }"; % fills in the cells
+    row = "  {\n" + ",\n".join(f"   {_percent(json.dumps(c))}: %s" for c in table.columns)
+    row += "\n  }"
+    first = True
+    for block in _row_blocks(table, lambda v: _cells(v, _json_numbers, _json_text)):
+        # one %-format for the whole block: the cells row after row (a quarter faster than one
+        # format per row)
+        rows = ",\n".join([row] * len(block[0])) % tuple(itertools.chain.from_iterable(zip(*block)))
+        yield ("" if first else ",\n") + rows
+        first = False
+    yield "\n ]\n}"
+
+
+def _percent(text: str) -> str:
+    """Return `text` with its % doubled, for a %-format."""
+    return text.replace("%", "%%")
 
 
 def table_json(table: Table) -> str:
     """Return the table as JSON: {"columns": [...], "kinds": {...}, "meta": {...}, "rows": [...]}."""
-    doc = {
-        "columns": list(table.columns),
-        "kinds": dict(table.kinds),
-        "meta": _json_safe({k: v for k, v in table.meta.items() if k not in VOLATILE_META}),
-        "rows": [{c: json_value(r.get(c)) for c in table.columns} for r in table.rows],
-    }
-    return json.dumps(doc, indent=1, allow_nan=False)
+    return "".join(json_chunks(table))
 
 
 def _json_safe(x: Any) -> Any:
@@ -60,16 +218,71 @@ def _json_safe(x: Any) -> Any:
     return str(x)
 
 
-def write_csv(table: Table, path: str | os.PathLike | None = None) -> str:
-    """Write the CSV to `path` (atomically) when given; return the CSV text."""
-    return save_text(path, table_csv(table))
+# ---------------------------------------------------------------------------- files
+def write_csv(table: Table, path: str | os.PathLike | None = None) -> str | None:
+    """Return the CSV text; with a `path`, stream it to that file (atomically) instead and
+    return None (as pandas' `to_csv` does)."""
+    if path is None:
+        return table_csv(table)
+    write_chunks(path, csv_chunks(table))
+    return None
 
 
-def write_json(table: Table, path: str | os.PathLike | None = None) -> str:
-    """Write the JSON to `path` (atomically) when given; return the JSON text."""
-    return save_text(path, table_json(table) + "\n")
+def write_json(table: Table, path: str | os.PathLike | None = None) -> str | None:
+    """Return the JSON text; with a `path`, stream it to that file (atomically) instead and
+    return None."""
+    if path is None:
+        return table_json(table) + "\n"
+    write_chunks(path, _then(json_chunks(table), "\n"))
+    return None
 
 
+def _then(chunks: Iterator[str], last: str) -> Iterator[str]:
+    yield from chunks
+    yield last
+
+
+def parquet_available() -> bool:
+    """Return True when pyarrow (the `parquet` extra) can be imported."""
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def write_parquet(table: Table, path: str | os.PathLike) -> None:
+    """Write the table to a Parquet file (atomically): float64 columns for numbers, strings for
+    text, the kinds and meta as JSON under the metadata key `gamedsl`.  Needs pyarrow (the
+    `parquet` extra); raises ImportError saying how to install it."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(f"writing Parquet needs pyarrow: {PARQUET_HINT}") from None
+    from gamedsl.report.writing import atomic_file
+
+    arrays = []
+    for c in table.columns:
+        values = table.values(c)
+        if values.dtype.kind == "f":
+            arrays.append(pa.array(values, type=pa.float64()))
+        else:
+            arrays.append(pa.array([None if v is None else str(v) for v in values.tolist()]))
+    meta = {
+        "kinds": dict(table.kinds),
+        "meta": _json_safe({k: v for k, v in table.meta.items() if k not in VOLATILE_META}),
+    }
+    schema = pa.schema(
+        [pa.field(c, a.type) for c, a in zip(table.columns, arrays)],
+        metadata={b"gamedsl": json.dumps(meta).encode("utf-8")},
+    )
+    with atomic_file(path, "wb") as fh:
+        pq.write_table(pa.Table.from_arrays(arrays, schema=schema), fh)
+
+
+# ---------------------------------------------------------------------------- text and HTML
 def _cell(v: Any, digits: int = 6) -> str:
     return v if isinstance(v, str) else number(v, digits)
 
