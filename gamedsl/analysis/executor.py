@@ -12,17 +12,27 @@ Where the work runs is the executor's business:
 Large state that the items need (a game, its step plans) is not sent with every item: the
 analysis registers it under a `Context` key before mapping (`register`), and workers look it up
 with `resolve`.  A forked worker or an in-process Dask worker finds it in the registry it shares
-with the parent; a worker elsewhere rebuilds it once from the key's recipe (the analysis's
-builder function and the game's path) and keeps it.  The executor knows no analysis: the
-builders come with the keys.
+with the parent.  Dask workers in other processes or machines are sent the registered state once
+(`DaskExecutor` ships every context its items name, pickled with cloudpickle, to each worker
+before the items; issue 21: each worker rebuilt the plans before, 1.8x slower than one local
+worker); a worker that joins later, or state that cannot be pickled, is rebuilt once from the
+key's recipe (the analysis's builder function and the game's path) and kept.  The executor knows
+no analysis: the builders come with the keys.
+
+Workers are killable: pool workers ignore SIGINT (the parent takes Ctrl-C and ends them), die
+with the parent on Linux (`PR_SET_PDEATHSIG`, whatever ended it), and are terminated, not
+waited for, when a map ends in an exception (KeyboardInterrupt, SystemExit from a signal
+handler).
 
 The progress bar (tqdm, on stderr) shows only when stderr is a terminal and `quiet` is off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -166,10 +176,26 @@ class SerialExecutor(Executor):
         return out
 
 
+def _die_with_parent(parent: int) -> None:
+    """Initialise a pool worker: leave Ctrl-C to the parent (which ends the workers) and, on
+    Linux, be killed when the parent dies, however it dies (no orphaned workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
 class PoolExecutor(Executor):
     """A pool of worker processes (fork where the platform has it, so workers inherit state).
 
-    The pool is created at the first `map`, after the analysis has registered its context.
+    The pool is created at each `map`, after the analysis has registered its context.  Its
+    workers ignore SIGINT, die with the parent (Linux) and are terminated when a map is
+    interrupted.
     """
 
     name = "processes"
@@ -186,14 +212,37 @@ class PoolExecutor(Executor):
         self.close()
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=ctx)
-        futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
-        out: list[Any] = [None] * len(items)
-        for f in as_completed(futures):
-            k = futures[f]
-            out[k] = f.result()
-            progress.update(weights[k])
-        return out
+        self._pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)),
+            mp_context=ctx,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
+            futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
+            out: list[Any] = [None] * len(items)
+            for f in as_completed(futures):
+                k = futures[f]
+                out[k] = f.result()
+                progress.update(weights[k])
+            return out
+        except BaseException:
+            self.terminate()
+            raise
+
+    def terminate(self) -> None:
+        """End the workers now, without waiting for their items (an interrupted map)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.terminate()
+        for p in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.join(timeout=5)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -233,6 +282,7 @@ class DaskExecutor(Executor):
         else:
             self.client = client_or_address
             self._own = False
+        self._shipped: set[tuple] = set()
         try:
             self.workers = max(1, sum(self.client.nthreads().values()))
         except Exception:  # noqa: BLE001 - a cluster that does not say still works
@@ -241,6 +291,7 @@ class DaskExecutor(Executor):
     def _map(self, fn, items, weights, progress) -> list[Any]:
         from dask.distributed import as_completed as dask_completed
 
+        self._ship(items)
         futures = self.client.map(fn, items, pure=False)
         index = {f.key: k for k, f in enumerate(futures)}
         out: list[Any] = [None] * len(items)
@@ -250,9 +301,57 @@ class DaskExecutor(Executor):
             progress.update(weights[k])
         return out
 
+    def _ship(self, items: Sequence[Any]) -> None:
+        """Send the registered state that `items` name to every worker, once per context: the
+        workers then resolve it instead of rebuilding it (a game's plans take seconds)."""
+        for context in _contexts(items):
+            if context.key in self._shipped:
+                continue
+            self._shipped.add(context.key)
+            with _REGISTRY_LOCK:
+                if context.key not in _REGISTRY:
+                    continue  # nothing built here: the workers build it from the recipe
+                value = _REGISTRY[context.key]
+            blob = _pickled(value)
+            if blob is None:  # unpicklable state: the workers build it from the recipe
+                continue
+            with contextlib.suppress(Exception):  # a worker that fails builds from the recipe
+                self.client.run(_install, context, blob)
+
     def close(self) -> None:
         if self._own:
             self.client.close()
+
+
+def _contexts(items: Sequence[Any]) -> list[Context]:
+    """Return the contexts that work items name (an item is a Context or a tuple holding them)."""
+    found: dict[tuple, Context] = {}
+    for item in items:
+        for part in item if isinstance(item, tuple) else (item,):
+            if isinstance(part, Context):
+                found.setdefault(part.key, part)
+    return list(found.values())
+
+
+def _pickled(value: Any) -> bytes | None:
+    """Return `value` pickled by cloudpickle (lambdified functions too), or None if it cannot
+    be."""
+    with contextlib.suppress(Exception):
+        import cloudpickle
+
+        return cloudpickle.dumps(value)
+    return None
+
+
+def _install(context: Context, blob: bytes) -> None:
+    """Register the pickled state `blob` under `context` in this (worker's) process, unless it
+    is there already (an in-process worker shares the client's registry)."""
+    with _REGISTRY_LOCK:
+        if context.key in _REGISTRY:
+            return
+    import pickle
+
+    register(context, pickle.loads(blob))
 
 
 def make_executor(workers: int | None = None, dask: Any = None, quiet: bool = False) -> Executor:
