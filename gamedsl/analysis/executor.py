@@ -190,6 +190,31 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a pool of `workers` processes, forked where the platform can (they start with
+    what this process has built), that ignore SIGINT and die with this process (Linux)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers),
+        mp_context=ctx,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """End the processes of `pool` now, without waiting for their work (an interruption)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            p.terminate()
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            p.join(timeout=5)
+
+
 class PoolExecutor(Executor):
     """A pool of worker processes (fork where the platform has it, so workers inherit state).
 
@@ -210,14 +235,7 @@ class PoolExecutor(Executor):
             return SerialExecutor(quiet=True)._map(fn, items, weights, progress)
         # a fresh pool per map: forked workers see the registry as it is now
         self.close()
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)),
-            mp_context=ctx,
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        )
+        self._pool = process_pool(min(self.workers, len(items)))
         try:
             futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
             out: list[Any] = [None] * len(items)
@@ -233,16 +251,8 @@ class PoolExecutor(Executor):
     def terminate(self) -> None:
         """End the workers now, without waiting for their items (an interrupted map)."""
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                p.terminate()
-        for p in processes:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                p.join(timeout=5)
+        if pool is not None:
+            terminate_pool(pool)
 
     def close(self) -> None:
         if self._pool is not None:

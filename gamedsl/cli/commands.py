@@ -182,10 +182,12 @@ def sweep(args: argparse.Namespace) -> int:
     for w in table.meta.get("warnings") or ():
         _note(args, f"note: {w}")
     if args.output:
+        from gamedsl.analysis.executor import default_workers
         from gamedsl.report.table import write_csv, write_json, write_parquet
 
         writers = {".csv": write_csv, ".json": write_json, ".parquet": write_parquet}
-        writers[out_ext](table, args.output)
+        # a large table's text is made by the local worker processes too (issue 21)
+        writers[out_ext](table, args.output, workers=args.workers or default_workers())
         _note(args, f"wrote {args.output} ({len(table)} rows, {table.meta['path']} path)")
     if args.plot:
         from gamedsl.report.plot import close, plot_sweep

@@ -10,11 +10,14 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gamedsl.language import ast
 from gamedsl.language.hints import suggest
 from gamedsl.language.source import normalize, short
 from gamedsl.model.errors import Span, SpecError
+
+if TYPE_CHECKING:  # the syntax tree's classes: `gamedsl list` needs none of them
+    from gamedsl.language import ast
 
 MAX_FILE_BYTES = 20_000_000
 

@@ -13,6 +13,7 @@ lines, and the block is written before the next one is made.
 
 from __future__ import annotations
 
+import collections
 import csv
 import html
 import io
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 VOLATILE_META = ("compile_seconds", "check_seconds")
 HTML_ROWS = 200  # rows a notebook shows
 CHUNK_ROWS = 20_000  # rows formatted and written at a time
+PARALLEL_ROWS = 200_000  # a table this long is formatted by several processes when allowed
 PARQUET_HINT = "pip install 'gamedsl[parquet]' (or pip install pyarrow)"
 
 
@@ -127,16 +129,90 @@ def _cells(values: np.ndarray, numbers: Callable, text: Callable) -> list[str]:
     return numbers(values) if values.dtype == np.float64 else text(values)
 
 
-def _row_blocks(table: Table, cells: Callable[[np.ndarray], list[str]]) -> Iterator[list]:
-    """Yield the table `CHUNK_ROWS` rows at a time, as one list of cells per column; a column
-    equal to an earlier one (q1 and q2 of a symmetric game) is formatted once."""
-    data = [table.values(c) for c in table.columns]
-    same = [next((j for j in range(i) if _equal(data[j], data[i])), i) for i in range(len(data))]
-    for lo in range(0, len(table), CHUNK_ROWS):
-        block: list = []
-        for i, values in enumerate(data):
-            block.append(block[same[i]] if same[i] < i else cells(values[lo : lo + CHUNK_ROWS]))
-        yield block
+class _Blocks:
+    """The text of a table's rows, `CHUNK_ROWS` at a time, as CSV or as the rows of the JSON
+    document; a column equal to an earlier one (q1 and q2 of a symmetric game) is formatted
+    once."""
+
+    def __init__(self, table: Table, fmt: str):
+        self.data = [table.values(c) for c in table.columns]
+        self.same = [
+            next((j for j in range(i) if _equal(self.data[j], self.data[i])), i)
+            for i in range(len(self.data))
+        ]
+        self.n = len(table)
+        self.fmt = fmt
+        if fmt == "json":
+            self.cells = lambda v: _cells(v, _json_numbers, _json_text)
+            # one row: "  {", then `   "name": value` per column, then "  }"
+            self.row = "  {\n" + ",\n".join(
+                f"   {_percent(json.dumps(c))}: %s" for c in table.columns
+            )
+            self.row += "\n  }"
+        else:
+            self.cells = lambda v: _cells(v, _csv_numbers, _csv_text)
+            self.lone = len(table.columns) == 1  # csv writes a row of one empty cell as ""
+
+    def starts(self) -> range:
+        return range(0, self.n, CHUNK_ROWS)
+
+    def text(self, lo: int) -> str:
+        """Return the text of rows lo .. lo + CHUNK_ROWS (CSV lines, or JSON rows joined by
+        commas, without the comma before the first)."""
+        block: list[list[str]] = []
+        for i, values in enumerate(self.data):
+            same = self.same[i]
+            block.append(block[same] if same < i else self.cells(values[lo : lo + CHUNK_ROWS]))
+        if self.fmt == "json":
+            # one %-format for the whole block, the cells row after row (a quarter faster than
+            # one format per row)
+            cells = tuple(itertools.chain.from_iterable(zip(*block)))
+            return ",\n".join([self.row] * len(block[0])) % cells
+        if self.lone:
+            block = [[c or '""' for c in block[0]]]
+        return "\n".join(map(",".join, zip(*block))) + "\n"
+
+
+# the blocks being written, for forked workers (set before the pool forks, read by `_block`)
+_JOB: _Blocks | None = None
+
+
+def _block(lo: int) -> str:
+    """Work item of a forked writer: the text of the block starting at row `lo`."""
+    assert _JOB is not None
+    return _JOB.text(lo)
+
+
+def _block_texts(blocks: _Blocks, workers: int) -> Iterator[str]:
+    """Yield the text of every block in order: made here, or for large tables with `workers`
+    > 1 by that many forked processes, a few blocks ahead of the one written (the floats'
+    `repr` is most of the time: issue 21)."""
+    starts = list(blocks.starts())
+    workers = min(workers, len(starts))
+    if workers <= 1 or blocks.n < PARALLEL_ROWS:
+        for lo in starts:
+            yield blocks.text(lo)
+        return
+    from gamedsl.analysis.executor import process_pool, terminate_pool
+
+    global _JOB
+    _JOB = blocks
+    pool = process_pool(workers)
+    try:
+        ahead = 2 * workers  # blocks in flight: the memory stays a few blocks' text
+        pending = collections.deque(pool.submit(_block, lo) for lo in starts[:ahead])
+        for lo in starts[ahead:] + [None] * len(pending):
+            text = pending.popleft().result()
+            if lo is not None:
+                pending.append(pool.submit(_block, lo))
+            yield text
+    except BaseException:
+        terminate_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        _JOB = None
 
 
 def _equal(a: np.ndarray, b: np.ndarray) -> bool:
@@ -149,14 +225,11 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 # ---------------------------------------------------------------------------- CSV
-def csv_chunks(table: Table) -> Iterator[str]:
-    """Yield the CSV of the table in pieces: the header row, then blocks of rows."""
+def csv_chunks(table: Table, workers: int = 1) -> Iterator[str]:
+    """Yield the CSV of the table in pieces: the header row, then blocks of rows (made by
+    `workers` processes for a large table)."""
     yield ",".join(_csv_quoted(c) for c in table.columns) + "\n"
-    lone = len(table.columns) == 1  # csv writes a row of one empty cell as ""
-    for block in _row_blocks(table, lambda v: _cells(v, _csv_numbers, _csv_text)):
-        if lone:
-            block = [[c or '""' for c in block[0]]]
-        yield "\n".join(map(",".join, zip(*block))) + "\n"
+    yield from _block_texts(_Blocks(table, "csv"), workers)
 
 
 def table_csv(table: Table) -> str:
@@ -165,7 +238,7 @@ def table_csv(table: Table) -> str:
 
 
 # ---------------------------------------------------------------------------- JSON
-def json_chunks(table: Table) -> Iterator[str]:
+def json_chunks(table: Table, workers: int = 1) -> Iterator[str]:
     """Yield the JSON of the table in pieces: the same text as `json.dumps(doc, indent=1)` of
     {"columns": [...], "kinds": {...}, "meta": {...}, "rows": [...]}."""
     head = json.dumps(
@@ -183,14 +256,8 @@ def json_chunks(table: Table) -> Iterator[str]:
         return
     assert head.endswith("[]\n}")
     yield head[: -len("]\n}")] + "\n"
-    # one row: "  {", then `   "name": value` per column, then "  }"; % fills in the cells
-    row = "  {\n" + ",\n".join(f"   {_percent(json.dumps(c))}: %s" for c in table.columns)
-    row += "\n  }"
     first = True
-    for block in _row_blocks(table, lambda v: _cells(v, _json_numbers, _json_text)):
-        # one %-format for the whole block: the cells row after row (a quarter faster than one
-        # format per row)
-        rows = ",\n".join([row] * len(block[0])) % tuple(itertools.chain.from_iterable(zip(*block)))
+    for rows in _block_texts(_Blocks(table, "json"), workers):
         yield ("" if first else ",\n") + rows
         first = False
     yield "\n ]\n}"
@@ -219,21 +286,22 @@ def _json_safe(x: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- files
-def write_csv(table: Table, path: str | os.PathLike | None = None) -> str | None:
+def write_csv(table: Table, path: str | os.PathLike | None = None, workers: int = 1) -> str | None:
     """Return the CSV text; with a `path`, stream it to that file (atomically) instead and
-    return None (as pandas' `to_csv` does)."""
+    return None (as pandas' `to_csv` does).  `workers` > 1: a table of `PARALLEL_ROWS` rows or
+    more is formatted by that many processes."""
     if path is None:
         return table_csv(table)
-    write_chunks(path, csv_chunks(table))
+    write_chunks(path, csv_chunks(table, workers))
     return None
 
 
-def write_json(table: Table, path: str | os.PathLike | None = None) -> str | None:
+def write_json(table: Table, path: str | os.PathLike | None = None, workers: int = 1) -> str | None:
     """Return the JSON text; with a `path`, stream it to that file (atomically) instead and
-    return None."""
+    return None.  `workers` as for `write_csv`."""
     if path is None:
         return table_json(table) + "\n"
-    write_chunks(path, _then(json_chunks(table), "\n"))
+    write_chunks(path, _then(json_chunks(table, workers), "\n"))
     return None
 
 
@@ -252,10 +320,11 @@ def parquet_available() -> bool:
     return True
 
 
-def write_parquet(table: Table, path: str | os.PathLike) -> None:
+def write_parquet(table: Table, path: str | os.PathLike, workers: int = 1) -> None:
     """Write the table to a Parquet file (atomically): float64 columns for numbers, strings for
     text, the kinds and meta as JSON under the metadata key `gamedsl`.  Needs pyarrow (the
-    `parquet` extra); raises ImportError saying how to install it."""
+    `parquet` extra); raises ImportError saying how to install it.  (`workers` is taken for
+    the same call as the text formats: pyarrow needs no formatting.)"""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

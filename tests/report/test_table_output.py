@@ -84,6 +84,16 @@ def test_tables_longer_than_a_block_are_written_whole(tmp_path, monkeypatch) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.json"]  # no temporaries
 
 
+def test_tables_formatted_by_several_processes_are_the_same_bytes(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(out, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(out, "PARALLEL_ROWS", 4)
+    out.write_csv(TRICKY, tmp_path / "t.csv", workers=2)
+    out.write_json(TRICKY, tmp_path / "t.json", workers=2)
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == _reference_csv(TRICKY)
+    assert (tmp_path / "t.json").read_text(encoding="utf-8") == _reference_json(TRICKY) + "\n"
+    assert out._JOB is None
+
+
 def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch) -> None:
     target = tmp_path / "t.csv"
     target.write_text("old")
