@@ -100,40 +100,34 @@ def _look_up(task: tuple) -> str:
     return ex.resolve(context)[key]
 
 
-def test_dask_workers_get_the_registered_state_shipped() -> None:
+@pytest.fixture(scope="module")
+def client():
+    """A Dask cluster of two worker processes (one thread each), for the module's tests."""
+    distributed = pytest.importorskip("dask.distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_dask_workers_get_the_registered_state_shipped(client) -> None:
     """The recipe would fail: the items resolve only because the state was sent to the workers,
     which run in processes of their own."""
-    distributed = pytest.importorskip("dask.distributed")
     context = ex.register(ex.Context(_explode, ("recipe",), "shipped"), {1: "one", 2: "two"})
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        dask = ex.DaskExecutor(client)
-        assert dask.map(_look_up, [(context, 1), (context, 2), (context, 1)]) == [
-            "one",
-            "two",
-            "one",
-        ]
-        pids = client.run(os.getpid)
-        assert os.getpid() not in pids.values()
+    dask = ex.DaskExecutor(client)
+    assert dask.map(_look_up, [(context, 1), (context, 2), (context, 1)]) == ["one", "two", "one"]
+    assert os.getpid() not in client.run(os.getpid).values()
 
 
-def test_dask_sweep_on_worker_processes_equals_serial() -> None:
-    distributed = pytest.importorskip("dask.distributed")
-    vary = {"r": np.linspace(0.5, 2, 6)}
-    serial = sweep(spec("cost_reduction"), vary, workers=1)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        remote = sweep(spec("cost_reduction"), vary, dask=client)
-    assert remote.meta["path"] == serial.meta["path"]
+def test_dask_sweep_on_worker_processes_equals_serial(client) -> None:
+    vary = {"a": np.linspace(4, 12, 9), "c": [0.5, 1.5]}
+    serial = sweep(spec("cournot"), vary, workers=1)
+    remote = sweep(spec("cournot"), vary, dask=client)
+    assert remote.meta["path"] == serial.meta["path"] == "fast"
     for c in serial.columns:
         if serial.kinds.get(c) in ("choice", "payoff", "report"):
-            np.testing.assert_allclose(remote.column(c), serial.column(c), rtol=1e-7, atol=1e-9)
+            np.testing.assert_allclose(remote.column(c), serial.column(c), rtol=1e-12)
     assert list(remote.column("regime")) == list(serial.column("regime"))
