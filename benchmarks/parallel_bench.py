@@ -62,6 +62,33 @@ def one_run(vary: dict, **where) -> dict[str, float]:
     }
 
 
+def _spin(n: int) -> float:
+    """Busy Python work (no I/O, no memory traffic); return its wall seconds."""
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i % 7
+    return time.perf_counter() - t
+
+
+def headroom(n: int = 4_000_000) -> float:
+    """Return how much faster two processes finish two equal busy loops than one process
+    finishes one after the other: 2.0 on two idle cores, about 1.0 on a machine whose cores are
+    taken by other work (then no parallel speed-up can show)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [n // 10] * 2))  # the workers started
+        t = time.perf_counter()
+        pool.submit(_spin, n).result()
+        pool.submit(_spin, n).result()
+        one_after_the_other = time.perf_counter() - t
+        t = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        together = time.perf_counter() - t
+    return one_after_the_other / together
+
+
 def _load() -> str:
     try:
         one, five, _ = os.getloadavg()
@@ -101,9 +128,12 @@ def main() -> None:
     for where in setups.values():  # warm-up: imports here and on the cluster's workers
         one_run({"r": np.linspace(0.5, 2, 40), "c": [2.0, 3.0]}, **where)
     runs: dict[str, list[dict]] = {name: [] for name in setups}
+    room: list[float] = []
     for _ in range(args.repeats):
+        room.append(headroom())
         for name, where in setups.items():
             runs[name].append(one_run(vary, **where))
+    room.append(headroom())
     print(f"  at the end: {_load()}; {args.repeats} runs of each, in turns; medians\n")
     print(
         f"  {'':<20} {'total s':>8} {'compile':>8} {'check':>8} {'evaluation':>11} "
@@ -133,6 +163,10 @@ def main() -> None:
         client.close()
         cluster.close()
     print("  (ratios: the faster's speed over the slower's, runs taken in turns, pair by pair)")
+    print(
+        f"  the machine's headroom, two busy loops at once against one after the other, "
+        f"between the rounds: {', '.join(f'{r:.2f}x' for r in room)} (2.00x: two idle cores)"
+    )
 
 
 if __name__ == "__main__":
