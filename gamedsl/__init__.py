@@ -9,8 +9,22 @@ The Python API (the CLI is a thin layer over it)::
 
 from __future__ import annotations
 
-from gamedsl.api import Model, load
+from typing import TYPE_CHECKING
+
 from gamedsl.model.errors import SolveError, SpecError
+
+if TYPE_CHECKING:
+    from gamedsl.api import Model, load
 
 __all__ = ["Model", "SolveError", "SpecError", "load"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Return `Model` and `load` on first use: the API imports sympy, which `gamedsl --help` and
+    `gamedsl list` do not need (start-up time, issue 21)."""
+    if name in ("Model", "load"):
+        from gamedsl import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'gamedsl' has no attribute {name!r}")

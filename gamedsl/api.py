@@ -58,9 +58,7 @@ class Model:
         if select not in SELECT_RULES:
             raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
         model = self._shaped(values)
-        return solve(
-            model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure
-        )
+        return solve(model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure)
 
     def derive(self, **values: Any) -> str:
         """Return the derivation of the equilibrium at the param values given, as a standalone

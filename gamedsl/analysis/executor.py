@@ -12,9 +12,17 @@ Where the work runs is the executor's business:
 Large state that the items need (a game, its step plans) is not sent with every item: the
 analysis registers it under a `Context` key before mapping (`register`), and workers look it up
 with `resolve`.  A forked worker or an in-process Dask worker finds it in the registry it shares
-with the parent; a worker elsewhere rebuilds it once from the key's recipe (the analysis's
-builder function and the game's path) and keeps it.  The executor knows no analysis: the
-builders come with the keys.
+with the parent.  Dask workers in other processes or machines are sent the registered state once
+(`DaskExecutor` ships every context its items name, pickled with cloudpickle, to each worker
+before the items; issue 21: each worker rebuilt the plans before, 1.8x slower than one local
+worker); a worker that joins later, or state that cannot be pickled, is rebuilt once from the
+key's recipe (the analysis's builder function and the game's path) and kept.  The executor knows
+no analysis: the builders come with the keys.
+
+Workers are killable: pool workers ignore SIGINT (the parent takes Ctrl-C and ends them), die
+with the parent on Linux (`PR_SET_PDEATHSIG`, whatever ended it), and are terminated, not
+waited for, when a map ends in an exception (KeyboardInterrupt, SystemExit from a signal
+handler).
 
 The progress bar (tqdm, on stderr) shows only when stderr is a terminal and `quiet` is off.
 
@@ -26,6 +34,7 @@ group) and, on Linux, die with it, so they are never left computing for nobody.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -175,24 +184,57 @@ class SerialExecutor(Executor):
 WORKER_STOP_SECONDS = 1.0  # how long a stopped worker gets to exit before it is killed
 
 
-def _worker_start() -> None:
-    """Set up a pool worker: Ctrl-C is the parent's to handle (it stops the workers), SIGTERM
-    ends the worker, and the worker dies with the parent."""
+def _die_with_parent(parent: int) -> None:
+    """Initialise a pool worker: leave Ctrl-C to the parent (which ends the workers), let
+    SIGTERM end it and, on Linux, be killed when the parent dies, however it dies (no orphaned
+    workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a pool of `workers` processes, forked where the platform can (they start with
+    what this process has built), that ignore SIGINT and die with this process (Linux)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers),
+        mp_context=ctx,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """End the processes of `pool` now, without waiting for their work (an interruption or an
+    error): terminated, then killed if still alive after WORKER_STOP_SECONDS."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            p.join(WORKER_STOP_SECONDS)
+            if p.is_alive():
+                p.kill()
+                p.join(WORKER_STOP_SECONDS)
 
 
 class PoolExecutor(Executor):
     """A pool of worker processes (fork where the platform has it, so workers inherit state).
 
-    The pool is created at the first `map`, after the analysis has registered its context.
+    The pool is created at each `map`, after the analysis has registered its context.  Its
+    workers ignore SIGINT, die with the parent (Linux) and are terminated when a map is
+    interrupted.
     """
 
     name = "processes"
@@ -207,37 +249,26 @@ class PoolExecutor(Executor):
             return SerialExecutor(quiet=True)._map(fn, items, weights, progress)
         # a fresh pool per map: forked workers see the registry as it is now
         self.close()
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)), mp_context=ctx, initializer=_worker_start
-        )
-        out: list[Any] = [None] * len(items)
+        self._pool = process_pool(min(self.workers, len(items)))
         try:
             futures = {self._pool.submit(fn, item): k for k, item in enumerate(items)}
+            out: list[Any] = [None] * len(items)
             for f in as_completed(futures):
                 k = futures[f]
                 out[k] = f.result()
                 progress.update(weights[k])
+            return out
         except BaseException:
-            self._abort()
+            self.terminate()
             raise
-        return out
 
-    def _abort(self) -> None:
-        """Stop the workers now (an interrupt or an error): the items they compute are lost."""
+    def terminate(self) -> None:
+        """End the workers now, without waiting for their items (an interrupted map)."""
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(WORKER_STOP_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join(WORKER_STOP_SECONDS)
+        if pool is not None:
+            terminate_pool(pool)
+
+    _abort = terminate  # the name the interrupt handling used first
 
     def close(self) -> None:
         if self._pool is not None:
@@ -277,6 +308,7 @@ class DaskExecutor(Executor):
         else:
             self.client = client_or_address
             self._own = False
+        self._shipped: set[tuple] = set()
         try:
             self.workers = max(1, sum(self.client.nthreads().values()))
         except Exception:  # noqa: BLE001 - a cluster that does not say still works
@@ -285,6 +317,7 @@ class DaskExecutor(Executor):
     def _map(self, fn, items, weights, progress) -> list[Any]:
         from dask.distributed import as_completed as dask_completed
 
+        self._ship(items)
         futures = self.client.map(fn, items, pure=False)
         index = {f.key: k for k, f in enumerate(futures)}
         out: list[Any] = [None] * len(items)
@@ -294,9 +327,57 @@ class DaskExecutor(Executor):
             progress.update(weights[k])
         return out
 
+    def _ship(self, items: Sequence[Any]) -> None:
+        """Send the registered state that `items` name to every worker, once per context: the
+        workers then resolve it instead of rebuilding it (a game's plans take seconds)."""
+        for context in _contexts(items):
+            if context.key in self._shipped:
+                continue
+            self._shipped.add(context.key)
+            with _REGISTRY_LOCK:
+                if context.key not in _REGISTRY:
+                    continue  # nothing built here: the workers build it from the recipe
+                value = _REGISTRY[context.key]
+            blob = _pickled(value)
+            if blob is None:  # unpicklable state: the workers build it from the recipe
+                continue
+            with contextlib.suppress(Exception):  # a worker that fails builds from the recipe
+                self.client.run(_install, context, blob)
+
     def close(self) -> None:
         if self._own:
             self.client.close()
+
+
+def _contexts(items: Sequence[Any]) -> list[Context]:
+    """Return the contexts that work items name (an item is a Context or a tuple holding them)."""
+    found: dict[tuple, Context] = {}
+    for item in items:
+        for part in item if isinstance(item, tuple) else (item,):
+            if isinstance(part, Context):
+                found.setdefault(part.key, part)
+    return list(found.values())
+
+
+def _pickled(value: Any) -> bytes | None:
+    """Return `value` pickled by cloudpickle (lambdified functions too), or None if it cannot
+    be."""
+    with contextlib.suppress(Exception):
+        import cloudpickle
+
+        return cloudpickle.dumps(value)
+    return None
+
+
+def _install(context: Context, blob: bytes) -> None:
+    """Register the pickled state `blob` under `context` in this (worker's) process, unless it
+    is there already (an in-process worker shares the client's registry)."""
+    with _REGISTRY_LOCK:
+        if context.key in _REGISTRY:
+            return
+    import pickle
+
+    register(context, pickle.loads(blob))
 
 
 def make_executor(workers: int | None = None, dask: Any = None, quiet: bool = False) -> Executor:

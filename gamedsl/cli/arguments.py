@@ -213,7 +213,12 @@ def _analysis_commands(p: _Parser) -> None:
     )
     p.sets(c)
     c.add_argument("--scenario", metavar="NAME")
-    c.add_argument("-o", "--output", metavar="OUT.csv|OUT.json", help="CSV or JSON, by extension")
+    c.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.csv|OUT.json|OUT.parquet",
+        help="CSV, JSON or Parquet (needs pyarrow: the parquet extra), by extension",
+    )
     c.add_argument("--plot", metavar="OUT.png", help="columns against the first varied param")
     c.add_argument("--columns", metavar="A,B", help="columns to plot (default: choices, payoffs)")
     p.analysis(c)

@@ -15,11 +15,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy
 
 from gamedsl.model.errors import Span, SpecError
+
+if TYPE_CHECKING:  # numpy is imported when a numpy value is computed: `check` starts faster
+    import numpy as np
 
 MAX_EXP_ARGUMENT = 10**6  # exp() of a larger number has more digits than anything can hold
 
@@ -81,7 +84,21 @@ def _abs_interval(x: tuple[float, float]) -> tuple[float, float]:
     return 0.0, max(-lo, hi)
 
 
+def _numpy(name: str) -> Callable[..., np.ndarray]:
+    """Return numpy's function `name`, numpy imported on the first call."""
+
+    def call(*args: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return getattr(np, name)(*args)
+
+    call.__name__ = name
+    return call
+
+
 def _numpy_log(x: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+    import numpy as np
+
     return np.log(x) if base is None else np.log(x) / np.log(base)
 
 
@@ -90,8 +107,15 @@ def _monotone(pick: Callable) -> Callable[..., tuple[float, float]]:
     return lambda *xs: (pick(x[0] for x in xs), pick(x[1] for x in xs))
 
 
-def _n_ary(fn: Callable) -> Callable[..., np.ndarray]:
-    return lambda *a: fn.reduce(np.broadcast_arrays(*a))
+def _n_ary(name: str) -> Callable[..., np.ndarray]:
+    """Return numpy's ufunc `name` reduced over any number of arguments."""
+
+    def call(*args: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return getattr(np, name).reduce(np.broadcast_arrays(*args))
+
+    return call
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -102,7 +126,7 @@ BUILTINS: dict[str, Builtin] = {
             1,
             None,
             lambda *a, span=None: sympy.Min(*a),
-            _n_ary(np.minimum),
+            _n_ary("minimum"),
             sympy.Min,
             _monotone(min),
             "the smallest argument",
@@ -112,7 +136,7 @@ BUILTINS: dict[str, Builtin] = {
             1,
             None,
             lambda *a, span=None: sympy.Max(*a),
-            _n_ary(np.maximum),
+            _n_ary("maximum"),
             sympy.Max,
             _monotone(max),
             "the largest argument",
@@ -122,7 +146,7 @@ BUILTINS: dict[str, Builtin] = {
             1,
             1,
             lambda a, span=None: sympy.Abs(a),
-            np.abs,
+            _numpy("abs"),
             sympy.Abs,
             _abs_interval,
             "the absolute value",
@@ -132,7 +156,7 @@ BUILTINS: dict[str, Builtin] = {
             1,
             1,
             lambda a, span=None: sympy.sqrt(a),
-            np.sqrt,
+            _numpy("sqrt"),
             None,
             None,
             "the square root (a power 1/2 for sympy)",
@@ -142,7 +166,7 @@ BUILTINS: dict[str, Builtin] = {
             1,
             1,
             lambda a, span=None: _exp(a, span),
-            np.exp,
+            _numpy("exp"),
             sympy.exp,
             _exp_interval,
             "e to the power of the argument",

@@ -13,12 +13,14 @@ import re
 import stat
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gamedsl.language import ast
 from gamedsl.language.hints import suggest
-from gamedsl.language.parser import parse_all
 from gamedsl.language.source import normalize, short
 from gamedsl.model.errors import Span, SpecError
+
+if TYPE_CHECKING:  # the syntax tree's classes: `gamedsl list` needs none of them
+    from gamedsl.language import ast
 
 # the check benchmark's generated spec (2,000 stages, 50,000 lets) is 1.4 MB
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -157,6 +159,8 @@ class Loader:
         quiet = from_disk and not is_game_text(display, text)
         if not quiet:
             self.sources[display] = normalize(text)
+        from gamedsl.language.parser import parse_all  # lark: `gamedsl list` needs none of it
+
         parsed = parse_all(text, display)
         if parsed.errors and quiet:
             first = parsed.errors[0].span or Span(display, 1, 1)

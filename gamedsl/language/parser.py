@@ -29,6 +29,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from gamedsl.language import ast, fastpath
 from gamedsl.language.blocks import group_blocks
+from gamedsl.language.grammar_cache import cached_lark
 from gamedsl.language.recovery import stub
 from gamedsl.language.source import (
     KEYWORDS,
@@ -394,9 +395,10 @@ def _keyword(token: Token) -> Token:
 
 @functools.cache
 def _lark() -> Lark:
-    """Return the LALR parser of `grammar.lark`, built once per process."""
+    """Return the LALR parser of `grammar.lark`: its tables built once per user and cached on
+    disk (`grammar_cache.py`), loaded once per process."""
     grammar = resources.files("gamedsl.language").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
+    return cached_lark(
         grammar,
         parser="lalr",
         lexer="contextual",

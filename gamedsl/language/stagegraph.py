@@ -9,11 +9,12 @@ mappings (iteratively: chains of 50,000 lets must not recurse).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx is imported by stage_graph only: `check` starts faster without it
+    import networkx as nx
 
-from gamedsl.model.game import Game
+    from gamedsl.model.game import Game, Stage
 
 K = TypeVar("K", bound=Hashable)
 
@@ -69,6 +70,14 @@ def topological_order(graph: Mapping[K, Iterable[K]]) -> list[K]:
     return order
 
 
+def is_conditional(stage: Stage) -> bool:
+    """Return True when `stage` is played only under a condition: it has a `when`, or every
+    choice in it is conditional."""
+    return stage.condition is not None or (
+        bool(stage.choices) and all(c.condition is not None for c in stage.choices)
+    )
+
+
 def stage_graph(game: Game) -> nx.DiGraph:
     """Return the stages of `game` as a chain DiGraph in play order.
 
@@ -76,12 +85,12 @@ def stage_graph(game: Game) -> nx.DiGraph:
     stage has a `when`, or every choice in it is conditional), `condition` (sympy or None).
     Edge attribute `conditional` marks an edge into a conditional stage.
     """
+    import networkx as nx
+
     g = nx.DiGraph()
     previous = None
     for i, stage in enumerate(game.stages):
-        conditional = stage.condition is not None or (
-            bool(stage.choices) and all(c.condition is not None for c in stage.choices)
-        )
+        conditional = is_conditional(stage)
         g.add_node(
             stage.name,
             index=i,

@@ -86,6 +86,14 @@ class Table:
             raise KeyError(f"no column '{name}' (the columns are: {', '.join(self.columns)})")
         return self._data[name].copy()
 
+    def values(self, name: str) -> np.ndarray:
+        """Return a column as a read-only array, without copying it (for the formats)."""
+        if name not in self._data:
+            raise KeyError(f"no column '{name}' (the columns are: {', '.join(self.columns)})")
+        view = self._data[name].view()
+        view.flags.writeable = False
+        return view
+
     def select(self, columns: Sequence[str]) -> Table:
         """Return the table with only `columns` (in that order)."""
         missing = [c for c in columns if c not in self._data]
@@ -102,12 +110,19 @@ class Table:
         return [c for c in self.columns if self.kinds.get(c) == kind]
 
     def to_pandas(self):
-        """Return a pandas DataFrame (pandas must be installed)."""
+        """Return a pandas DataFrame, one column per column (float64 for numbers, object for
+        text), with the kinds and the meta in `df.attrs` (pandas must be installed:
+        pip install 'gamedsl[pandas]')."""
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Table.to_pandas needs pandas: pip install pandas") from None
-        return pd.DataFrame({c: self._data[c] for c in self.columns}, columns=list(self.columns))
+            raise ImportError(
+                "Table.to_pandas needs pandas: pip install 'gamedsl[pandas]' (or pandas)"
+            ) from None
+        df = pd.DataFrame({c: self._data[c] for c in self.columns}, columns=list(self.columns))
+        df.attrs["kinds"] = dict(self.kinds)
+        df.attrs["meta"] = dict(self.meta)
+        return df
 
     # the Python API's shortcuts to gamedsl.report.table and gamedsl.report.plot
     def text(self, max_rows: int | None = 60, digits: int = 6) -> str:
@@ -116,17 +131,25 @@ class Table:
 
         return table_text(self, max_rows, digits)
 
-    def to_csv(self, path: str | None = None) -> str:
-        """Write the CSV to `path` (atomically) when given; return the CSV text."""
+    def to_csv(self, path: str | None = None) -> str | None:
+        """Return the CSV text; with a `path`, write it there (streamed, atomically) instead and
+        return None."""
         from gamedsl.report.table import write_csv
 
         return write_csv(self, path)
 
-    def to_json(self, path: str | None = None) -> str:
-        """Write the JSON to `path` (atomically) when given; return the JSON text."""
+    def to_json(self, path: str | None = None) -> str | None:
+        """Return the JSON text; with a `path`, write it there (streamed, atomically) instead and
+        return None."""
         from gamedsl.report.table import write_json
 
         return write_json(self, path)
+
+    def to_parquet(self, path: str) -> None:
+        """Write the table to a Parquet file (needs pyarrow: pip install 'gamedsl[parquet]')."""
+        from gamedsl.report.table import write_parquet
+
+        write_parquet(self, path)
 
     def plot(self, columns: Sequence[str] | None = None, path: str | None = None):
         """Draw `columns` (default: equilibrium values and payoffs) against the first varied
@@ -201,8 +224,9 @@ class RegionMap:
         )
 
     # the Python API's shortcuts to gamedsl.report.regions and gamedsl.report.plot
-    def to_csv(self, path: str | None = None) -> str:
-        """Write the cells as CSV to `path` (atomically) when given; return the CSV text."""
+    def to_csv(self, path: str | None = None) -> str | None:
+        """Return the cells as CSV text; with a `path`, write them there (streamed, atomically)
+        instead and return None."""
         from gamedsl.report.table import write_csv
 
         return write_csv(self.cells(), path)

@@ -25,8 +25,6 @@ import numbers
 import sys
 from typing import Any
 
-import numpy as np
-
 FLOAT_MAX = sys.float_info.max  # about 1.8e308
 
 
@@ -58,10 +56,19 @@ INTEGRAL_LIMIT = 1e15  # below this, a float within rounding of an integer is wr
 INTEGRAL_TOL = 1e-12  # ... within this relative distance
 
 
+def _is_bool(x: Any) -> bool:
+    """Return True for a Python or numpy bool (numpy is not imported for this: a numpy bool
+    exists only once numpy is, and `check` starts faster without it)."""
+    if isinstance(x, bool):
+        return True
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.bool_)
+
+
 def number(x: Any, digits: int = 6) -> str:
     """Return the text of a number: integers plainly, others with `digits` significant digits,
     `nan`, `inf`, `-inf`; what is not a number (None, an expression) as `str`."""
-    if isinstance(x, (bool, np.bool_)):
+    if _is_bool(x):
         return str(int(x))
     if isinstance(x, numbers.Integral):
         return str(int(x))
@@ -86,7 +93,7 @@ def json_value(x: Any) -> Any:
     not a number as its text."""
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, (bool, np.bool_)):
+    if _is_bool(x):
         return int(x)
     if isinstance(x, numbers.Integral):
         return int(x)
@@ -108,7 +115,7 @@ def csv_cell(x: Any) -> str:
         return ""
     if isinstance(x, str):
         return x
-    if isinstance(x, (bool, np.bool_)):
+    if _is_bool(x):
         return str(int(x))
     if isinstance(x, numbers.Integral):
         return str(int(x))

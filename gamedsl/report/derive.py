@@ -8,8 +8,8 @@ from __future__ import annotations
 import sympy
 
 from gamedsl.model.game import Game, symbol
-from gamedsl.report.latex import latex_name, payoff_name
 from gamedsl.model.numbers import number
+from gamedsl.report.latex import latex_name, payoff_name
 from gamedsl.report.maths import math_latex
 
 
@@ -27,9 +27,9 @@ def derivation_latex(derivation, game: Game) -> str:
         r"\begin{document}",
         rf"\section*{{Derivation: {escape(derivation.title)}}}",
         "The game is solved by backward induction, from the last stage to the first.",
-        "Parameters: " + ", ".join(
-            f"${latex_name(k)} = {number(v)}$" for k, v in sol.parameters.items()
-        ) + " (the values solved at; the closed forms hold in the params).",
+        "Parameters: "
+        + ", ".join(f"${latex_name(k)} = {number(v)}$" for k, v in sol.parameters.items())
+        + " (the values solved at; the closed forms hold in the params).",
     ]
     for stage in derivation.stages:
         out.append(rf"\subsection*{{Stage \texttt{{{escape(stage.name)}}}}}")
@@ -50,9 +50,9 @@ def derivation_latex(derivation, game: Game) -> str:
     else:
         out.append("No closed form in the params was found; the values solved are:")
         out.append(r"\begin{align*}")
-        out.append(" \\\\\n".join(
-            f"{latex_name(k)}^* &= {number(v)}" for k, v in sol.equilibrium.items()
-        ))
+        out.append(
+            " \\\\\n".join(f"{latex_name(k)}^* &= {number(v)}" for k, v in sol.equilibrium.items())
+        )
         out.append(r"\end{align*}")
     if derivation.statics:
         out.append(r"\subsection*{Comparative statics}")
@@ -73,16 +73,25 @@ def derivation_latex(derivation, game: Game) -> str:
     v = sol.verification
     out.append(
         "Verification: no player gains by deviating (largest gain found "
-        f"${number(v.max_gain, 2)}$)." if v.ok else
-        f"Verification failed: {escape(v.worst or '')} gains ${number(v.max_gain, 3)}$."
+        f"${number(v.max_gain, 2)}$)."
+        if v.ok
+        else f"Verification failed: {escape(v.worst or '')} gains ${number(v.max_gain, 3)}$."
     )
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
 
 _SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
 }
 
 

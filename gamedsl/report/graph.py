@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import sympy
 from sympy.printing.str import StrPrinter
 
-from gamedsl.language.stagegraph import stage_graph
+from gamedsl.language.stagegraph import is_conditional, stage_graph
 from gamedsl.model.game import Game
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class _SpecPrinter(StrPrinter):
@@ -70,9 +74,9 @@ def _choice_text(c) -> str:
 
 def render(game: Game, fmt: str = "text") -> str:
     """Return the stage graph of `game` as `text`, `dot` (Graphviz) or `mermaid`."""
+    if fmt == "text":  # a chain needs no graph library (`check` starts without networkx)
+        return _render_text(game)
     g = stage_graph(game)
-    if fmt == "text":
-        return _render_text(game, g)
     if fmt == "dot":
         return _render_dot(game, g)
     if fmt == "mermaid":
@@ -80,12 +84,12 @@ def render(game: Game, fmt: str = "text") -> str:
     raise ValueError(f"unknown graph format {fmt!r} (use text, dot or mermaid)")
 
 
-def _render_text(game: Game, g: nx.DiGraph) -> str:
+def _render_text(game: Game) -> str:
     if not game.stages:
         return "(no stages: a module)"
     lines = []
     for i, stage in enumerate(game.stages):
-        mark = " (conditional)" if g.nodes[stage.name]["conditional"] else ""
+        mark = " (conditional)" if is_conditional(stage) else ""
         when = f" when {spec_text(stage.condition)}" if stage.condition is not None else ""
         lines.append(f"{i + 1}. {stage.name}{when}{mark}")
         for c in stage.choices:

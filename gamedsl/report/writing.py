@@ -11,12 +11,14 @@ refuse it before it computes anything.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 
 def _umask() -> int:
@@ -42,19 +44,25 @@ def _target(path: str | os.PathLike) -> Path:
     return p
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` atomically: readers see the old file or the whole new one."""
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Yield a file open on a temporary file beside `path`'s target, renamed over it when the
+    block ends without an error (readers see the old file or the whole new one) and removed when
+    it ends with one; `mode` is "wb" or "w" (UTF-8 text, newlines as written).  The new file gets
+    the mode of the file it replaces, else 0666 less the umask; a symlink is written through."""
     target = _target(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        perms = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
-        mode = 0o666 & ~_umask()
+        perms = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            os.fchmod(fh.fileno(), mode)
+        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **text) as fh:
+            yield fh
+            fh.flush()
+            os.fchmod(fh.fileno(), perms)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -62,6 +70,20 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically: readers see the old file or the whole new one."""
+    with atomic_file(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_chunks(path: str | os.PathLike, chunks: Iterable[str]) -> None:
+    """Write the text `chunks` (UTF-8) to `path` atomically, one chunk at a time: a table of a
+    million rows is never held whole in memory."""
+    with atomic_file(path, "w") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

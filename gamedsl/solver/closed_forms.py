@@ -25,6 +25,7 @@ exact boundary (`>=` or `>`) is the side of a switch's zero the pieces' order pu
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -221,7 +222,9 @@ def _factors(exprs) -> list[sympy.Expr]:
     return list(seen)
 
 
-def _resolved(e: sympy.Expr, rows: np.ndarray, symbols, args) -> list[tuple[sympy.Expr, np.ndarray]]:
+def _resolved(
+    e: sympy.Expr, rows: np.ndarray, symbols, args
+) -> list[tuple[sympy.Expr, np.ndarray]]:
     """Return e's plain forms (Piecewise, Abs, Min, Max resolved) with the rows where each holds."""
     nodes = [x for x in e.atoms(*_DECIDING) if x.free_symbols] if isinstance(e, sympy.Basic) else []
     if not nodes or not rows.any():
@@ -234,8 +237,15 @@ def _resolved(e: sympy.Expr, rows: np.ndarray, symbols, args) -> list[tuple[symp
         where = rows & (keys == k)
         r = int(np.nonzero(where)[0][0])
         at = {s: sympy.Float(a[r], 30) for s, a in zip(symbols, args)}
-        out.append((e.replace(lambda x: isinstance(x, _DECIDING) and bool(x.free_symbols),
-                              lambda x: _pick(x, at)), where))
+        out.append(
+            (
+                e.replace(
+                    lambda x: isinstance(x, _DECIDING) and bool(x.free_symbols),
+                    lambda x, at=at: _pick(x, at),
+                ),
+                where,
+            )
+        )
     return out
 
 
@@ -268,14 +278,15 @@ def _pick(node, at: dict):
         x = node.args[0]
         return -x if x.xreplace(at) < 0 else x
     vals = [a.xreplace(at) for a in node.args]
-    best = min(range(len(vals)), key=lambda i: vals[i]) if isinstance(node, sympy.Min) else max(
-        range(len(vals)), key=lambda i: vals[i])
+    best = (
+        min(range(len(vals)), key=lambda i: vals[i])
+        if isinstance(node, sympy.Min)
+        else max(range(len(vals)), key=lambda i: vals[i])
+    )
     return node.args[best]
 
 
-def sample_params(
-    game: Game, params: Mapping[str, float], n: int
-) -> dict[str, np.ndarray] | None:
+def sample_params(game: Game, params: Mapping[str, float], n: int) -> dict[str, np.ndarray] | None:
     """Return n points of the params drawn over their domains and assumptions (the first is the
     params given); None when no point but the given one satisfies them."""
     rng = np.random.default_rng(SEED)
@@ -396,9 +407,11 @@ def _pieces(
         at = _values_at(e, symbols, args)
         for gi, (_, other) in enumerate(groups):
             both = np.isfinite(at) & np.isfinite(other)
-            if both.any() and np.all(
-                np.abs(at[both] - other[both]) <= SAME_TOL * (1 + np.abs(other[both]))
-            ) and np.array_equal(np.isfinite(at), np.isfinite(other)):
+            if (
+                both.any()
+                and np.all(np.abs(at[both] - other[both]) <= SAME_TOL * (1 + np.abs(other[both])))
+                and np.array_equal(np.isfinite(at), np.isfinite(other))
+            ):
                 break
         else:
             gi = len(groups)
@@ -548,7 +561,7 @@ def _conflicts(keys: np.ndarray, label: np.ndarray, rows: np.ndarray) -> int:
     order = np.lexsort((g, k))
     k, g = k[order], g[order]
     starts = np.r_[0, np.nonzero(np.diff(k))[0] + 1, len(k)]
-    for s, e in zip(starts[:-1], starts[1:]):
+    for s, e in itertools.pairwise(starts):
         if e - s < 2:
             continue
         _, counts = np.unique(g[s:e], return_counts=True)
@@ -669,6 +682,7 @@ def positive_symbols(game: Game) -> dict[sympy.Symbol, sympy.Symbol]:
 
 def _even_powers(e: sympy.Expr) -> sympy.Expr:
     """Return e with (-x + y)^2 written (x - y)^2 where sympy would lead with a minus."""
+
     def flip(p):
         if p.exp.is_even and p.base.could_extract_minus_sign():
             return sympy.Pow(-p.base, p.exp)
@@ -704,6 +718,7 @@ def _nested(x: sympy.Expr) -> bool:
     """Return True for a fraction within a fraction (what a person would not write)."""
     num, den = sympy.fraction(x)
     return any(
-        isinstance(p, sympy.Pow) and p.exp.is_negative for part in (num, den)
+        isinstance(p, sympy.Pow) and p.exp.is_negative
+        for part in (num, den)
         for p in sympy.preorder_traversal(part)
     )

@@ -102,17 +102,17 @@ def _choice_step(game, c, later, method, solution, positive) -> ChoiceStep:
     numeric = method == "numeric"
     reply = solution.strategy_exprs.get(c.var)
     value = solution.equilibrium.get(c.var)
-    base = dict(
-        player=c.player,
-        var=c.var,
-        domain=c.domain.text if c.domain is not None else "",
-        objective=simplest(objective, positive) if not numeric else objective,
-        discrete=discrete,
-        numeric=numeric,
-        best_reply=reply,
-        conditions=solution.conditions.get(c.var, ""),
-        value=float(value) if value is not None else None,
-    )
+    base = {
+        "player": c.player,
+        "var": c.var,
+        "domain": c.domain.text if c.domain is not None else "",
+        "objective": simplest(objective, positive) if not numeric else objective,
+        "discrete": discrete,
+        "numeric": numeric,
+        "best_reply": reply,
+        "conditions": solution.conditions.get(c.var, ""),
+        "value": float(value) if value is not None else None,
+    }
     if discrete or numeric or payoff is None:
         return ChoiceStep(**base)
     foc = _tidy(sympy.diff(objective, c.symbol), positive)
@@ -177,8 +177,9 @@ def _sign(d: sympy.Expr, when, game: Game, points, positive) -> tuple[str, bool]
     args = [np.asarray(points[n], float) for n in names]
     try:
         with np.errstate(all="ignore"):
-            v = np.broadcast_to(np.asarray(sympy.lambdify(symbols, d, "numpy")(*args), float),
-                                args[0].shape)
+            v = np.broadcast_to(
+                np.asarray(sympy.lambdify(symbols, d, "numpy")(*args), float), args[0].shape
+            )
             held = np.broadcast_to(
                 np.asarray(sympy.lambdify(symbols, when, "numpy")(*args), bool), args[0].shape
             )

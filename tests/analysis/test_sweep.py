@@ -100,10 +100,13 @@ def test_discrete_regimes_name_the_values():
 
 def test_table_outputs(tmp_path):
     table = sweep(spec("cournot"), {"a": [4.0, 7.0]}, workers=1)
-    csv_text = table.to_csv(tmp_path / "t.csv")
+    assert table.to_csv(tmp_path / "t.csv") is None  # with a path: streamed to the file
+    csv_text = table.to_csv()
     assert csv_text.splitlines()[0].split(",") == list(table.columns)
     assert (tmp_path / "t.csv").read_text() == csv_text
-    doc = json.loads(table.to_json(tmp_path / "t.json"))
+    assert table.to_json(tmp_path / "t.json") is None
+    assert (tmp_path / "t.json").read_text() == table.to_json()
+    doc = json.loads(table.to_json())
     assert doc["columns"] == list(table.columns)
     assert doc["rows"][1]["q1"] == pytest.approx(2.0)
     assert doc["kinds"]["q1"] == "choice" and doc["kinds"]["F1"] == "payoff"

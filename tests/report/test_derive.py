@@ -28,7 +28,7 @@ def derive(spec: str, *extra: str) -> tuple[int, str, str]:
     return code or 0, out.getvalue(), err.getvalue()
 
 
-MATH = re.compile(r"\\\[(.+?)\\\]|\$(.+?)\$|\\begin\{align\*\}(.+?)\\end\{align\*\}", re.S)
+MATH = re.compile(r"\\\[(.+?)\\\]|\$(.+?)\$|\\begin\{align\*\}(.+?)\\end\{align\*\}", re.DOTALL)
 
 
 def formulas(doc: str) -> list[str]:
