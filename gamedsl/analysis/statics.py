@@ -26,7 +26,7 @@ from gamedsl.model.analysis import SPECIAL, Derivative, Statics, Table
 from gamedsl.model.errors import SolveError, SpecError
 from gamedsl.model.game import Game
 from gamedsl.model.numbers import number
-from gamedsl.solver import BudgetExceeded, as_expr, bind_values, solve, time_budget
+from gamedsl.solver import BudgetExceeded, as_expr, bind_values, simplest, solve, time_budget
 
 STEP = 1e-4  # central-difference step, relative to max(1, |param|)
 CHECK_TOL = 1e-4  # closed-form and difference derivatives agree within TOL*(1+|d|)
@@ -126,6 +126,7 @@ def closed_path(
                 {},
                 f"the closed form of {name} gives {number(got)} at the point, solve {number(want)}",
             )
+    out = {name: simplest(e) for name, e in out.items()}
     stray = {s for e in out.values() for s in e.free_symbols} - set(at)
     if stray:
         return {}, f"the closed forms still depend on {', '.join(sorted(s.name for s in stray))}"

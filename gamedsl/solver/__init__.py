@@ -11,6 +11,7 @@ what they need from here, never from the modules inside it.
 - `solve`, `SELECT_RULES`;
 - step plans built once and played at many points: `symbolic_plans`, `play_everywhere`,
   `compile_plays` (and `build_plans`, `build_problem` for the solver's own tests);
+- formulas as a person writes them: `simplest`;
 - param values and expressions at numpy points: `bind_values`, `evaluate`, `at_points`,
   `as_expr`; sympy under a time budget: `time_budget`, `BudgetExceeded`;
 - cells of switching expressions (`compiled.py`), which `analysis/pieces.py` uses at the level of
@@ -28,6 +29,7 @@ import sympy
 from gamedsl.model.errors import SolveError
 from gamedsl.model.game import Game
 from gamedsl.solver.budget import BudgetExceeded, time_budget
+from gamedsl.solver.closed_forms import simplest
 from gamedsl.solver.compiled import (
     AGREE_TOL,
     NEAR_TOL,
@@ -47,6 +49,7 @@ from gamedsl.solver.problem import bind_values, build_problem
 from gamedsl.solver.solve import SELECT_RULES, build_plans, solve
 
 __all__ = [
+    "simplest",
     "AGREE_TOL",
     "BY_ORDER",
     "NEAR_TOL",
