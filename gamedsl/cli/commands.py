@@ -6,7 +6,6 @@ format the result with `gamedsl.report`, write it.  Each takes the parsed argume
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 from pathlib import Path
@@ -132,26 +131,12 @@ def solve(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- analyses
-def _columns(args: argparse.Namespace) -> list[str] | None:
-    return [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-
-
-def _check_columns(columns: list[str] | None, table) -> None:
-    """Raise SpecError for a --columns name that the table does not have (with a hint)."""
-    unknown = [c for c in columns or () if c not in table.columns]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], table.columns, n=1)
-        raise option_error(
-            f"--columns: unknown column '{unknown[0]}'",
-            f"did you mean '{close[0]}'?"
-            if close
-            else f"the columns are: {', '.join(table.columns)}",
-        )
-
-
 def sweep(args: argparse.Namespace) -> int:
-    """`gamedsl sweep`: the table to -o (CSV/JSON) or stdout; the plot to --plot."""
-    from gamedsl.analysis.sweep import axis_bounds, grid, load, sweep_points
+    """`gamedsl sweep`: the table to -o (CSV/JSON) or stdout; the plot to --plot.  Several
+    `--scenario`s stack their tables (a `scenario` column first); `--columns` may hold
+    expressions, computed per row (`analysis.scenarios`)."""
+    from gamedsl.analysis.scenarios import SCENARIO, Grids, parse_columns, split_columns, stack
+    from gamedsl.analysis.sweep import axis_bounds, grid
 
     vary: dict[str, np.ndarray] = {}
     for r in args.vary_ranges:
@@ -161,18 +146,12 @@ def sweep(args: argparse.Namespace) -> int:
     out_ext = _suffix(args.output, (".csv", ".json"), "-o") if args.output else None
     if args.plot:
         _suffix(args.plot, (".png",), "--plot")
-    columns = _columns(args)
-    game = load(args.file, args.scenario)
+    columns = parse_columns(split_columns(args.columns))
+    scenarios = list(dict.fromkeys(args.scenarios)) or [None]
     with _executor(args) as executor:
-        table = sweep_points(
-            game,
-            grid(vary),
-            dict(args.set),
-            executor=executor,
-            desc="sweep",
-            bounds=axis_bounds(vary),
-        )
-    _check_columns(columns, table)
+        grids = Grids(args.file, grid(vary), dict(args.set), executor, bounds=axis_bounds(vary))
+        table = stack(grids, scenarios, columns)
+    names = [c.text for c in columns] or None
     for w in table.meta.get("warnings") or ():
         _note(args, f"note: {w}")
     if args.output:
@@ -183,13 +162,14 @@ def sweep(args: argparse.Namespace) -> int:
     if args.plot:
         from gamedsl.report.plot import close, plot_sweep
 
-        close(plot_sweep(table, columns, args.plot, game.params))
+        close(plot_sweep(table, names, args.plot, grids.game(scenarios[0])))
         _note(args, f"wrote {args.plot}")
     if not args.output:
         from gamedsl.report.table import table_text
 
-        if columns:
-            table = table.select(list(dict.fromkeys(list(vary) + columns + ["regime"])))
+        if names:
+            first = [SCENARIO] if SCENARIO in table.columns else []
+            table = table.select(list(dict.fromkeys(first + list(vary) + names + ["regime"])))
         sys.stdout.write(table_text(table, max_rows=None) + "\n")
     return 0
 
@@ -237,6 +217,8 @@ def statics(args: argparse.Namespace) -> int:
     from gamedsl.analysis.statics import statics as run
     from gamedsl.report.statics import statics_json, statics_text
 
+    if args.plot:
+        _suffix(args.plot, (".png",), "--plot")
     with _executor(args) as executor:
         result = run(
             args.file,
@@ -247,6 +229,11 @@ def statics(args: argparse.Namespace) -> int:
         )
     text = statics_json(result) if args.format == "json" else statics_text(result)
     sys.stdout.write(text + "\n")
+    if args.plot:
+        from gamedsl.report.plot import close, plot_statics
+
+        close(plot_statics(result, args.plot))
+        _note(args, f"wrote {args.plot}")
     return 0
 
 
@@ -256,6 +243,8 @@ def compare(args: argparse.Namespace) -> int:
     from gamedsl.analysis.compare import compare as run
     from gamedsl.report import compare as report
 
+    if args.plot:
+        _suffix(args.plot, (".png",), "--plot")
     with _executor(args) as executor:
         result = run(
             args.file,
@@ -270,6 +259,11 @@ def compare(args: argparse.Namespace) -> int:
         "csv": lambda c: report.comparison_csv(c).rstrip("\n"),
     }
     emit(args.output, formats[args.format](result))
+    if args.plot:
+        from gamedsl.report.plot import close, plot_compare
+
+        close(plot_compare(result, args.plot))
+        _note(args, f"wrote {args.plot}")
     return 0
 
 
