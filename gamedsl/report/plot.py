@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,6 +100,18 @@ def _panel_label(cols: Sequence[str], kind: str, descriptions: Mapping[str, str]
     return KIND_TITLES.get(kind, kind)
 
 
+@dataclass(frozen=True)
+class _Series:
+    """The rows of one line family of a sweep plot: a scenario and a value of the other varied
+    params (`si`, `k`: their positions, for colours and styles)."""
+
+    si: int
+    scenario: str | None
+    k: int
+    combo: str
+    rows: np.ndarray
+
+
 def plot_sweep(
     table: Table, columns: Sequence[str] | None = None, path: str | None = None, game=None
 ):
@@ -107,84 +120,99 @@ def plot_sweep(
     (when the table has a `scenario` column) and per value of the other varied params; regime
     changes as dashed vertical lines (in each scenario's colour when there are several), a zero
     line where values change sign; save to `path`.  `game` (a Game, or its params) gives the
-    axis labels their descriptions."""
+    axis labels their descriptions and the scenarios their titles."""
     plt = _pyplot()
     varied = list(table.meta.get("varied") or table.columns_of("param")[:1])
-    x = varied[0]
     columns = list(columns) if columns else default_columns(table)
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise KeyError(missing[0])
-    descriptions = _descriptions(game)
     kinds = list(dict.fromkeys(table.kinds.get(c, "report") for c in columns))
     fig, axes = plt.subplots(
         len(kinds), 1, sharex=True, squeeze=False, figsize=(7.5, 2.4 + 2.2 * len(kinds))
     )
     axes = axes[:, 0]
-    xv = table.column(x)
-    regime = table.column("regime") if "regime" in table.columns else None
-    scenario_col = table.column(SCENARIO) if SCENARIO in table.columns else None
-    scenarios = [None] if scenario_col is None else list(dict.fromkeys(scenario_col.tolist()))
-    titles = _scenario_titles(game)
-    combos = _combos(table, varied[1:])
+    xv = table.column(varied[0])
+    series = _series(table, varied[1:])
+    several = len({s.scenario for s in series}) > 1
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    styles = ["-", "--", ":", "-."]
-    several = len(scenarios) > 1
-    series_masks: list[tuple[int, np.ndarray]] = []  # (scenario index, rows) for regime marks
     for ax, kind in zip(axes, kinds):
         cols = [c for c in columns if table.kinds.get(c, "report") == kind]
-        for ci, c in enumerate(cols):
-            yv = table.column(c)
-            for si, scenario in enumerate(scenarios):
-                for k, (combo_text, mask) in enumerate(combos):
-                    if scenario_col is not None:
-                        mask = mask & (scenario_col == scenario)
-                    if ax is axes[0] and ci == 0 and k == 0:
-                        series_masks.append((si, mask))
-                    order = np.argsort(xv[mask], kind="stable")
-                    named = c
-                    if len(cols) > 1 and descriptions.get(c):
-                        named = f"{c}: {_short(descriptions[c], 40)}"
-                    label = _series_label(
-                        named if (len(cols) > 1 or not several) else None,
-                        scenario if several else None,
-                        combo_text,
-                        titles,
-                    )
-                    ax.plot(
-                        xv[mask][order],
-                        yv[mask][order],
-                        # several scenarios: a colour each, and a style each where the
-                        # panel has one column (a 0/1 condition's lines may lie on each other)
-                        styles[((ci if len(cols) > 1 else si) if several else k) % len(styles)],
-                        color=colours[(si if several else ci) % len(colours)],
-                        label=label,
-                        lw=1.6,
-                    )
-        values = np.concatenate([table.column(c) for c in cols])
-        finite = values[np.isfinite(values)]
-        if finite.size and finite.min() < 0 < finite.max():
-            ax.axhline(0, color="0.2", lw=0.8)
-        ax.set_ylabel(_panel_label(cols, kind, descriptions), fontsize=8)
-        ax.grid(alpha=0.25)
-    if regime is not None and series_masks:
+        _draw_panel(ax, table, cols, kind, xv, series, several, colours, game)
+    if "regime" in table.columns:
+        regime = table.column("regime")
         if several:
-            _mark_scenario_regimes(axes, xv, regime, series_masks, colours)
+            firsts = [(s.si, s.rows) for s in series if s.k == 0]
+            _mark_scenario_regimes(axes, xv, regime, firsts, colours)
         else:
-            mask = series_masks[0][1]
-            _mark_regimes(axes, xv[mask], regime[mask])
+            _mark_regimes(axes, xv[series[0].rows], regime[series[0].rows])
     for ax in axes:
         ax.legend(fontsize=7, loc="best", framealpha=0.8)
-    axes[-1].set_xlabel(_label(game, x))
+    axes[-1].set_xlabel(_label(game, varied[0]))
     title = table.meta.get("game") or "sweep"
     if table.meta.get("scenario"):
         title += f" — scenario {table.meta['scenario']}"
     elif several:
-        title += " — scenarios " + ", ".join(str(s) for s in scenarios)
+        title += " — scenarios " + ", ".join(dict.fromkeys(str(s.scenario) for s in series))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     return fig
+
+
+def _series(table: Table, others: Sequence[str]) -> list[_Series]:
+    """Return the line families: per scenario (None without a `scenario` column), per value of
+    the other varied params."""
+    combos = _combos(table, others)
+    if SCENARIO not in table.columns:
+        return [_Series(0, None, k, text, rows) for k, (text, rows) in enumerate(combos)]
+    labels = table.column(SCENARIO)
+    return [
+        _Series(si, scenario, k, text, rows & (labels == scenario))
+        for si, scenario in enumerate(dict.fromkeys(labels.tolist()))
+        for k, (text, rows) in enumerate(combos)
+    ]
+
+
+def _draw_panel(ax, table, cols, kind, xv, series, several, colours, game) -> None:
+    """Draw one panel's lines: a colour per scenario when there are several (and a style per
+    column, or per scenario where the panel has one: a 0/1 condition's lines may lie on each
+    other), else a colour per column and a style per value of the other varied params (a colour
+    per value where the panel has one column)."""
+    styles = ["-", "--", ":", "-."]
+    descriptions = _descriptions(game)
+    titles = _scenario_titles(game)
+    for ci, c in enumerate(cols):
+        yv = table.column(c)
+        named = c
+        if len(cols) > 1 and descriptions.get(c):
+            named = f"{c}: {_short(descriptions[c], 40)}"
+        for s in series:
+            order = np.argsort(xv[s.rows], kind="stable")
+            label = _series_label(
+                named if (len(cols) > 1 or not several) else None,
+                s.scenario if several else None,
+                s.combo,
+                titles,
+            )
+            if several:
+                colour, style = s.si, ci if len(cols) > 1 else s.si
+            else:
+                colour, style = (ci, s.k) if len(cols) > 1 else (s.k, 0)
+            ax.plot(
+                xv[s.rows][order],
+                yv[s.rows][order],
+                styles[style % len(styles)],
+                color=colours[colour % len(colours)],
+                label=label,
+                lw=1.6,
+            )
+    values = np.concatenate([table.column(c) for c in cols])
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() < 0 < finite.max():
+        ax.axhline(0, color="0.2", lw=0.8)
+    ax.set_ylabel(_panel_label(cols, kind, descriptions), fontsize=8)
+    ax.grid(alpha=0.25)
 
 
 def _combos(table: Table, others: Sequence[str]) -> list[tuple[str, np.ndarray]]:
