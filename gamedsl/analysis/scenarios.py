@@ -28,8 +28,8 @@ from gamedsl.model.analysis import Table
 from gamedsl.model.errors import SpecError
 from gamedsl.model.game import Game
 
-SWEPT_CACHE = 16  # the last sweeps of this process kept for the next command that asks again
-SWEPT_MAX_POINTS = 250_000  # ... of at most this many points each
+SWEPT_CACHE = 32  # the last sweeps of this process kept for the next command that asks again
+SWEPT_MAX_POINTS = 500_000  # ... of at most this many points together
 BASELINE = "baseline"  # the label of the spec without a scenario (compare's first column too)
 SCENARIO = "scenario"  # the column (and its kind) naming each row's scenario
 EXPRESSION = "expression"  # the kind of a column computed from an expression
@@ -74,8 +74,8 @@ def cached_sweep(
     table = sweep_points(game, points, fixed, **options)
     if key is not None and n <= SWEPT_MAX_POINTS:
         _SWEPT[key] = table
-        while len(_SWEPT) > SWEPT_CACHE:
-            _SWEPT.popitem(last=False)
+        while len(_SWEPT) > SWEPT_CACHE or sum(len(t) for t in _SWEPT.values()) > SWEPT_MAX_POINTS:
+            _SWEPT.popitem(last=False)  # the least recently used first
     return table
 
 

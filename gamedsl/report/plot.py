@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,7 +97,8 @@ def _panel_label(cols: Sequence[str], kind: str, descriptions: Mapping[str, str]
     """Return a panel's y label: its one column with its description, else the kind."""
     if len(cols) == 1:
         desc = descriptions.get(cols[0])
-        return f"{cols[0]}\n({_short(desc, 40)})" if desc else cols[0]
+        name = "\n".join(textwrap.wrap(cols[0], 36)) or cols[0]  # a long expression wraps
+        return f"{name}\n({_short(desc, 40)})" if desc else name
     return KIND_TITLES.get(kind, kind)
 
 
@@ -178,7 +180,7 @@ def _draw_panel(ax, table, cols, kind, xv, series, several, colours, game) -> No
     """Draw one panel's lines: a colour per scenario when there are several (and a style per
     column, or per scenario where the panel has one: a 0/1 condition's lines may lie on each
     other), else a colour per column and a style per value of the other varied params (a colour
-    per value where the panel has one column)."""
+    per value where the panel has one column; a style per column too where there are none)."""
     styles = ["-", "--", ":", "-."]
     descriptions = _descriptions(game)
     titles = _scenario_titles(game)
@@ -197,8 +199,10 @@ def _draw_panel(ax, table, cols, kind, xv, series, several, colours, game) -> No
             )
             if several:
                 colour, style = s.si, ci if len(cols) > 1 else s.si
-            else:
-                colour, style = (ci, s.k) if len(cols) > 1 else (s.k, 0)
+            elif len(cols) == 1:
+                colour, style = s.k, 0
+            else:  # lines that coincide stay visible: a style per column too, without others
+                colour, style = ci, (s.k if len(series) > 1 else ci)
             ax.plot(
                 xv[s.rows][order],
                 yv[s.rows][order],
