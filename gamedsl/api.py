@@ -58,24 +58,42 @@ class Model:
         if select not in SELECT_RULES:
             raise ValueError(f"select must be one of {', '.join(SELECT_RULES)}, not {select!r}")
         model = self._shaped(values)
-        return solve(
-            model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure
-        )
+        return solve(model.game, values, symbolic=symbolic, select=select, strict=strict, pure=pure)
 
     # ------------------------------------------------------------------ analyses
     def sweep(
         self,
         vary: dict,
         fixed: dict | None = None,
-        scenario: str | None = None,
+        scenario: str | list | tuple | None = None,
         *,
+        columns: list | tuple = (),
         workers: int | None = None,
         dask: Any = None,
         quiet: bool = True,
         fast: bool = True,
     ):
         """Return a `Table` of the equilibrium at every point of the grid `vary` (param name ->
-        values; several params give their Cartesian product). See `gamedsl.analysis.sweep`."""
+        values; several params give their Cartesian product). See `gamedsl.analysis.sweep`.
+
+        `scenario` may list several scenarios (`"baseline"`: none): their tables stacked with a
+        `scenario` column; `columns` adds expressions computed per row, such as
+        `"CS - CS@baseline"` (`gamedsl.analysis.scenarios`)."""
+        if isinstance(scenario, (list, tuple)) or columns:
+            from gamedsl.analysis.scenarios import sweep_scenarios
+
+            names = list(scenario) if isinstance(scenario, (list, tuple)) else [scenario]
+            return sweep_scenarios(
+                self,
+                vary,
+                fixed,
+                names,
+                list(columns),
+                workers=workers,
+                dask=dask,
+                quiet=quiet,
+                fast=fast,
+            )
         from gamedsl.analysis.sweep import sweep
 
         return sweep(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ SCENARIO = "scenario"  # the column (and its kind) naming each row's scenario
 EXPRESSION = "expression"  # the kind of a column computed from an expression
 
 
+# a column's own name: a choice, payoff, report or param, a family's member (`q[2]`) or a value
+# per draw (`q2[c2=1]`)
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\[[^\]]*\])?$")
 _SWEPT: OrderedDict[tuple, Table] = OrderedDict()  # cache key -> table (tables never change)
 
 
@@ -115,7 +119,7 @@ def parse_columns(texts: Sequence[str], option: str = "--columns") -> list[Colum
     other text is an expression (parsed, never evaluated as Python; SpecError when malformed)."""
     out = []
     for text in texts:
-        if text.isidentifier() and text.isascii():
+        if _NAME.match(text):
             out.append(Column(text, None))
         else:
             out.append(Column(text, exprs.parse(text, option)))
@@ -125,14 +129,16 @@ def parse_columns(texts: Sequence[str], option: str = "--columns") -> list[Colum
 def scenario_game(model_or_game: Any, name: str | None) -> Game:
     """Return the game under scenario `name`; None, or `baseline` when the spec declares no
     scenario of that name, is the spec without a scenario."""
-    game = load(model_or_game, None)
-    if name == BASELINE and BASELINE not in game.scenarios:
-        name = None
-    if name is None and game.scenario is not None:
+    if name is not None and name != BASELINE:
+        return load(model_or_game, name)
+    game = load(model_or_game, None)  # the model as given: a scenario may be applied
+    if name == BASELINE and BASELINE in game.scenarios:
+        return load(model_or_game, BASELINE)
+    if game.scenario is not None:
         from gamedsl.language import load_game
 
         return load_game(getattr(model_or_game, "source", None) or game.path, scenario=None)
-    return load(model_or_game, name)
+    return game
 
 
 def label(name: str | None) -> str:

@@ -148,3 +148,13 @@ def test_identical_sweeps_are_made_once_per_process(tmp_path, monkeypatch):
     changed = sc.sweep_scenarios(str(path), {"a": A}, columns=["x"], workers=1)
     assert len(calls) == 2
     np.testing.assert_allclose(changed.column("x"), A / 4)
+
+
+def test_python_api_sweeps_several_scenarios():
+    import gamedsl
+
+    table = gamedsl.load(DM).sweep(
+        {"a": A}, scenario=["baseline", "integrated"], columns=["CS - CS@baseline"], workers=1
+    )
+    assert list(table.column("scenario")) == ["baseline"] * 3 + ["integrated"] * 3
+    np.testing.assert_allclose(table.column("CS - CS@baseline")[3:], 3 * (A - 2) ** 2 / 32)
