@@ -77,15 +77,35 @@ class Model:
         self,
         vary: dict,
         fixed: dict | None = None,
-        scenario: str | None = None,
+        scenario: str | list | tuple | None = None,
         *,
+        columns: list | tuple = (),
         workers: int | None = None,
         dask: Any = None,
         quiet: bool = True,
         fast: bool = True,
     ):
         """Return a `Table` of the equilibrium at every point of the grid `vary` (param name ->
-        values; several params give their Cartesian product). See `gamedsl.analysis.sweep`."""
+        values; several params give their Cartesian product). See `gamedsl.analysis.sweep`.
+
+        `scenario` may list several scenarios (`"baseline"`: none): their tables stacked with a
+        `scenario` column; `columns` adds expressions computed per row, such as
+        `"CS - CS@baseline"` (`gamedsl.analysis.scenarios`)."""
+        if isinstance(scenario, (list, tuple)) or columns:
+            from gamedsl.analysis.scenarios import sweep_scenarios
+
+            names = list(scenario) if isinstance(scenario, (list, tuple)) else [scenario]
+            return sweep_scenarios(
+                self,
+                vary,
+                fixed,
+                names,
+                list(columns),
+                workers=workers,
+                dask=dask,
+                quiet=quiet,
+                fast=fast,
+            )
         from gamedsl.analysis.sweep import sweep
 
         return sweep(

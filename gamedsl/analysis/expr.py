@@ -1,4 +1,5 @@
-"""Expressions typed on the command line (`regions --by EXPR`), computed over table columns.
+"""Expressions typed on the command line (`regions --by EXPR`, `sweep --columns EXPR`), computed
+over table columns.
 
 The text is untrusted: it is parsed by the language's own parser (`parse_expression`, the
 grammar's `by` rule: the precedence of DESIGN §1, built-ins, `[C]`, `if`, and `NAME@SCENARIO`
@@ -18,10 +19,13 @@ from gamedsl.language import ast, parse_expression
 from gamedsl.language.builtins import BUILTINS
 from gamedsl.model.errors import SpecError
 
-HINT = (
-    "an expression of column names and numbers with + - * / ^ and parentheses, "
-    'e.g. --by "welfare - welfare@no_regulation", or --by regime'
-)
+HINTS = {
+    "--by": "an expression of column names and numbers with + - * / ^ and parentheses, "
+    'e.g. --by "welfare - welfare@no_regulation", or --by regime',
+    "--columns": "column names, or expressions of them with + - * / ^ and parentheses, "
+    'separated by commas, e.g. --columns "q1, CS - CS@baseline"',
+}
+HINT = HINTS["--by"]
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,12 @@ class Expr:
             return np.asarray(_value(self.tree, lookup), dtype=float)
 
 
-def _error(text: str, column: int, message: str) -> SpecError:
-    """Return the error of `--by`, with the text and a caret under the 1-based `column`."""
+def _error(text: str, column: int, message: str, option: str = "--by") -> SpecError:
+    """Return the error of `option` (`--by`, `--columns`), with the text and a caret under the
+    1-based `column`."""
     shown = text if len(text) <= 120 else text[:120] + "..."
     caret = " " * min(max(column - 1, 0), 120) + "^"
-    return SpecError(f"--by: {message}\n  {shown}\n  {caret}", None, HINT)
+    return SpecError(f"{option}: {message}\n  {shown}\n  {caret}", None, HINTS.get(option, HINT))
 
 
 def _column(node: ast.Expr) -> Column | None:
@@ -71,14 +76,14 @@ def _column(node: ast.Expr) -> Column | None:
     return None
 
 
-def parse(text: str) -> Expr:
-    """Return the parsed expression; raise SpecError (exit 2) on anything else."""
+def parse(text: str, option: str = "--by") -> Expr:
+    """Return the parsed expression; raise SpecError (exit 2, naming `option`) on anything else."""
     if not isinstance(text, str) or not text.strip():
-        raise _error(text or "", 1, "the expression is empty")
+        raise _error(text or "", 1, "the expression is empty", option)
     try:
-        tree = parse_expression(text, "--by")
+        tree = parse_expression(text, option)
     except SpecError as e:
-        raise _error(text, e.span.column if e.span else 1, e.message) from None
+        raise _error(text, e.span.column if e.span else 1, e.message, option) from None
     columns = []
     for node in ast.walk(tree):
         col = _column(node)
@@ -88,12 +93,15 @@ def parse(text: str) -> Expr:
             builtin = BUILTINS.get(node.func)
             if builtin is None:
                 known = ", ".join(BUILTINS)
-                raise _error(text, node.span.column, f"unknown function {node.func!r} ({known})")
+                raise _error(
+                    text, node.span.column, f"unknown function {node.func!r} ({known})", option
+                )
             if not builtin.accepts(len(node.args)):
                 raise _error(
                     text,
                     node.span.column,
                     f"{node.func}() takes {builtin.arity_text()} arguments, got {len(node.args)}",
+                    option,
                 )
     return Expr(text, tree, tuple(dict.fromkeys(columns)))
 

@@ -1,7 +1,8 @@
 """Region maps: the plane of two params coloured by equilibrium regime or by an expression.
 
 `regions` sweeps the (x, y) grid once (the fast path where closed forms exist) and, for an
-expression that names `COLUMN@SCENARIO`, sweeps the same grid under each scenario named.  The
+expression that names `COLUMN@SCENARIO`, sweeps the same grid under each scenario named
+(`@baseline`: the spec without a scenario, `analysis.scenarios`).  The
 expression is parsed by `analysis.expr` (never eval'd) and evaluated over the table's columns.
 """
 
@@ -12,14 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import sympy
 
 from gamedsl.analysis import executor as ex
 from gamedsl.analysis import expr as exprs
-from gamedsl.analysis.sweep import axis_bounds, check_param, grid, load, sweep_points
+from gamedsl.analysis.scenarios import cached_sweep, scenario_game, scenario_points
+from gamedsl.analysis.sweep import axis_bounds, check_param, grid, load
 from gamedsl.model.analysis import RegionMap, Table
 from gamedsl.model.errors import SpecError
-from gamedsl.model.game import Game
 
 REGIME = "regime"
 
@@ -73,7 +73,7 @@ def regions(
     executor = executor or ex.make_executor(workers, dask, quiet)
     notes: list[str] = []
     try:
-        table = sweep_points(
+        table = cached_sweep(
             game,
             points,
             fixed,
@@ -86,9 +86,9 @@ def regions(
         values = None
         if parsed is not None:
             for name in parsed.scenarios():
-                other = load(model_or_game, name)
-                own_points = _scenario_points(game, other, points, fixed or {}, notes)
-                tables[name] = sweep_points(
+                other = scenario_game(model_or_game, name)
+                own_points = scenario_points(game, other, points, fixed or {}, notes, "map")
+                tables[name] = cached_sweep(
                     other,
                     own_points,
                     fixed,
@@ -107,30 +107,6 @@ def regions(
         notes += list(t.meta.get("warnings", ()))
     scenarios = {k: v for k, v in tables.items() if k is not None}
     return RegionMap(game, xname, yname, xs, ys, by, regime, values, table, scenarios, tuple(notes))
-
-
-def _scenario_points(
-    base: Game,
-    other: Game,
-    points: Mapping[str, np.ndarray],
-    fixed: Mapping[str, float],
-    notes: list[str],
-) -> dict[str, np.ndarray]:
-    """Return the grid for `NAME@SCENARIO`: a param the scenario `set`s keeps the scenario's
-    value instead of the map's axis (the counterfactual is the scenario as written); `--set`
-    still wins, as everywhere."""
-    out = dict(points)
-    for name in points:
-        if name in fixed:
-            continue
-        mine, theirs = base.params[name].default, other.params[name].default
-        if theirs is not None and (mine is None or sympy.simplify(mine - theirs) != 0):
-            del out[name]
-            notes.append(
-                f"under scenario {other.scenario}, {name} is the scenario's "
-                f"({name} = {theirs}), not the map's axis"
-            )
-    return out
 
 
 __all__ = ["RegionMap", "regions"]

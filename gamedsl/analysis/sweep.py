@@ -583,8 +583,17 @@ def _checked_fast(
     at_check = {k: v[check] for k, v in fcols.items()}
     freg = _regime(game, sub, at_check, fstatus[check])
     sreg = _regime(game, sub, scols, sstatus)
+    # a continuum of optima is found by the per-point solve's own probing, which the plans
+    # built once do not do: it is no disagreement (the note says where the checks saw it)
+    seen = np.asarray(scols["__flags__"], np.int64) & CONTINUUM
+    scols["__flags__"] = np.asarray(scols["__flags__"], np.int64) & ~CONTINUUM
     differs = _agree(at_check, freg, scols, sreg)
     timings["check_seconds"] = time.perf_counter() - t_check
+    if differs is None and seen.any():
+        notes.append(
+            f"per-point solves flag a continuum of optima at {np.count_nonzero(seen)} of the "
+            f"{len(check)} points checked; the fast path does not look for it (flags without it)"
+        )
     if differs is not None:
         notes.append(f"per-point solves: the plans built once disagree with solve ({differs})")
         return None

@@ -212,7 +212,15 @@ def _analysis_commands(p: _Parser) -> None:
         "--vary", action="append", default=[], metavar="NAME=START:STOP:N", required=True
     )
     p.sets(c)
-    c.add_argument("--scenario", metavar="NAME")
+    c.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="scenarios",
+        help="solve under this scenario (repeatable: one table with a scenario column, a line "
+        "per scenario; 'baseline' is the spec without a scenario)",
+    )
     c.add_argument(
         "-o",
         "--output",
@@ -220,7 +228,13 @@ def _analysis_commands(p: _Parser) -> None:
         help="CSV, JSON or Parquet (needs pyarrow: the parquet extra), by extension",
     )
     c.add_argument("--plot", metavar="OUT.png", help="columns against the first varied param")
-    c.add_argument("--columns", metavar="A,B", help="columns to plot (default: choices, payoffs)")
+    c.add_argument(
+        "--columns",
+        action="append",
+        metavar="A,B",
+        help="columns to show and plot (default: choices, payoffs), or expressions of them "
+        'computed per row: "CS - CS@baseline" (NAME@SCENARIO: the same grid under SCENARIO)',
+    )
     p.analysis(c)
 
     c = p.command("regions", "map the equilibrium regimes over two params")
@@ -237,6 +251,7 @@ def _analysis_commands(p: _Parser) -> None:
     p.sets(c)
     c.add_argument("--scenario", metavar="NAME")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--plot", metavar="OUT.png", help="the derivatives as bars")
     p.analysis(c)
 
     c = p.command("compare", "baseline and scenarios side by side, with deltas")
@@ -244,6 +259,9 @@ def _analysis_commands(p: _Parser) -> None:
     p.sets(c)
     c.add_argument("--format", choices=("text", "json", "latex", "csv"), default="text")
     c.add_argument("-o", "--output", metavar="FILE", help="write the result here, not to stdout")
+    c.add_argument(
+        "--plot", metavar="OUT.png", help="payoffs and reports as bars, a group per scenario"
+    )
     p.analysis(c)
 
 

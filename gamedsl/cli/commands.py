@@ -10,7 +10,6 @@ control characters escaped (`printable`)."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
 import re
 import sys
@@ -219,26 +218,12 @@ def derive(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- analyses
-def _columns(args: argparse.Namespace) -> list[str] | None:
-    return [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-
-
-def _check_columns(columns: list[str] | None, table) -> None:
-    """Raise SpecError for a --columns name that the table does not have (with a hint)."""
-    unknown = [c for c in columns or () if c not in table.columns]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], table.columns, n=1)
-        raise option_error(
-            f"--columns: unknown column '{unknown[0]}'",
-            f"did you mean '{close[0]}'?"
-            if close
-            else f"the columns are: {', '.join(table.columns)}",
-        )
-
-
 def sweep(args: argparse.Namespace) -> int:
-    """`gamedsl sweep`: the table to -o (CSV/JSON) or stdout; the plot to --plot."""
-    from gamedsl.analysis.sweep import axis_bounds, grid, load, sweep_points
+    """`gamedsl sweep`: the table to -o (CSV/JSON/Parquet) or stdout; the plot to --plot.
+    Several `--scenario`s stack their tables (a `scenario` column first); `--columns` may hold
+    expressions, computed per row (`analysis.scenarios`)."""
+    from gamedsl.analysis.scenarios import SCENARIO, Grids, parse_columns, split_columns, stack
+    from gamedsl.analysis.sweep import axis_bounds, grid
 
     names = [r.name for r in args.vary_ranges]
     for name in names:
@@ -252,21 +237,14 @@ def sweep(args: argparse.Namespace) -> int:
     if args.plot:
         _suffix(args.plot, (".png",), "--plot")
     vary = {r.name: _axis(r) for r in args.vary_ranges}
-    columns = _columns(args)
-    _enter(args, "reading the spec")
-    game = load(args.file, args.scenario)
-    _check_outputs(args, list(game.sources))
+    columns = parse_columns(split_columns(args.columns))
+    scenarios = list(dict.fromkeys(args.scenarios)) or [None]
     _enter(args, "sweeping")
     with _executor(args) as executor:
-        table = sweep_points(
-            game,
-            grid(vary),
-            dict(args.set),
-            executor=executor,
-            desc="sweep",
-            bounds=axis_bounds(vary),
-        )
-    _check_columns(columns, table)
+        grids = Grids(args.file, grid(vary), dict(args.set), executor, bounds=axis_bounds(vary))
+        _check_outputs(args, list(grids.game(scenarios[0]).sources))
+        table = stack(grids, scenarios, columns)
+    shown = [c.text for c in columns] or None
     for w in table.meta.get("warnings") or ():
         _note(args, f"note: {w}")
     _enter(args, "writing the output")
@@ -281,13 +259,14 @@ def sweep(args: argparse.Namespace) -> int:
     if args.plot:
         from gamedsl.report.plot import close, plot_sweep
 
-        close(plot_sweep(table, columns, args.plot, game.params))
+        close(plot_sweep(table, shown, args.plot, grids.game(scenarios[0])))
         _note(args, f"wrote {args.plot}")
     if not args.output:
         from gamedsl.report.table import table_text
 
-        if columns:
-            table = table.select(list(dict.fromkeys(list(vary) + columns + ["regime"])))
+        if shown:
+            first = [SCENARIO] if SCENARIO in table.columns else []
+            table = table.select(list(dict.fromkeys(first + list(vary) + shown + ["regime"])))
         _print(table_text(table, max_rows=None))
     return 0
 
@@ -347,6 +326,9 @@ def statics(args: argparse.Namespace) -> int:
     from gamedsl.analysis.statics import statics as run
     from gamedsl.report.statics import statics_json, statics_text
 
+    if args.plot:
+        _suffix(args.plot, (".png",), "--plot")
+    _check_outputs(args)
     _enter(args, "computing the derivatives")
     with _executor(args) as executor:
         result = run(
@@ -358,6 +340,11 @@ def statics(args: argparse.Namespace) -> int:
         )
     text = statics_json(result) if args.format == "json" else statics_text(result)
     _write(args, None, text)
+    if args.plot:
+        from gamedsl.report.plot import close, plot_statics
+
+        close(plot_statics(result, args.plot))
+        _note(args, f"wrote {args.plot}")
     return 0
 
 
@@ -367,6 +354,8 @@ def compare(args: argparse.Namespace) -> int:
     from gamedsl.analysis.compare import compare as run
     from gamedsl.report import compare as report
 
+    if args.plot:
+        _suffix(args.plot, (".png",), "--plot")
     _check_outputs(args)
     _enter(args, "comparing the scenarios")
     with _executor(args) as executor:
@@ -383,6 +372,11 @@ def compare(args: argparse.Namespace) -> int:
         "csv": lambda c: report.comparison_csv(c).rstrip("\n"),
     }
     _write(args, args.output, formats[args.format](result))
+    if args.plot:
+        from gamedsl.report.plot import close, plot_compare
+
+        close(plot_compare(result, args.plot))
+        _note(args, f"wrote {args.plot}")
     return 0
 
 

@@ -49,7 +49,6 @@ from gamedsl.solver.problem import bind_values, build_problem
 from gamedsl.solver.solve import SELECT_RULES, build_plans, solve
 
 __all__ = [
-    "simplest",
     "AGREE_TOL",
     "BY_ORDER",
     "NEAR_TOL",
@@ -76,6 +75,7 @@ __all__ = [
     "play_everywhere",
     "probe_rows",
     "signs",
+    "simplest",
     "solve",
     "symbolic_plans",
     "time_budget",

@@ -24,6 +24,8 @@ import numpy as np
 import pytest
 from stdlib_helpers import EXACT_TOL, eq, pay, rep, solver
 
+import gamedsl
+
 MODEL = "stdlib:openness_regulation"
 
 # The card's values for this model are exact (closed forms of rational numbers); EXACT_TOL
@@ -311,13 +313,83 @@ def test_F3_comply_iff_penalty_reaches_the_curve(alpha0, theta, factor):
     assert close(pay(s, "D"), want["D"])
 
 
-def test_F3_curve_rises_in_theta_and_alpha0():
-    # Card F3: L is increasing in theta and larger for larger alpha0 (a property of the card's
-    # formula; the engine side is the comply/pay switch tested above).
-    for alpha0 in (0.35, 1.0):
-        assert card_L(alpha0, 0.4) < card_L(alpha0, 0.7) < card_L(alpha0, 0.9)
-    for theta in (0.4, 0.7, 0.9):
-        assert card_L(0.35, theta) < card_L(1.0, theta)
+F3_THETAS = np.round(np.arange(0.05, 0.951, 0.05), 2)
+F3_PENALTIES = np.linspace(0.0, 1.5, 601)  # the curve is read to a quarter of a hundredth
+F3_STEP = float(F3_PENALTIES[1] - F3_PENALTIES[0])
+
+
+def engine_curve(alpha0: float) -> dict[float, float]:
+    """Return the engine's indifference curve at `alpha0`: for each threshold of F3_THETAS above
+    G's unregulated openness, the smallest penalty of F3_PENALTIES at which the solved G
+    complies (a region map of the (theta, p) plane by `complied`, solved at every cell)."""
+    rmap = gamedsl.load(MODEL).regions(
+        ("theta", F3_THETAS),
+        ("p", F3_PENALTIES),
+        by="complied",
+        fixed={"alpha0": alpha0},
+        workers=1,
+    )
+    omega_u = eq(solve("no_regulation", alpha0=alpha0), "omega")
+    curve = {}
+    for i, theta in enumerate(F3_THETAS):
+        column = rmap.values[:, i]  # complied along p at this theta
+        switches = np.flatnonzero(np.diff(column) != 0)
+        if theta <= omega_u + EXACT_TOL:
+            assert (column == 1).all(), theta  # the threshold is met without a penalty
+            continue
+        # below the curve G pays (0), from it on G complies (1): one switch along p
+        assert column[0] == 0 and column[-1] == 1 and len(switches) == 1, (alpha0, theta)
+        curve[float(theta)] = float(F3_PENALTIES[switches[0] + 1])
+    return curve
+
+
+def test_F3_engine_curve_rises_in_theta_and_alpha0():
+    # Card F3: L is increasing in theta and larger for larger alpha0.  The curve is the engine's:
+    # where the solved G switches from paying to complying along p, at each theta.
+    low, high = engine_curve(0.35), engine_curve(1.0)
+    assert len(high) == len(F3_THETAS)  # alpha0 = 1: closed unregulated, a curve from theta > 0
+    assert min(low) == 0.3  # alpha0 = .35: unregulated openness .25 meets theta <= .25
+    for curve in (low, high):
+        thetas = sorted(curve)
+        assert all(curve[a] < curve[b] for a, b in itertools.pairwise(thetas))
+    for theta in low:
+        assert low[theta] < high[theta]
+    # the card's values, to the grid's resolution: L(.7) = .525 at alpha0 = 1, .10125 at .35
+    assert 0 <= high[0.7] - 0.525 < F3_STEP + EXACT_TOL
+    assert 0 <= low[0.7] - 0.10125 < F3_STEP + EXACT_TOL
+
+
+def _complies(alpha0: float, theta: float, p: float) -> bool:
+    return rep(solve(alpha0=alpha0, theta=theta, p=p), "complied") == 1
+
+
+def engine_curve_point(alpha0: float, theta: float, tol: float = 1e-7) -> float:
+    """Return the smallest penalty at which the solved G complies at (alpha0, theta), by
+    bisection over p on solves."""
+    lo, hi = 0.0, 2.0
+    assert not _complies(alpha0, theta, lo) and _complies(alpha0, theta, hi)
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if _complies(alpha0, theta, mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@pytest.mark.parametrize(
+    "alpha0, theta, L",
+    [
+        pytest.param(1.0, 0.7, 0.525, id="a1-t0.7", marks=slow),
+        pytest.param(0.35, 0.7, 0.10125, id="a0.35-t0.7", marks=slow),
+        pytest.param(1.0, 0.4, 0.24, id="a1-t0.4", marks=slow),
+        pytest.param(1.0, 0.9, 0.765, id="a1-t0.9", marks=slow),
+    ],
+)
+def test_F3_engine_curve_point_by_bisection(alpha0, theta, L):
+    # Card F3 (L(.7) = .525 at alpha0 = 1, .10125 at .35) and §4's L(theta) = .4 theta + theta^2/2
+    # for the closed model (alpha0 = 1): L(.4) = .24, L(.9) = .765.  The tie p = L complies.
+    assert engine_curve_point(alpha0, theta) == pytest.approx(L, abs=2e-7)
 
 
 # --- F4: deadweight loss and withdrawal ---------------------------------------------------------
