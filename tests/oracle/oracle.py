@@ -1,0 +1,708 @@
+"""An independent subgame-perfect equilibrium solver by brute force, for differential testing.
+
+It shares no code with `gamedsl` (and imports nothing from it): it solves a game given as plain
+Python data -- stages in order, each with its choices (a finite set of values, or an interval whose
+bounds may depend on earlier choices), and every player's payoff as a numpy function of all choices
+-- by backward induction over *grids*:
+
+- a stage whose choices are all finite: every profile is enumerated, with the later stages played
+  at each (one batched call), and the pure Nash profiles kept;
+- one player choosing one or two continuous variables: a coarse grid over the box, then every
+  promising cell (the best local maxima of the grid) zoomed into with finer grids, then, in one
+  dimension, a parabola through the best point and its neighbours (kept only if it pays more);
+- several players with continuous variables: best-response iteration (Gauss-Seidel, each reply by
+  the search above) from the middle of the box, and a final check that nobody gains by deviating.
+
+Every stage is solved for a whole batch of histories at once (numpy arrays: one row per history),
+so a leader's grid point costs one row in its follower's batch.  Several equilibria of a stage are
+settled as DESIGN.md says (drop the Pareto-dominated ones, then the nearest leaders' preference,
+then the first in domain order), and `solve` lists all that survive the first two steps along the
+path, so a caller can accept any of them.
+
+Payoff functions take one mapping `v` (param and choice names -> arrays of one shape) and return an
+array of that shape (or a number).  Write them with numpy operations (`np.minimum`, `np.where`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Env = Mapping[str, np.ndarray]
+Expr = Callable[[Env], "np.ndarray | float"]
+
+
+# ----------------------------------------------------------------------------- the description
+@dataclass(frozen=True)
+class Finite:
+    """A finite domain: the values in the order they are written (the domain order)."""
+
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A closed interval [lo, hi]; a bound is a number or a function of the earlier choices."""
+
+    lo: float | Expr
+    hi: float | Expr
+
+
+@dataclass(frozen=True)
+class Choice:
+    """`player` chooses `var` in `domain` when `when` holds (else it is `otherwise`); with no
+    domain the variable is fixed at `otherwise` (a number or a function of the earlier choices)."""
+
+    player: str
+    var: str
+    domain: Finite | Interval | None
+    when: Expr | None = None
+    otherwise: float | Expr = 0.0
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class Game:
+    """Stages in the order played; `payoffs` holds every player's payoff (a merged player's too,
+    and its members', which are only reported); `params` are passed to every function."""
+
+    stages: tuple[Stage, ...]
+    payoffs: Mapping[str, Expr]
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How fine the grids are.  The defaults locate an optimum to about 1.5e-8 of its interval
+    (before the parabola, which makes a smooth interior optimum exact to rounding)."""
+
+    coarse: int = 33  # points of the first grid over an interval (per dimension)
+    zoom: int = 17  # points of each finer grid across two cells of the previous one
+    levels: int = 7  # number of finer grids (each (zoom - 1)/2 = 8 times finer)
+    candidates: int = 3  # local maxima of the coarse grid that are zoomed into
+    coarse2: int = 33  # the same in two dimensions (a player choosing two variables)
+    zoom2: int = 9
+    levels2: int = 11
+    rounds: int = 200  # best-response rounds at most
+    tie: float = 1e-7  # payoffs within tie*(1 + |u|) are equal (indifference, Nash check)
+
+
+DEFAULT = Resolution()
+FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, coarse2=65, levels2=14)
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """One subgame-perfect path: every variable's value and every player's payoff."""
+
+    path: dict[str, float]
+    payoffs: dict[str, float]
+    selected: bool  # the one the selection rule carries (first in domain order among ties)
+
+
+@dataclass(frozen=True)
+class Result:
+    """`exists` is False when some subgame met has no pure equilibrium (then no pure SPE)."""
+
+    exists: bool
+    equilibria: tuple[Equilibrium, ...]  # the selected one first
+    ties: tuple[str, ...] = ()  # stages on a path where a player had several best replies
+    where: str = ""  # when not `exists`: the stage and history without an equilibrium
+
+
+class NoEquilibrium(Exception):
+    """Raised inside the search when a stage has no pure equilibrium at some history."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _value(x: float | Expr, env: Env, n: int) -> np.ndarray:
+    """Return `x` (a number or a function of env) as a float array of length n."""
+    out = x(env) if callable(x) else x
+    return np.broadcast_to(np.asarray(out, dtype=float), (n,)).copy()
+
+
+def _repeat(hist: dict[str, np.ndarray], m: int) -> dict[str, np.ndarray]:
+    """Return each history array repeated m times per row (row i -> rows i*m .. i*m + m - 1)."""
+    return {k: np.repeat(v, m) for k, v in hist.items()}
+
+
+def _tol(u: np.ndarray, res: Resolution) -> np.ndarray:
+    return res.tie * (1.0 + np.abs(u))
+
+
+@dataclass
+class _Outcome:
+    """The play from one stage on, at n histories: choice values, payoffs."""
+
+    values: dict[str, np.ndarray]
+    payoffs: dict[str, np.ndarray]
+
+
+class _Solver:
+    def __init__(self, game: Game, res: Resolution) -> None:
+        self.game = game
+        self.res = res
+        self.players = tuple(game.payoffs)
+        self.leaders = [
+            [
+                tuple(dict.fromkeys(c.player for c in s.choices if c.domain is not None))
+                for s in reversed(game.stages[:k])
+            ]
+            for k in range(len(game.stages) + 1)
+        ]
+
+    # ------------------------------------------------------------------ playing
+    def env(self, hist: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {**{k: float(v) for k, v in self.game.params.items()}, **hist}
+
+    def play(self, k: int, hist: dict[str, np.ndarray], n: int) -> _Outcome:
+        """Return the selected equilibrium play of stages k.. at n histories."""
+        if k == len(self.game.stages):
+            env = self.env(hist)
+            with np.errstate(all="ignore"):
+                pay = {p: _value(f, env, n) for p, f in self.game.payoffs.items()}
+            for p, u in pay.items():
+                if not np.all(np.isfinite(u)):
+                    raise ValueError(f"payoff of {p} is not finite at some history")
+            return _Outcome({}, pay)
+        fixed, free = self.split(k, hist, n)
+        if not free:
+            return self.continue_with(k, hist, n, fixed)
+        picks = self.stage_equilibria(k, hist, n, fixed, free, every=False)
+        return picks
+
+    def continue_with(self, k, hist, n, values) -> _Outcome:
+        """Return the play from stage k+1 with the stage's variables at `values` (n rows)."""
+        later = self.play(k + 1, {**hist, **values}, n)
+        return _Outcome({**values, **later.values}, later.payoffs)
+
+    def split(self, k: int, hist, n: int):
+        """Return the stage's fixed values (fixed choices) and its free choices with, per choice,
+        the mask of histories where it is made."""
+        env = self.env(hist)
+        fixed: dict[str, np.ndarray] = {}
+        free: list[tuple[Choice, np.ndarray]] = []
+        for c in self.game.stages[k].choices:
+            if c.domain is None:
+                fixed[c.var] = _value(c.otherwise, env, n)
+                continue
+            active = np.ones(n, bool) if c.when is None else _value(c.when, env, n) != 0
+            free.append((c, active))
+        return fixed, free
+
+    def evaluate(self, k, hist, n, m, cand: dict[str, np.ndarray]) -> _Outcome:
+        """Return the play from stage k+1 at m candidate values of the stage's variables per
+        history (`cand[var]` has shape (n, m)); the outcome's arrays have shape (n, m)."""
+        rows = _repeat(hist, m)
+        values = {v: np.asarray(a, float).reshape(n * m) for v, a in cand.items()}
+        out = self.continue_with(k, rows, n * m, values)
+        return _Outcome(
+            {v: a.reshape(n, m) for v, a in out.values.items()},
+            {p: a.reshape(n, m) for p, a in out.payoffs.items()},
+        )
+
+    # ------------------------------------------------------------------ one stage
+    def stage_equilibria(self, k, hist, n, fixed, free, every):
+        """Return the selected equilibrium at n histories (every=False), or, for one history,
+        the list of equilibria that survive the Pareto and leader steps (every=True)."""
+        players = list(dict.fromkeys(c.player for c, _ in free))
+        finite = [isinstance(c.domain, Finite) for c, _ in free]
+        if all(finite):
+            return self.finite_stage(k, hist, n, fixed, free, every)
+        if len(players) == 1:
+            return self.one_player(k, hist, n, fixed, free, every)
+        return self.best_response_iteration(k, hist, n, fixed, free, every)
+
+    def finite_stage(self, k, hist, n, fixed, free, every):
+        """Enumerate every profile of the stage's finite choices; keep the Nash ones."""
+        domains = [c.domain.values for c, _ in free]
+        profiles = list(itertools.product(*(range(len(d)) for d in domains)))
+        m = len(profiles)
+        env = self.env(hist)
+        cand = {}
+        only_first = []
+        for j, (c, active) in enumerate(free):
+            vals = np.array([domains[j][p[j]] for p in profiles], float)
+            other = _value(c.otherwise, env, n)
+            cand[c.var] = np.where(active[:, None], vals[None, :], other[:, None])
+            index = np.array([p[j] for p in profiles])
+            only_first.append(active[:, None] | (index[None, :] == 0))  # one profile if unmade
+        for var, a in fixed.items():
+            cand[var] = np.repeat(a[:, None], m, axis=1)
+        out = self.evaluate(k, hist, n, m, cand)
+        shape = (n, *(len(d) for d in domains))
+        nash = np.ones((n, m), bool)
+        for p in dict.fromkeys(c.player for c, _ in free):
+            axes = tuple(1 + j for j, (c, _) in enumerate(free) if c.player == p)
+            u = out.payoffs[p].reshape(shape)
+            best = u.max(axis=axes, keepdims=True)
+            nash &= (u >= best - _tol(best, self.res)).reshape(n, m)
+        for mask in only_first:
+            nash &= mask
+        return self.settle(k, n, out, nash, every)
+
+    def settle(self, k, n, out: _Outcome, ok: np.ndarray, every):
+        """Pick, per history, one of the candidates marked `ok` (columns in domain order) by the
+        selection rule; with every=True return the survivors' list for history 0."""
+        if not ok.any(axis=1).all():
+            bad = int(np.flatnonzero(~ok.any(axis=1))[0])
+            raise NoEquilibrium(f"stage {self.game.stages[k].name!r} at history row {bad}")
+        if every:
+            cols = self.survivors(k, out, 0, np.flatnonzero(ok[0]))
+            return [
+                _Outcome(
+                    {v: a[0, j] for v, a in out.values.items()},
+                    {p: a[0, j] for p, a in out.payoffs.items()},
+                )
+                for j in cols
+            ]
+        count = ok.sum(axis=1)
+        pick = np.argmax(ok, axis=1)  # the only one where there is one
+        for i in np.flatnonzero(count > 1):
+            pick[i] = self.survivors(k, out, i, np.flatnonzero(ok[i]))[0]
+        rows = np.arange(n)
+        return _Outcome(
+            {v: a[rows, pick] for v, a in out.values.items()},
+            {p: a[rows, pick] for p, a in out.payoffs.items()},
+        )
+
+    def survivors(self, k, out: _Outcome, i: int, cols: np.ndarray) -> list[int]:
+        """Return the candidates (columns, in domain order) of history i left by the selection
+        rule's first two steps: drop the Pareto-dominated; then the nearest earlier stage whose
+        players are not all indifferent and agree on a weakly best set."""
+        cols = list(cols)
+        if len(cols) <= 1:
+            return cols
+        u = {p: np.array([out.payoffs[p][i, j] for j in cols]) for p in self.players}
+
+        def better(a, b):  # candidate a weakly better than b for everyone, strictly for one
+            weak = all(u[p][a] >= u[p][b] - _tol(u[p][b], self.res) for p in self.players)
+            strict = any(u[p][a] > u[p][b] + _tol(u[p][b], self.res) for p in self.players)
+            return weak and strict
+
+        keep = [a for a in range(len(cols)) if not any(better(b, a) for b in range(len(cols)))]
+        for leaders in self.leaders[k]:
+            if len(keep) <= 1:
+                break
+            if all(
+                np.ptp(u[p][keep]) <= _tol(np.max(np.abs(u[p][keep])), self.res) for p in leaders
+            ):
+                continue  # all indifferent: ask the stage before
+            best = [
+                a
+                for a in keep
+                if all(
+                    u[p][a] >= np.max(u[p][keep]) - _tol(np.max(u[p][keep]), self.res)
+                    for p in leaders
+                )
+            ]
+            if best:
+                keep = best
+                break
+        return [cols[a] for a in keep]
+
+    # ------------------------------------------------------------------ continuous search
+    def one_player(self, k, hist, n, fixed, free, every):
+        """One player choosing continuous variables: grid search with zooming."""
+        (player,) = {c.player for c, _ in free}
+        if not all(isinstance(c.domain, Interval) for c, _ in free):
+            raise NotImplementedError("a player choosing finite and continuous variables at once")
+        return self.maximise(k, hist, n, fixed, free, player, {}, every)
+
+    def bounds(self, hist, n, free):
+        env = self.env(hist)
+        lo = np.stack([_value(c.domain.lo, env, n) for c, _ in free], axis=1)
+        hi = np.stack([_value(c.domain.hi, env, n) for c, _ in free], axis=1)
+        if np.any(hi < lo - 1e-12):
+            raise ValueError("an empty interval")
+        return lo, np.maximum(hi, lo)
+
+    def maximise(self, k, hist, n, fixed, free, player, others, every):
+        """Return the play when `player` chooses the continuous variables `free` (one or two;
+        the stage's other variables held at `others`, arrays of n), maximising its payoff.
+
+        A coarse grid over the box; its best local maxima (up to `candidates`) are zoomed into:
+        each level a grid across the two cells around the best point so far, `(zoom - 1)/2`
+        times finer, plus the vertex of the quadratic through the best grid point and its grid
+        neighbours (exact where the payoff is quadratic; used only where it pays more)."""
+        res = self.res
+        d = len(free)
+        if d > 2:
+            raise NotImplementedError("more than two continuous variables for one player")
+        lo, hi = self.bounds(hist, n, free)
+        env = self.env(hist)
+        active = np.stack([a for _, a in free], axis=1)  # (n, d)
+        other = np.stack([_value(c.otherwise, env, n) for c, _ in free], axis=1)
+        coarse, zoom, levels = (
+            (res.coarse, res.zoom, res.levels) if d == 1 else (res.coarse2, res.zoom2, res.levels2)
+        )
+
+        def run(x: np.ndarray) -> _Outcome:  # x: (n, m, d) -> outcome arrays (n, m)
+            m = x.shape[1]
+            x = np.where(active[:, None, :], x, other[:, None, :])
+            cand = {c.var: x[:, :, j] for j, (c, _) in enumerate(free)}
+            for var, a in {**fixed, **others}.items():
+                cand[var] = np.repeat(a[:, None], m, axis=1)
+            return self.evaluate(k, hist, n, m, cand)
+
+        def clip(x):  # x (n, K, m, d)
+            return np.clip(x, lo[:, None, None, :], hi[:, None, None, :])
+
+        t = np.linspace(0.0, 1.0, coarse)
+        grid = np.array(list(itertools.product(t, repeat=d)))  # (coarse^d, d)
+        x0 = (lo[:, None, :] + grid[None] * (hi - lo)[:, None, :])[:, None]  # (n, 1, G, d)
+        u0 = _finite(run(x0[:, 0]).payoffs[player])[:, None]  # (n, 1, G)
+        starts = _local_maxima(u0[:, 0].reshape(n, *([coarse] * d)), res.candidates)  # (n, K)
+        K = starts.shape[1]
+        step = np.repeat(((hi - lo) / (coarse - 1))[:, None, :], K, axis=1)  # (n, K, d)
+        x0 = np.repeat(x0, K, axis=1)
+        u0 = np.repeat(u0, K, axis=1)
+        centre = np.take_along_axis(x0, starts[:, :, None, None], axis=2)[:, :, 0]
+        vertex = _vertex(x0, u0, starts, step, [coarse] * d)
+        off = np.array(list(itertools.product(np.linspace(-1, 1, zoom), repeat=d)))
+        for _ in range(levels):
+            # the new grid spans the two cells around the centre, (zoom - 1)/2 times finer
+            xs = clip(centre[:, :, None, :] + step[:, :, None, :] * off)
+            step = step * 2.0 / (zoom - 1)
+            xs = np.concatenate([xs, vertex[:, :, None, :]], axis=2)  # (n, K, G + 1, d)
+            m = xs.shape[2]
+            u = _finite(run(xs.reshape(n, K * m, d)).payoffs[player].reshape(n, K, m))
+            best = np.argmax(u[:, :, :-1], axis=2)  # the best grid point
+            gx = np.take_along_axis(xs, best[:, :, None, None], axis=2)[:, :, 0]
+            gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
+            centre = np.where((u[:, :, -1] > gu)[:, :, None], vertex, gx)
+            vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step, [zoom] * d)
+        final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K, d)
+        out = run(final)
+        u = _finite(out.payoffs[player])
+        best = u.max(axis=1, keepdims=True)
+        ok = u >= best - _tol(best, res)
+        # the same optimum reached from two cells is one candidate
+        used = np.where(active[:, None, :], final, other[:, None, :])
+        ok = ok & ~_duplicates(used, hi - lo)
+        order = np.lexsort(tuple(used[:, :, j] for j in reversed(range(d))), axis=-1)
+        out = _Outcome(
+            {v: np.take_along_axis(a, order, axis=1) for v, a in out.values.items()},
+            {p: np.take_along_axis(a, order, axis=1) for p, a in out.payoffs.items()},
+        )
+        return self.settle(k, n, out, np.take_along_axis(ok, order, axis=1), every)
+
+    def best_response_iteration(self, k, hist, n, fixed, free, every):
+        """Several players with continuous variables: a profile where every player's variables
+        are a best reply to the others'.  Found by iterating best replies from the middle of the
+        box (and, for one history, from its corners too): three Gauss-Seidel rounds, then Newton
+        steps on x = reply(x) (slopes of the replies by finite differences: one step where the
+        replies are affine), Gauss-Seidel rounds to the end where that fails; then checked: nobody gains by
+        deviating (a global search), else there is no equilibrium."""
+        players = list(dict.fromkeys(c.player for c, _ in free))
+        lo, hi = self.bounds(hist, n, free)
+        settled = 1e-7 * (hi - lo).max(axis=1) + 1e-12  # the replies' own resolution
+        found: list[_Outcome] = []
+        for s in [0.5] if not every else [0.5, 0.0, 1.0]:
+            start = lo + s * (hi - lo)  # (n, D) in the order of `free`
+            x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 3)
+            x = self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
+            play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
+            if failure:
+                x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled)
+                play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
+            if failure:
+                raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failure}")
+            if not every:
+                return play
+            one = _Outcome(
+                {v: a[0] for v, a in play.values.items()},
+                {p: a[0] for p, a in play.payoffs.items()},
+            )
+            if not any(_same(one.values, f.values) for f in found):
+                found.append(one)
+        return found
+
+    def nash_check(self, k, hist, n, fixed, free, players, x):
+        """Return the play at profile x (n, D) and '' if nobody gains by deviating (a global
+        search over its own variables), else a description of the first gain."""
+        if x is None:
+            return None, "best replies do not settle"
+        values = {c.var: x[:, j] for j, (c, _) in enumerate(free)}
+        play = self.continue_with(k, hist, n, {**fixed, **values})
+        for p in players:
+            reply = self.reply(k, hist, n, fixed, free, p, values)
+            gain = reply.payoffs[p] - play.payoffs[p]
+            bad = np.flatnonzero(gain > _tol(play.payoffs[p], self.res))
+            if bad.size:
+                return (
+                    play,
+                    f"no profile of best replies found (row {bad[0]}: {p} gains {gain[bad[0]]:.3g})",
+                )
+        return play, ""
+
+    def replies(self, k, hist, n, fixed, free, players, x):
+        """Return every player's best reply to the profile x (n, D) (Jacobi: all to x)."""
+        values = {c.var: x[:, j] for j, (c, _) in enumerate(free)}
+        y = np.empty_like(x)
+        for p in players:
+            reply = self.reply(k, hist, n, fixed, free, p, values)
+            for j, (c, _) in enumerate(free):
+                if c.player == p:
+                    y[:, j] = reply.values[c.var]
+        return y
+
+    def newton(self, k, hist, n, fixed, free, players, x, lo, hi, settled, steps=12):
+        """Return a fixed point of the replies by Newton's method from x, or None."""
+        D = x.shape[1]
+        delta = 1e-4 * (hi - lo) + 1e-9  # (n, D)
+        rows = _repeat(hist, D + 1)
+        more = {v: np.repeat(a, D + 1) for v, a in fixed.items()}
+        best, best_r = None, np.inf
+        for _ in range(steps):
+            probes = np.repeat(x[:, None, :], D + 1, axis=1)  # x, then x + delta_j e_j
+            probes[:, 1:, :] += np.eye(D)[None] * delta[:, None, :]
+            y = self.replies(
+                k,
+                rows,
+                n * (D + 1),
+                more,
+                self._repeat_free(free, D + 1),
+                players,
+                probes.reshape(n * (D + 1), D),
+            ).reshape(n, D + 1, D)
+            r = y[:, 0, :] - x
+            size = (np.abs(r).max(axis=1) / settled).max()
+            if size <= 1 and size > best_r / 4:
+                break  # settled and no longer improving: the replies' own noise
+            if size < best_r:
+                best, best_r = y[:, 0, :], size
+            if best_r <= 1e-6:
+                break
+            slope = (y[:, 1:, :] - y[:, :1, :]).transpose(0, 2, 1) / delta[:, None, :]
+            try:
+                s = np.linalg.solve(slope - np.eye(D)[None], -r[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                return None
+            x = np.clip(np.where(np.isfinite(s), x + s, y[:, 0, :]), lo, hi)
+        return best if best_r <= 1 else None
+
+    def _repeat_free(self, free, m):
+        return [(c, np.repeat(a, m)) for c, a in free]
+
+    def gauss_seidel(self, k, hist, n, fixed, free, players, x, settled, rounds=None):
+        """Return the profile after best-reply rounds (each player in turn) from x."""
+        for _ in range(rounds or self.res.rounds):
+            before = x.copy()
+            for p in players:
+                own = [j for j, (c, _) in enumerate(free) if c.player == p]
+                x[:, own] = self.replies(k, hist, n, fixed, free, [p], x)[:, own]
+            if np.all(np.abs(x - before).max(axis=1) <= settled):
+                break
+        return x
+
+    def reply(self, k, hist, n, fixed, free, player, values) -> _Outcome:
+        """Return the play after `player`'s best reply over its own variables of the stage (the
+        others' held at `values`)."""
+        own = [(c, a) for c, a in free if c.player == player]
+        others = {v: a for v, a in values.items() if v not in {c.var for c, _ in own}}
+        if all(isinstance(c.domain, Finite) for c, _ in own):
+            env = self.env(hist)
+            domains = [c.domain.values for c, _ in own]
+            profiles = list(itertools.product(*domains))
+            m = len(profiles)
+            cand = {}
+            for j, (c, active) in enumerate(own):
+                vals = np.array([p[j] for p in profiles], float)
+                cand[c.var] = np.where(
+                    active[:, None], vals[None, :], _value(c.otherwise, env, n)[:, None]
+                )
+            for var, a in {**fixed, **others}.items():
+                cand[var] = np.repeat(a[:, None], m, axis=1)
+            out = self.evaluate(k, hist, n, m, cand)
+            u = out.payoffs[player]
+            best = u.max(axis=1, keepdims=True)
+            return self.settle(k, n, out, u >= best - _tol(best, self.res), False)
+        return self.maximise(k, hist, n, fixed, own, player, others, False)
+
+    # ------------------------------------------------------------------ the path
+    def walk(self, k, hist: dict[str, float], ties: list[str]) -> list[_Outcome]:
+        """Return every equilibrium path from stage k at one history (scalars)."""
+        if k == len(self.game.stages):
+            out = self.play(k, {v: np.array([x]) for v, x in hist.items()}, 1)
+            return [_Outcome(dict(hist), {p: float(a[0]) for p, a in out.payoffs.items()})]
+        arrays = {v: np.array([x], float) for v, x in hist.items()}
+        fixed, free = self.split(k, arrays, 1)
+        if not free:
+            return self.walk(k + 1, {**hist, **{v: float(a[0]) for v, a in fixed.items()}}, ties)
+        options = self.stage_equilibria(k, arrays, 1, fixed, free, every=True)
+        if len(options) > 1:
+            ties.append(self.game.stages[k].name)
+        stage_vars = [c.var for c in self.game.stages[k].choices]
+        paths = []
+        for o in options:
+            nxt = {**hist, **{v: float(o.values[v]) for v in stage_vars}}
+            paths.extend(self.walk(k + 1, nxt, ties))
+        return paths
+
+
+def _local_maxima(u: np.ndarray, count: int) -> np.ndarray:
+    """Return, per history (first axis), the flat indices of up to `count` local maxima of the
+    grid values u (n, g) or (n, g, g), best first; a plateau counts once (its first point).
+    As many columns as the history with most maxima has; where one has fewer, its best index
+    is repeated."""
+    n = u.shape[0]
+    u = np.where(np.isfinite(u), u, -np.inf)
+    peak = np.ones(u.shape, bool)
+    for axis in range(1, u.ndim):
+        pad = [(0, 0)] * u.ndim
+        pad[axis] = (1, 1)
+        p = np.pad(u, pad, constant_values=-np.inf)
+        lower = tuple(slice(0, -2) if ax == axis else slice(None) for ax in range(u.ndim))
+        upper = tuple(slice(2, None) if ax == axis else slice(None) for ax in range(u.ndim))
+        left, right = p[lower], p[upper]
+        peak &= (u > left) & (u >= right)
+    flat = u.reshape(n, -1)
+    score = np.where(peak.reshape(n, -1), flat, -np.inf)
+    peaks = max(1, min(count, int(np.isfinite(score).sum(axis=1).max())))
+    order = np.argsort(-score, axis=1, kind="stable")[:, :peaks]
+    best = np.argmax(flat, axis=1)
+    valid = np.take_along_axis(score, order, axis=1) > -np.inf
+    return np.where(valid, order, best[:, None])
+
+
+def _finite(u: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(u), u, -np.inf)
+
+
+def _vertex1(x, u, best, step) -> np.ndarray:
+    """`_vertex` in one dimension: x, u (n, K, G), best and step (n, K)."""
+    G = x.shape[2]
+    lo, hi = np.maximum(best - 1, 0), np.minimum(best + 1, G - 1)
+    xl, xc, xh = (np.take_along_axis(x, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
+    ul, uc, uh = (np.take_along_axis(u, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
+    tol = 1e-9 * (np.abs(step) + np.abs(xc))
+    with np.errstate(all="ignore"):
+        curv = ul - 2 * uc + uh
+        move = 0.5 * step * (ul - uh) / curv
+        ok = (
+            (np.abs(xc - xl - step) <= tol)
+            & (np.abs(xh - xc - step) <= tol)
+            & (curv < 0)
+            & np.isfinite(move)
+        )
+    return np.where(ok, xc + np.clip(np.nan_to_num(move), -step, step), xc)
+
+
+def _vertex(x, u, best, step, shape) -> np.ndarray:
+    """Return, per candidate, the vertex of the quadratic through the grid point `best` and its
+    neighbours (central differences: gradient and Hessian), moved at most one step along each
+    axis; the point itself where a neighbour is missing or clipped, or the quadratic is not
+    concave.  x: (n, K, G, d) grid points in C order of `shape`; u: (n, K, G); best: (n, K);
+    step: (n, K, d) the grid's spacing."""
+    n, K, _, d = x.shape
+    if d == 1:
+        return _vertex1(x[..., 0], u, best, step[..., 0])[..., None]
+    centre = np.take_along_axis(x, best[:, :, None, None], axis=2)[:, :, 0]
+    uc = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
+    index = np.stack(np.unravel_index(best, shape), axis=-1)  # (n, K, d)
+    ok = np.ones((n, K), bool)
+
+    def at(shift):  # the values at best + shift (d small ints); marks missing neighbours
+        nonlocal ok
+        idx = index + np.array(shift)
+        ok &= np.all((idx >= 0) & (idx < np.array(shape)), axis=-1)
+        idx = np.clip(idx, 0, np.array(shape) - 1)
+        flat = np.ravel_multi_index(tuple(idx[..., j] for j in range(d)), shape)
+        pt = np.take_along_axis(x, flat[:, :, None, None], axis=2)[:, :, 0]
+        expect = centre + np.array(shift) * step
+        ok &= np.all(np.abs(pt - expect) <= 1e-9 * (np.abs(step) + np.abs(expect)), axis=-1)
+        return np.take_along_axis(u, flat[:, :, None], axis=2)[:, :, 0]
+
+    unit = np.eye(d, dtype=int)
+    grad = np.empty((n, K, d))
+    hess = np.empty((n, K, d, d))
+    with np.errstate(all="ignore"):
+        for i in range(d):
+            up, down = at(tuple(unit[i])), at(tuple(-unit[i]))
+            grad[..., i] = (up - down) / (2 * step[..., i])
+            hess[..., i, i] = (up - 2 * uc + down) / step[..., i] ** 2
+            for j in range(i):
+                cross = (
+                    at(tuple(unit[i] + unit[j]))
+                    - at(tuple(unit[i] - unit[j]))
+                    - at(tuple(unit[j] - unit[i]))
+                    + at(tuple(-unit[i] - unit[j]))
+                )
+                hess[..., i, j] = hess[..., j, i] = cross / (4 * step[..., i] * step[..., j])
+        ok &= np.all(np.isfinite(grad), axis=-1) & np.all(np.isfinite(hess), axis=(-1, -2))
+        hess = np.where(ok[..., None, None], hess, -np.eye(d))
+        grad = np.where(ok[..., None], grad, 0.0)
+        ok &= np.all(np.linalg.eigvalsh(hess) < 0, axis=-1)
+        hess = np.where(ok[..., None, None], hess, -np.eye(d))
+        move = -np.linalg.solve(hess, grad[..., None])[..., 0]
+    move = np.clip(np.nan_to_num(move), -step, step)
+    return np.where(ok[..., None], centre + move, centre)
+
+
+def _duplicates(centre: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Return a mask (n, K): the candidate repeats an earlier one (within 1e-6 of the box)."""
+    n, K, _ = centre.shape
+    dup = np.zeros((n, K), bool)
+    scale = 1e-6 * (1 + width)[:, None, :]
+    for a in range(K):
+        for b in range(a):
+            dup[:, a] |= np.all(np.abs(centre[:, a] - centre[:, b]) <= scale[:, 0], axis=1)
+    return dup
+
+
+def _same(a: Mapping[str, float], b: Mapping[str, float], tol: float = 1e-6) -> bool:
+    return all(abs(float(a[v]) - float(b[v])) <= tol * (1 + abs(float(a[v]))) for v in a)
+
+
+# ----------------------------------------------------------------------------- the face
+def solve(game: Game, resolution: Resolution = DEFAULT) -> Result:
+    """Return the subgame-perfect equilibria of `game` (pure strategies) found by brute force:
+    every path whose stages are equilibria that survive the selection rule's Pareto and leader
+    steps, the rule's pick (first in domain order) first; or `exists=False` when a subgame met
+    has no pure equilibrium."""
+    solver = _Solver(game, resolution)
+    ties: list[str] = []
+    try:
+        paths = solver.walk(0, {}, ties)
+    except NoEquilibrium as e:
+        return Result(False, (), (), str(e))
+    equilibria = []
+    for i, p in enumerate(paths):
+        eq = Equilibrium(
+            {v: float(x) for v, x in p.values.items()},
+            {q: float(x) for q, x in p.payoffs.items()},
+            selected=(i == 0),
+        )
+        if not any(_same(eq.path, e.path) for e in equilibria):
+            equilibria.append(eq)
+    return Result(True, tuple(equilibria), tuple(dict.fromkeys(ties)))
+
+
+def deviation_gain(game: Game, path: Mapping[str, float], resolution: Resolution = DEFAULT):
+    """Return the largest gain any player finds by deviating at a stage of `path` (later stages
+    played by this oracle, earlier and same-stage choices held at the path's values), and where:
+    a check that `path` -- another solver's answer -- is an equilibrium path here."""
+    solver = _Solver(game, resolution)
+    best = (0.0, "")
+    hist: dict[str, np.ndarray] = {}
+    for k, stage in enumerate(game.stages):
+        fixed, free = solver.split(k, hist, 1)
+        values = {c.var: np.array([float(path[c.var])]) for c in stage.choices}
+        at_path = solver.continue_with(k, hist, 1, values).payoffs
+        for p in dict.fromkeys(c.player for c, _ in free):
+            others = {v: a for v, a in values.items() if v not in fixed}
+            reply = solver.reply(k, hist, 1, fixed, free, p, others)
+            gain = float(reply.payoffs[p][0] - at_path[p][0])
+            if gain > best[0]:
+                best = (gain, f"{p} at stage {stage.name!r}")
+        hist = {**hist, **values}
+    return best
