@@ -91,11 +91,12 @@ class Resolution:
     coarse2: int = 33  # the same in two dimensions (a player choosing two variables)
     zoom2: int = 9
     levels2: int = 11
-    rounds: int = 200  # best-response rounds at most
+    rounds: int = 60  # best-response rounds at most (after Newton failed)
     tie: float = 1e-7  # payoffs within tie*(1 + |u|) are equal (indifference, Nash check)
 
 
 DEFAULT = Resolution()
+ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
 FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, coarse2=65, levels2=14)
 
 
@@ -376,10 +377,18 @@ class _Solver:
             m = xs.shape[2]
             u = _finite(run(xs.reshape(n, K * m, d)).payoffs[player].reshape(n, K, m))
             best = np.argmax(u[:, :, :-1], axis=2)  # the best grid point
+            gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
+            # the centre (the grid's middle point) stays unless beaten by more than rounding:
+            # once it is the exact vertex, finer grids would only wander in the noise
+            mid = len(off) // 2
+            keep = u[:, :, mid] >= np.maximum(gu, u[:, :, -1]) - ROUNDING * (1 + np.abs(gu))
+            best = np.where(keep, mid, best)
             gx = np.take_along_axis(xs, best[:, :, None, None], axis=2)[:, :, 0]
             gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
-            centre = np.where((u[:, :, -1] > gu)[:, :, None], vertex, gx)
-            vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step, [zoom] * d)
+            moved = ~keep & (u[:, :, -1] > gu)
+            new_vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step, [zoom] * d)
+            centre = np.where(moved[:, :, None], vertex, gx)
+            vertex = new_vertex
         final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K, d)
         out = run(final)
         u = _finite(out.payoffs[player])
@@ -406,7 +415,8 @@ class _Solver:
         lo, hi = self.bounds(hist, n, free)
         settled = 1e-7 * (hi - lo).max(axis=1) + 1e-12  # the replies' own resolution
         found: list[_Outcome] = []
-        for s in [0.5] if not every else [0.5, 0.0, 1.0]:
+        failed = ""
+        for s in [0.5] if not every else [0.5, 0.1, 0.9]:
             start = lo + s * (hi - lo)  # (n, D) in the order of `free`
             x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 3)
             x = self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
@@ -414,8 +424,11 @@ class _Solver:
             if failure:
                 x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled)
                 play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
-            if failure:
+            if failure and not every:
                 raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failure}")
+            if failure:  # not from this start; perhaps from another
+                failed = failed or failure
+                continue
             if not every:
                 return play
             one = _Outcome(
@@ -424,6 +437,8 @@ class _Solver:
             )
             if not any(_same(one.values, f.values) for f in found):
                 found.append(one)
+        if not found:
+            raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failed}")
         return found
 
     def nash_check(self, k, hist, n, fixed, free, players, x):
