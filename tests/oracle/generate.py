@@ -454,9 +454,7 @@ def _entry(rng: random.Random) -> Builder:
         b.title = "Entry deterrence by commitment"
         b.stage("commit", _Choice("I", "q1", interval(0, U)))
         b.stage("entry", _Choice("E", "enter", finite(0, 1)))
-        b.stage(
-            "market", _Choice("E", "q2", interval(0, U), when=enter.eq(1), otherwise=num(0))
-        )
+        b.stage("market", _Choice("E", "q2", interval(0, U), when=enter.eq(1), otherwise=num(0)))
     else:
         b.title = "Entry then Cournot"
         b.stage("entry", _Choice("E", "enter", finite(0, 1)))
@@ -513,7 +511,9 @@ def _contest(rng: random.Random) -> Builder:
         b.stage("lead", _Choice("C1", "x1", interval(_r(rng, 0.05, 0.3), X)))
         b.stage("follow", _Choice("C2", "x2", interval(0, X)))
     else:
-        b.stage("contest", *(_Choice(p, f"x{i + 1}", interval(0, X)) for i, p in enumerate(players)))
+        b.stage(
+            "contest", *(_Choice(p, f"x{i + 1}", interval(0, X)) for i, p in enumerate(players))
+        )
     for i, p in enumerate(players):
         win = ite(s.gt(0), xs[i] / s, num(round(1 / n, 12)) if n == 2 else 1 / num(n))
         b.payoffs[p] = values[i] * win - costs[i] * xs[i]
@@ -534,11 +534,15 @@ def _merge(rng: random.Random) -> Builder:
     tie = rng.random() < 0.25
     c0 = _r(rng, 0, 3)
     U = round(b.params["A"] / b.params["B"], 2)
-    layout = rng.choice(["simultaneous", "leader"]) if m == 3 else rng.choice(
-        ["simultaneous", "simultaneous", "leader"]
+    layout = (
+        rng.choice(["simultaneous", "leader"])
+        if m == 3
+        else rng.choice(["simultaneous", "simultaneous", "leader"])
     )
     if layout == "simultaneous":
-        b.stage("compete", *(_Choice(p, f"q{i + 1}", interval(0, U)) for i, p in enumerate(players)))
+        b.stage(
+            "compete", *(_Choice(p, f"q{i + 1}", interval(0, U)) for i, p in enumerate(players))
+        )
     else:
         b.stage("lead", _Choice(players[0], "q1", interval(0, U)))
         b.stage(
@@ -548,8 +552,10 @@ def _merge(rng: random.Random) -> Builder:
         c = c0 if tie else _r(rng, 0, 3)
         e = 0.0 if tie else _r(rng, 0.2, 1.5)
         b.payoffs[p] = (price - c) * q[i] - e / 2 * q[i] ** 2
-    members = tuple(players[-2:]) if layout == "simultaneous" or rng.random() < 0.6 else tuple(
-        players[:2]
+    members = (
+        tuple(players[-2:])
+        if layout == "simultaneous" or rng.random() < 0.6
+        else tuple(players[:2])
     )
     b.merge = (members, "M")
     b.scenario = "merged"

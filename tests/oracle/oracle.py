@@ -88,16 +88,21 @@ class Resolution:
     zoom: int = 17  # points of each finer grid across two cells of the previous one
     levels: int = 7  # number of finer grids (each (zoom - 1)/2 = 8 times finer)
     candidates: int = 3  # local maxima of the coarse grid that are zoomed into
-    coarse2: int = 33  # the same in two dimensions (a player choosing two variables)
+    coarse2: int = 17  # the same in two dimensions (a player choosing two variables)
     zoom2: int = 9
-    levels2: int = 11
-    rounds: int = 60  # best-response rounds at most (after Newton failed)
+    levels2: int = 12
+    rounds: int = 40  # best-response rounds at most (after Newton failed)
+    # where best replies start, as fractions of the box: one start finds one equilibrium of a
+    # continuous simultaneous stage (the generator keeps them unique); more look for others
+    starts: tuple[float, ...] = (0.5,)
     tie: float = 1e-7  # payoffs within tie*(1 + |u|) are equal (indifference, Nash check)
 
 
 DEFAULT = Resolution()
 ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
-FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, coarse2=65, levels2=14)
+FINE = Resolution(
+    coarse=129, zoom=33, levels=8, candidates=5, coarse2=65, levels2=14, starts=(0.5, 0.1, 0.9)
+)
 
 
 @dataclass(frozen=True)
@@ -407,23 +412,26 @@ class _Solver:
     def best_response_iteration(self, k, hist, n, fixed, free, every):
         """Several players with continuous variables: a profile where every player's variables
         are a best reply to the others'.  Found by iterating best replies from the middle of the
-        box (and, for one history, from its corners too): three Gauss-Seidel rounds, then Newton
+        box (and, for one history, from `starts`): two Gauss-Seidel rounds, then Newton
         steps on x = reply(x) (slopes of the replies by finite differences: one step where the
-        replies are affine), Gauss-Seidel rounds to the end where that fails; then checked: nobody gains by
+        replies are affine), Gauss-Seidel rounds (plain, then damped) where that fails; then checked: nobody gains by
         deviating (a global search), else there is no equilibrium."""
         players = list(dict.fromkeys(c.player for c, _ in free))
         lo, hi = self.bounds(hist, n, free)
         settled = 1e-7 * (hi - lo).max(axis=1) + 1e-12  # the replies' own resolution
         found: list[_Outcome] = []
         failed = ""
-        for s in [0.5] if not every else [0.5, 0.1, 0.9]:
+        for s in self.res.starts if every else self.res.starts[:1]:
             start = lo + s * (hi - lo)  # (n, D) in the order of `free`
-            x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 3)
+            x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 2)
             x = self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
             play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
-            if failure:
-                x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled)
-                play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
+            for damping in (1.0, 0.5):  # if Newton did not settle: plain, then damped rounds
+                if failure:
+                    x = self.gauss_seidel(
+                        k, hist, n, fixed, free, players, start.copy(), settled, damping=damping
+                    )
+                    play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
             if failure and not every:
                 raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failure}")
             if failure:  # not from this start; perhaps from another
@@ -508,13 +516,15 @@ class _Solver:
     def _repeat_free(self, free, m):
         return [(c, np.repeat(a, m)) for c, a in free]
 
-    def gauss_seidel(self, k, hist, n, fixed, free, players, x, settled, rounds=None):
-        """Return the profile after best-reply rounds (each player in turn) from x."""
+    def gauss_seidel(self, k, hist, n, fixed, free, players, x, settled, rounds=None, damping=1.0):
+        """Return the profile after best-reply rounds (each player in turn) from x, each move
+        `damping` of the way to the reply."""
         for _ in range(rounds or self.res.rounds):
             before = x.copy()
             for p in players:
                 own = [j for j, (c, _) in enumerate(free) if c.player == p]
-                x[:, own] = self.replies(k, hist, n, fixed, free, [p], x)[:, own]
+                reply = self.replies(k, hist, n, fixed, free, [p], x)[:, own]
+                x[:, own] = x[:, own] + damping * (reply - x[:, own])
             if np.all(np.abs(x - before).max(axis=1) <= settled):
                 break
         return x
@@ -703,20 +713,23 @@ def solve(game: Game, resolution: Resolution = DEFAULT) -> Result:
 
 
 def deviation_gain(game: Game, path: Mapping[str, float], resolution: Resolution = DEFAULT):
-    """Return the largest gain any player finds by deviating at a stage of `path` (later stages
-    played by this oracle, earlier and same-stage choices held at the path's values), and where:
-    a check that `path` -- another solver's answer -- is an equilibrium path here."""
+    """Return the largest gain any player finds by deviating at a stage of `path` -- another
+    solver's answer -- and where (one-shot deviations: earlier and same-stage choices held at
+    the path's values, the later stages played by this oracle after the deviation and as on the
+    path without one): `path` is a subgame-perfect path iff no gain is positive."""
     solver = _Solver(game, resolution)
+    on_path = solver.play(
+        len(game.stages), {v: np.array([float(x)]) for v, x in path.items()}, 1
+    ).payoffs
     best = (0.0, "")
     hist: dict[str, np.ndarray] = {}
     for k, stage in enumerate(game.stages):
         fixed, free = solver.split(k, hist, 1)
         values = {c.var: np.array([float(path[c.var])]) for c in stage.choices}
-        at_path = solver.continue_with(k, hist, 1, values).payoffs
         for p in dict.fromkeys(c.player for c, _ in free):
             others = {v: a for v, a in values.items() if v not in fixed}
             reply = solver.reply(k, hist, 1, fixed, free, p, others)
-            gain = float(reply.payoffs[p][0] - at_path[p][0])
+            gain = float(reply.payoffs[p][0] - on_path[p][0])
             if gain > best[0]:
                 best = (gain, f"{p} at stage {stage.name!r}")
         hist = {**hist, **values}
