@@ -88,9 +88,6 @@ class Resolution:
     zoom: int = 17  # points of each finer grid across two cells of the previous one
     levels: int = 7  # number of finer grids (each (zoom - 1)/2 = 8 times finer)
     candidates: int = 3  # local maxima of the coarse grid that are zoomed into
-    coarse2: int = 17  # the same in two dimensions (a player choosing two variables)
-    zoom2: int = 9
-    levels2: int = 12
     rounds: int = 40  # best-response rounds at most (after Newton failed)
     # where best replies start, as fractions of the box: one start finds one equilibrium of a
     # continuous simultaneous stage (the generator keeps them unique); more look for others
@@ -100,9 +97,7 @@ class Resolution:
 
 DEFAULT = Resolution()
 ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
-FINE = Resolution(
-    coarse=129, zoom=33, levels=8, candidates=5, coarse2=65, levels2=14, starts=(0.5, 0.1, 0.9)
-)
+FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, starts=(0.5, 0.1, 0.9))
 
 
 @dataclass(frozen=True)
@@ -332,77 +327,92 @@ class _Solver:
         return lo, np.maximum(hi, lo)
 
     def maximise(self, k, hist, n, fixed, free, player, others, every):
-        """Return the play when `player` chooses the continuous variables `free` (one or two;
-        the stage's other variables held at `others`, arrays of n), maximising its payoff.
+        """Return the play when `player` chooses the continuous variables `free` (the stage's
+        other variables held at `others`, arrays of n), maximising its payoff.  Several
+        variables are searched one inside the other (the maximum over a box is the maximum over
+        the first variable of the maximum over the rest).
 
-        A coarse grid over the box; its best local maxima (up to `candidates`) are zoomed into:
-        each level a grid across the two cells around the best point so far, `(zoom - 1)/2`
-        times finer, plus the vertex of the quadratic through the best grid point and its grid
-        neighbours (exact where the payoff is quadratic; used only where it pays more)."""
+        A coarse grid over the interval; its best local maxima (up to `candidates`) are zoomed
+        into: each level a grid across the two cells around the best point so far,
+        `(zoom - 1)/2` times finer, plus the vertex of the parabola through the best grid point
+        and its neighbours (exact where the payoff is quadratic; used only where it pays
+        more)."""
         res = self.res
-        d = len(free)
-        if d > 2:
-            raise NotImplementedError("more than two continuous variables for one player")
-        lo, hi = self.bounds(hist, n, free)
-        env = self.env(hist)
-        active = np.stack([a for _, a in free], axis=1)  # (n, d)
-        other = np.stack([_value(c.otherwise, env, n) for c, _ in free], axis=1)
-        coarse, zoom, levels = (
-            (res.coarse, res.zoom, res.levels) if d == 1 else (res.coarse2, res.zoom2, res.levels2)
-        )
+        (choice, active), rest = free[0], free[1:]
+        lo, hi = (a[:, 0] for a in self.bounds(hist, n, [free[0]]))
+        other = _value(choice.otherwise, self.env(hist), n)
 
-        def run(x: np.ndarray) -> _Outcome:  # x: (n, m, d) -> outcome arrays (n, m)
+        def run(x: np.ndarray) -> _Outcome:  # x: (n, m) -> outcome arrays (n, m)
             m = x.shape[1]
-            x = np.where(active[:, None, :], x, other[:, None, :])
-            cand = {c.var: x[:, :, j] for j, (c, _) in enumerate(free)}
-            for var, a in {**fixed, **others}.items():
-                cand[var] = np.repeat(a[:, None], m, axis=1)
-            return self.evaluate(k, hist, n, m, cand)
+            x = np.where(active[:, None], x, other[:, None])
+            if not rest:
+                cand = {choice.var: x}
+                for var, a in {**fixed, **others}.items():
+                    cand[var] = np.repeat(a[:, None], m, axis=1)
+                return self.evaluate(k, hist, n, m, cand)
+            inner = self.maximise(
+                k,
+                _repeat(hist, m),
+                n * m,
+                _repeat(fixed, m),
+                [(c, np.repeat(a, m)) for c, a in rest],
+                player,
+                {**_repeat(others, m), choice.var: x.reshape(n * m)},
+                False,
+            )
+            return _Outcome(
+                {v: a.reshape(n, m) for v, a in inner.values.items()},
+                {p: a.reshape(n, m) for p, a in inner.payoffs.items()},
+            )
 
-        def clip(x):  # x (n, K, m, d)
-            return np.clip(x, lo[:, None, None, :], hi[:, None, None, :])
+        def clip(x):
+            return np.clip(x, lo[:, None, None], hi[:, None, None])
 
-        t = np.linspace(0.0, 1.0, coarse)
-        grid = np.array(list(itertools.product(t, repeat=d)))  # (coarse^d, d)
-        x0 = (lo[:, None, :] + grid[None] * (hi - lo)[:, None, :])[:, None]  # (n, 1, G, d)
-        u0 = _finite(run(x0[:, 0]).payoffs[player])[:, None]  # (n, 1, G)
-        starts = _local_maxima(u0[:, 0].reshape(n, *([coarse] * d)), res.candidates)  # (n, K)
+        t = np.linspace(0.0, 1.0, res.coarse)
+        x0 = lo[:, None] + t[None] * (hi - lo)[:, None]  # (n, G)
+        u0 = _finite(run(x0).payoffs[player])
+        starts = _local_maxima(u0, res.candidates)  # (n, K)
         K = starts.shape[1]
-        step = np.repeat(((hi - lo) / (coarse - 1))[:, None, :], K, axis=1)  # (n, K, d)
-        x0 = np.repeat(x0, K, axis=1)
-        u0 = np.repeat(u0, K, axis=1)
-        centre = np.take_along_axis(x0, starts[:, :, None, None], axis=2)[:, :, 0]
-        vertex = _vertex(x0, u0, starts, step, [coarse] * d)
-        off = np.array(list(itertools.product(np.linspace(-1, 1, zoom), repeat=d)))
-        for _ in range(levels):
+        step = np.repeat(((hi - lo) / (res.coarse - 1))[:, None], K, axis=1)  # (n, K)
+        x0 = np.repeat(x0[:, None], K, axis=1)
+        u0 = np.repeat(u0[:, None], K, axis=1)
+        centre = np.take_along_axis(x0, starts[:, :, None], axis=2)[:, :, 0]
+        vertex = _vertex(x0, u0, starts, step)
+        off = np.linspace(-1, 1, res.zoom)
+        mid = res.zoom // 2
+        for _ in range(res.levels):
             # the new grid spans the two cells around the centre, (zoom - 1)/2 times finer
-            xs = clip(centre[:, :, None, :] + step[:, :, None, :] * off)
-            step = step * 2.0 / (zoom - 1)
-            xs = np.concatenate([xs, vertex[:, :, None, :]], axis=2)  # (n, K, G + 1, d)
+            xs = clip(centre[:, :, None] + step[:, :, None] * off)
+            step = step * 2.0 / (res.zoom - 1)
+            xs = np.concatenate([xs, vertex[:, :, None]], axis=2)  # (n, K, zoom + 1)
             m = xs.shape[2]
-            u = _finite(run(xs.reshape(n, K * m, d)).payoffs[player].reshape(n, K, m))
+            u = _finite(run(xs.reshape(n, K * m)).payoffs[player].reshape(n, K, m))
             best = np.argmax(u[:, :, :-1], axis=2)  # the best grid point
             gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
             # the centre (the grid's middle point) stays unless beaten by more than rounding:
             # once it is the exact vertex, finer grids would only wander in the noise
-            mid = len(off) // 2
             keep = u[:, :, mid] >= np.maximum(gu, u[:, :, -1]) - ROUNDING * (1 + np.abs(gu))
             best = np.where(keep, mid, best)
-            gx = np.take_along_axis(xs, best[:, :, None, None], axis=2)[:, :, 0]
+            gx = np.take_along_axis(xs, best[:, :, None], axis=2)[:, :, 0]
             gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
             moved = ~keep & (u[:, :, -1] > gu)
-            new_vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step, [zoom] * d)
-            centre = np.where(moved[:, :, None], vertex, gx)
+            new_vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step)
+            centre = np.where(moved, vertex, gx)
             vertex = new_vertex
-        final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K, d)
+        final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K)
+        if every:  # a plateau of the coarse grid (a continuum of best replies): its two ends
+            u_best = _finite(run(final).payoffs[player]).max()
+            flat = np.flatnonzero(u0[0, 0] >= u_best - _tol(u_best, res))
+            if flat.size > 1:
+                final = np.concatenate([final, x0[:, 0, flat[[0, -1]]]], axis=1)
         out = run(final)
         u = _finite(out.payoffs[player])
         best = u.max(axis=1, keepdims=True)
         ok = u >= best - _tol(best, res)
         # the same optimum reached from two cells is one candidate
-        used = np.where(active[:, None, :], final, other[:, None, :])
+        used = np.where(active[:, None], final, other[:, None])
         ok = ok & ~_duplicates(used, hi - lo)
-        order = np.lexsort(tuple(used[:, :, j] for j in reversed(range(d))), axis=-1)
+        order = np.argsort(used, axis=1, kind="stable")  # domain order
         out = _Outcome(
             {v: np.take_along_axis(a, order, axis=1) for v, a in out.values.items()},
             {p: np.take_along_axis(a, order, axis=1) for p, a in out.payoffs.items()},
@@ -575,36 +585,27 @@ class _Solver:
 
 
 def _local_maxima(u: np.ndarray, count: int) -> np.ndarray:
-    """Return, per history (first axis), the flat indices of up to `count` local maxima of the
-    grid values u (n, g) or (n, g, g), best first; a plateau counts once (its first point).
-    As many columns as the history with most maxima has; where one has fewer, its best index
-    is repeated."""
-    n = u.shape[0]
+    """Return, per history (row), the indices of up to `count` local maxima of the grid values
+    u (n, G), best first; a plateau counts once (its first point).  As many columns as the row
+    with most maxima has; where a row has fewer, its best index is repeated."""
     u = np.where(np.isfinite(u), u, -np.inf)
-    peak = np.ones(u.shape, bool)
-    for axis in range(1, u.ndim):
-        pad = [(0, 0)] * u.ndim
-        pad[axis] = (1, 1)
-        p = np.pad(u, pad, constant_values=-np.inf)
-        lower = tuple(slice(0, -2) if ax == axis else slice(None) for ax in range(u.ndim))
-        upper = tuple(slice(2, None) if ax == axis else slice(None) for ax in range(u.ndim))
-        left, right = p[lower], p[upper]
-        peak &= (u > left) & (u >= right)
-    flat = u.reshape(n, -1)
-    score = np.where(peak.reshape(n, -1), flat, -np.inf)
-    peaks = max(1, min(count, int(np.isfinite(score).sum(axis=1).max())))
+    p = np.pad(u, ((0, 0), (1, 1)), constant_values=-np.inf)
+    peak = (u > p[:, :-2]) & (u >= p[:, 2:])
+    score = np.where(peak, u, -np.inf)
+    peaks = max(1, min(count, int(peak.sum(axis=1).max())))
     order = np.argsort(-score, axis=1, kind="stable")[:, :peaks]
-    best = np.argmax(flat, axis=1)
     valid = np.take_along_axis(score, order, axis=1) > -np.inf
-    return np.where(valid, order, best[:, None])
+    return np.where(valid, order, np.argmax(u, axis=1)[:, None])
 
 
 def _finite(u: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(u), u, -np.inf)
 
 
-def _vertex1(x, u, best, step) -> np.ndarray:
-    """`_vertex` in one dimension: x, u (n, K, G), best and step (n, K)."""
+def _vertex(x, u, best, step) -> np.ndarray:
+    """Return, per candidate, the vertex of the parabola through the grid point `best` and its
+    two neighbours, moved at most one step; the point itself where a neighbour is missing or
+    clipped, or the parabola is not concave.  x, u: (n, K, G); best and step: (n, K)."""
     G = x.shape[2]
     lo, hi = np.maximum(best - 1, 0), np.minimum(best + 1, G - 1)
     xl, xc, xh = (np.take_along_axis(x, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
@@ -622,66 +623,12 @@ def _vertex1(x, u, best, step) -> np.ndarray:
     return np.where(ok, xc + np.clip(np.nan_to_num(move), -step, step), xc)
 
 
-def _vertex(x, u, best, step, shape) -> np.ndarray:
-    """Return, per candidate, the vertex of the quadratic through the grid point `best` and its
-    neighbours (central differences: gradient and Hessian), moved at most one step along each
-    axis; the point itself where a neighbour is missing or clipped, or the quadratic is not
-    concave.  x: (n, K, G, d) grid points in C order of `shape`; u: (n, K, G); best: (n, K);
-    step: (n, K, d) the grid's spacing."""
-    n, K, _, d = x.shape
-    if d == 1:
-        return _vertex1(x[..., 0], u, best, step[..., 0])[..., None]
-    centre = np.take_along_axis(x, best[:, :, None, None], axis=2)[:, :, 0]
-    uc = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
-    index = np.stack(np.unravel_index(best, shape), axis=-1)  # (n, K, d)
-    ok = np.ones((n, K), bool)
-
-    def at(shift):  # the values at best + shift (d small ints); marks missing neighbours
-        nonlocal ok
-        idx = index + np.array(shift)
-        ok &= np.all((idx >= 0) & (idx < np.array(shape)), axis=-1)
-        idx = np.clip(idx, 0, np.array(shape) - 1)
-        flat = np.ravel_multi_index(tuple(idx[..., j] for j in range(d)), shape)
-        pt = np.take_along_axis(x, flat[:, :, None, None], axis=2)[:, :, 0]
-        expect = centre + np.array(shift) * step
-        ok &= np.all(np.abs(pt - expect) <= 1e-9 * (np.abs(step) + np.abs(expect)), axis=-1)
-        return np.take_along_axis(u, flat[:, :, None], axis=2)[:, :, 0]
-
-    unit = np.eye(d, dtype=int)
-    grad = np.empty((n, K, d))
-    hess = np.empty((n, K, d, d))
-    with np.errstate(all="ignore"):
-        for i in range(d):
-            up, down = at(tuple(unit[i])), at(tuple(-unit[i]))
-            grad[..., i] = (up - down) / (2 * step[..., i])
-            hess[..., i, i] = (up - 2 * uc + down) / step[..., i] ** 2
-            for j in range(i):
-                cross = (
-                    at(tuple(unit[i] + unit[j]))
-                    - at(tuple(unit[i] - unit[j]))
-                    - at(tuple(unit[j] - unit[i]))
-                    + at(tuple(-unit[i] - unit[j]))
-                )
-                hess[..., i, j] = hess[..., j, i] = cross / (4 * step[..., i] * step[..., j])
-        ok &= np.all(np.isfinite(grad), axis=-1) & np.all(np.isfinite(hess), axis=(-1, -2))
-        hess = np.where(ok[..., None, None], hess, -np.eye(d))
-        grad = np.where(ok[..., None], grad, 0.0)
-        ok &= np.all(np.linalg.eigvalsh(hess) < 0, axis=-1)
-        hess = np.where(ok[..., None, None], hess, -np.eye(d))
-        move = -np.linalg.solve(hess, grad[..., None])[..., 0]
-    move = np.clip(np.nan_to_num(move), -step, step)
-    return np.where(ok[..., None], centre + move, centre)
-
-
-def _duplicates(centre: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Return a mask (n, K): the candidate repeats an earlier one (within 1e-6 of the box)."""
-    n, K, _ = centre.shape
-    dup = np.zeros((n, K), bool)
-    scale = 1e-6 * (1 + width)[:, None, :]
-    for a in range(K):
-        for b in range(a):
-            dup[:, a] |= np.all(np.abs(centre[:, a] - centre[:, b]) <= scale[:, 0], axis=1)
-    return dup
+def _duplicates(x: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Return a mask (n, K): the candidate x[:, a] repeats an earlier one (within 1e-6 of the
+    interval's width)."""
+    close = np.abs(x[:, :, None] - x[:, None, :]) <= 1e-6 * (1 + width)[:, None, None]
+    earlier = np.tril(np.ones(close.shape[1:], bool), k=-1)  # [a, b] with b < a
+    return np.any(close & earlier, axis=2)
 
 
 def _same(a: Mapping[str, float], b: Mapping[str, float], tol: float = 1e-6) -> bool:

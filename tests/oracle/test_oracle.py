@@ -37,9 +37,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from tests.oracle import oracle
-from tests.oracle.generate import GeneratedGame, generate, schedule
+from tests.oracle.generate import GeneratedGame, games, generate, schedule
 
 X_TOL = 1e-3  # choices, relative to 1 + |value|
 U_TOL = 1e-5  # payoffs, relative to 1 + |value|
@@ -127,7 +128,10 @@ def disagreement(game: GeneratedGame, answer: dict | None, reason: str, found) -
 
 
 def check(cls: str, seed: int, folder: Path) -> None:
-    game = generate(cls, seed)
+    check_game(generate(cls, seed), folder)
+
+
+def check_game(game: GeneratedGame, folder: Path) -> None:
     found = oracle.solve(game.oracle)
     answer, reason = solve_with_gamedsl(game, folder)
     problem = disagreement(game, answer, reason, found)
@@ -158,6 +162,18 @@ def test_gamedsl_agrees_with_the_oracle(cls, seed, folder):
 @pytest.mark.parametrize(("cls", "seed"), _cases(SLOW_RUN)[DEFAULT_RUN:])
 def test_gamedsl_agrees_with_the_oracle_on_more_games(cls, seed, folder):
     check(cls, seed, folder)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(game=games())
+def test_gamedsl_agrees_with_the_oracle_on_games_drawn_by_hypothesis(game, folder):
+    check_game(game, folder)
 
 
 def test_schedule_covers_every_class_evenly():
