@@ -7,14 +7,15 @@ precedence cannot differ) and its numpy function, so the two renderings cannot d
 `generate(cls, seed)` is the plain seeded generator; `games()` is the hypothesis strategy (a class
 and a `random.Random` drawn by hypothesis).  The classes (`CLASSES`):
 
-- `lq`: linear-quadratic quantity games, 2-4 stages: leaders and followers, simultaneous
-  (Cournot-like) stages, own and cross effects, quadratic costs, capacities (upper bounds, some
+- `lq`: linear-quadratic quantity games, 2-4 stages (2-3 of quantities, leaders and followers,
+  simultaneous Cournot-like stages of up to 3 firms, and an investment stage first), own and cross effects, quadratic costs, capacities (upper bounds, some
   depending on an earlier choice), sometimes a discrete investment stage first;
 - `kinks`: one or two stages with `min`, `max`, `abs` in the payoffs;
 - `iverson`: a threshold penalty `p*[x < theta]` (or `if ... then ... else`), alone or after a
   regulator who sets the threshold or the fine (the follower switches: strong-Stackelberg ties);
 - `entry`: entry `{0, 1}` then quantity competition (commitment before entry, or Cournot after);
-- `contract`: a contract, accept/reject `{0, 1}` (participation), then effort when accepted;
+- `contract`: a contract (a wage, a bonus rate, or a wage and a quality in one stage),
+  accept/reject `{0, 1}` (participation), then effort when accepted;
 - `contest`: Tullock contests `x1/(x1 + x2)` guarded at a zero sum, simultaneous or sequential;
 - `merge`: Cournot/Stackelberg firms of which two merge (`merge`), solved in that scenario;
 - `fix`: a leader-follower or regulator game solved in a scenario that pins a choice (`fix`);
@@ -320,21 +321,20 @@ def _r(rng: random.Random, lo: float, hi: float, digits: int = 2) -> float:
 
 
 def _lq(rng: random.Random) -> Builder:
-    """Linear-quadratic quantity games: players F1..Fm in 2-3 stages of continuous choices
-    (at most three in a row), a simultaneous stage with 2-3 of them at most once below the top;
+    """Linear-quadratic quantity games: players F1..Fm (m = 2..4) in 2 stages of continuous
+    choices (a leader or a simultaneous group, then a follower or a group) or a chain of 3;
     payoff (a_i - b_i*q_i - sum_j d_ij*q_j)*q_i - c_i*q_i^2/2 with d_ij <= b_i (so each stage
     game is diagonally dominant: one equilibrium), sometimes a first stage of investments."""
     m = rng.randint(2, 4)
     b = Builder("Linear-quadratic quantity game")
     players = [f"F{i + 1}" for i in range(m)]
     b.players = list(players)
-    nstages = rng.randint(2, min(3, m))
+    # three stages only as a chain of single leaders (the oracle searches a simultaneous stage
+    # by best replies, each a search over the later stages: three deep is its budget)
+    nstages = 3 if m == 3 and rng.random() < 0.5 else 2
     # an ordered partition of the players into nstages non-empty stages
     cuts = sorted(rng.sample(range(1, m), nstages - 1))
     groups = [players[i:j] for i, j in zip([0, *cuts], [*cuts, m], strict=True)]
-    # keep the oracle's cost bounded: a simultaneous stage below the top only under 2 stages
-    if nstages == 3 and any(len(g) > 1 for g in groups[1:]):
-        groups = [groups[0], groups[1] + groups[2]]
     q = {p: name(f"q{p[1:]}") for p in players}
     a = {p: b.param(f"a{p[1:]}", _r(rng, 4, 12)) for p in players}
     slope = {p: _r(rng, 0.6, 1.5) for p in players}
@@ -469,24 +469,43 @@ def _entry(rng: random.Random) -> Builder:
 
 
 def _contract(rng: random.Random) -> Builder:
-    """A principal P offers a contract (fixed wage w, and a bonus rate on output); the agent A
-    accepts or rejects ({0, 1}: participation) and, when it accepts, chooses its effort."""
+    """A principal P offers a contract; the agent A accepts or rejects it ({0, 1}: the
+    participation constraint, outside option ubar) and, in two variants, then chooses its effort:
+    a fixed wage w with a given bonus rate on output, a bonus rate with a given fixed wage, or a
+    wage and a quality asked for (two choices of P in one stage, no effort).  The outside option
+    is below the surplus, so P wants acceptance (a positive margin: no tie among refusals)."""
     b = Builder("Contract and participation")
     b.players = ["P", "A"]
     v, k = b.param("v", _r(rng, 0.5, 3)), b.param("k", _r(rng, 0.5, 2))
-    ubar = b.param("ubar", _r(rng, 0, 1))
     w, beta, accept, e = name("w"), name("beta"), name("accept"), name("e")
     wlo = _r(rng, -1, 0.3)
-    Emax = round(2 * b.params["v"] / b.params["k"] + 0.5, 2)
-    variant = rng.choice(["wage", "wage_bonus", "two_stages"])
+    V, K = b.params["v"], b.params["k"]
+    variant = rng.choice(["wage", "bonus", "wage_quality"])
+    if variant == "wage_quality":  # A accepts iff w - k*q^2/2 >= ubar; P gets v*q - w
+        ubar = b.param("ubar", round(rng.uniform(0, 0.8) * V * V / (2 * K), 2))
+        q = name("q")
+        Q = round(_r(rng, 0.6, 2) * V / K, 2)
+        b.stage(
+            "offer",
+            _Choice("P", "w", interval(wlo, 3 + V * V / K)),
+            _Choice("P", "q", interval(0, Q)),
+        )
+        b.stage("decide", _Choice("A", "accept", finite(0, 1)))
+        b.payoffs["P"] = accept * (v * q - w)
+        b.payoffs["A"] = accept * (w - k / 2 * q**2) + (1 - accept) * ubar
+        return b
+    Emax = round(2 * V / K + 0.5, 2)
     if variant == "wage":
-        beta = b.param("beta", _r(rng, 0.1, 1))
+        B = _r(rng, 0.1, 1)
+        beta = b.param("beta", B)
+        surplus = (1 - B / 2) * B * V * V / K  # P's and A's total at e = B*v/k
+        ubar = b.param("ubar", round(rng.uniform(0, 0.8) * surplus, 2))
         b.stage("offer", _Choice("P", "w", interval(wlo, 3)))
-    elif variant == "wage_bonus":
-        b.stage("offer", _Choice("P", "w", interval(wlo, 3)), _Choice("P", "beta", interval(0, 1)))
     else:
-        b.stage("bonus", _Choice("P", "beta", interval(0, 1)))
-        b.stage("offer", _Choice("P", "w", interval(wlo, 3)))
+        w0 = _r(rng, -0.5, 0.3)
+        w = b.param("w", w0)
+        ubar = b.param("ubar", round(w0 + rng.uniform(0, 0.8) * V * V / (2 * K), 2))
+        b.stage("offer", _Choice("P", "beta", interval(0, 1)))
     b.stage("decide", _Choice("A", "accept", finite(0, 1)))
     b.stage("work", _Choice("A", "e", interval(0, Emax), when=accept.eq(1), otherwise=num(0)))
     b.payoffs["P"] = accept * ((1 - beta) * v * e - w)

@@ -88,15 +88,19 @@ class Resolution:
     zoom: int = 17  # points of each finer grid across two cells of the previous one
     levels: int = 7  # number of finer grids (each (zoom - 1)/2 = 8 times finer)
     candidates: int = 3  # local maxima of the coarse grid that are zoomed into
+    jumps: int = 1  # jumps of the coarse grid whose two ends are zoomed into
     rounds: int = 40  # best-response rounds at most (after Newton failed)
     # where best replies start, as fractions of the box: one start finds one equilibrium of a
     # continuous simultaneous stage (the generator keeps them unique); more look for others
     starts: tuple[float, ...] = (0.5,)
-    tie: float = 1e-7  # payoffs within tie*(1 + |u|) are equal (indifference, Nash check)
+    tie: float = 1e-9  # payoffs within tie*(1 + |u|) are equal (indifference, selection)
+    nash: float = 1e-7  # a deviation gaining more than nash*(1 + |u|) breaks a Nash profile found
+    # by best replies (their values are exact only to the grid's resolution at kinks)
 
 
 DEFAULT = Resolution()
 ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
+JUMP_FLOOR = 1e-9  # smaller jumps of a payoff along a grid are not looked into
 FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, starts=(0.5, 0.1, 0.9))
 
 
@@ -332,8 +336,8 @@ class _Solver:
         variables are searched one inside the other (the maximum over a box is the maximum over
         the first variable of the maximum over the rest).
 
-        A coarse grid over the interval; its best local maxima (up to `candidates`) are zoomed
-        into: each level a grid across the two cells around the best point so far,
+        A coarse grid over the interval; its best local maxima (up to `candidates`) and the ends
+        of the cells where it jumps (up to `jumps`) are zoomed into: each level a grid across the two cells around the best point so far,
         `(zoom - 1)/2` times finer, plus the vertex of the parabola through the best grid point
         and its neighbours (exact where the payoff is quadratic; used only where it pays
         more)."""
@@ -371,13 +375,15 @@ class _Solver:
         t = np.linspace(0.0, 1.0, res.coarse)
         x0 = lo[:, None] + t[None] * (hi - lo)[:, None]  # (n, G)
         u0 = _finite(run(x0).payoffs[player])
-        starts = _local_maxima(u0, res.candidates)  # (n, K)
+        starts = _distinct(
+            np.concatenate([_local_maxima(u0, res.candidates), _jumps(u0, res.jumps)], axis=1)
+        )  # (n, K)
         K = starts.shape[1]
         step = np.repeat(((hi - lo) / (res.coarse - 1))[:, None], K, axis=1)  # (n, K)
         x0 = np.repeat(x0[:, None], K, axis=1)
         u0 = np.repeat(u0[:, None], K, axis=1)
         centre = np.take_along_axis(x0, starts[:, :, None], axis=2)[:, :, 0]
-        vertex = _vertex(x0, u0, starts, step)
+        vertex, _ = _vertex(x0, u0, starts, step)
         off = np.linspace(-1, 1, res.zoom)
         mid = res.zoom // 2
         for _ in range(res.levels):
@@ -396,9 +402,13 @@ class _Solver:
             gx = np.take_along_axis(xs, best[:, :, None], axis=2)[:, :, 0]
             gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
             moved = ~keep & (u[:, :, -1] > gu)
-            new_vertex = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step)
+            new_vertex, smooth = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step)
             centre = np.where(moved, vertex, gx)
             vertex = new_vertex
+            # every centre kept and confirmed by the parabola through it and its neighbours
+            # (a smooth interior maximum): finer grids would find nothing more
+            if np.all(keep & smooth & (np.abs(vertex - centre) <= 1e-6 * step)):
+                break
         final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K)
         if every:  # a plateau of the coarse grid (a continuum of best replies): its two ends
             u_best = _finite(run(final).payoffs[player]).max()
@@ -411,7 +421,7 @@ class _Solver:
         ok = u >= best - _tol(best, res)
         # the same optimum reached from two cells is one candidate
         used = np.where(active[:, None], final, other[:, None])
-        ok = ok & ~_duplicates(used, hi - lo)
+        ok = ok & ~_duplicates(used, u, hi - lo, res)
         order = np.argsort(used, axis=1, kind="stable")  # domain order
         out = _Outcome(
             {v: np.take_along_axis(a, order, axis=1) for v, a in out.values.items()},
@@ -469,7 +479,7 @@ class _Solver:
         for p in players:
             reply = self.reply(k, hist, n, fixed, free, p, values)
             gain = reply.payoffs[p] - play.payoffs[p]
-            bad = np.flatnonzero(gain > _tol(play.payoffs[p], self.res))
+            bad = np.flatnonzero(gain > self.res.nash * (1 + np.abs(play.payoffs[p])))
             if bad.size:
                 return (
                     play,
@@ -598,14 +608,54 @@ def _local_maxima(u: np.ndarray, count: int) -> np.ndarray:
     return np.where(valid, order, np.argmax(u, axis=1)[:, None])
 
 
+def _jumps(u: np.ndarray, count: int) -> np.ndarray:
+    """Return, per row of grid values u (n, G), both ends of up to `count` cells where u
+    jumps (a peak can hide just before a drop that the grid steps over: a follower switching,
+    a penalty); (n, 0) where no row has one.
+
+    A jump by J in a cell moves the second differences at its two ends by +J and -J from the
+    trend of their neighbours' (a kink, or a change of curvature, moves them alike or by less
+    than the change): a cell is flagged when the two move in opposite directions, each by more
+    than twice the change of the trend across them and by more than `JUMP_FLOOR`."""
+    n, G = u.shape
+    if G < 7:
+        return np.zeros((n, 0), int)
+    with np.errstate(all="ignore"):
+        second = np.diff(u, n=2, axis=1)  # (n, G - 2): second[:, j] at the point j + 1
+        before, first, after, last = second[:, :-3], second[:, 1:-2], second[:, 2:-1], second[:, 3:]
+        trend = (before + last) / 2
+        up, down = first - trend, after - trend
+        change = np.abs(last - before)
+        floor = 2 * change + JUMP_FLOOR * (1 + np.nanmax(np.abs(u), axis=1, keepdims=True))
+        size = np.minimum(np.abs(up), np.abs(down))
+        size = np.where((up * down < 0) & (size > floor) & np.isfinite(size), size, 0.0)
+    found = min(count, int((size > 0).sum(axis=1).max()))
+    if found == 0:
+        return np.zeros((n, 0), int)
+    pairs = np.argsort(-size, axis=1, kind="stable")[:, :found]
+    valid = np.take_along_axis(size, pairs, axis=1) > 0
+    best = np.argmax(u, axis=1)[:, None]
+    cells = pairs + 2  # pair j (second differences j + 1, j + 2) is the cell of points j + 2, j + 3
+    return np.concatenate([np.where(valid, cells, best), np.where(valid, cells + 1, best)], axis=1)
+
+
+def _distinct(index: np.ndarray) -> np.ndarray:
+    """Return the grid indices (n, K) with each row's repeats dropped (first kept), as many
+    columns as the row with most distinct ones; shorter rows padded with their first."""
+    rows = [list(dict.fromkeys(r)) for r in index.tolist()]
+    width = max(len(r) for r in rows)
+    return np.array([r + [r[0]] * (width - len(r)) for r in rows], dtype=int)
+
+
 def _finite(u: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(u), u, -np.inf)
 
 
 def _vertex(x, u, best, step) -> np.ndarray:
     """Return, per candidate, the vertex of the parabola through the grid point `best` and its
-    two neighbours, moved at most one step; the point itself where a neighbour is missing or
-    clipped, or the parabola is not concave.  x, u: (n, K, G); best and step: (n, K)."""
+    two neighbours, moved at most one step (the point itself where a neighbour is missing or
+    clipped, or the parabola is not concave), and where it is a true vertex.  x, u: (n, K, G);
+    best and step: (n, K)."""
     G = x.shape[2]
     lo, hi = np.maximum(best - 1, 0), np.minimum(best + 1, G - 1)
     xl, xc, xh = (np.take_along_axis(x, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
@@ -620,15 +670,16 @@ def _vertex(x, u, best, step) -> np.ndarray:
             & (curv < 0)
             & np.isfinite(move)
         )
-    return np.where(ok, xc + np.clip(np.nan_to_num(move), -step, step), xc)
+    return np.where(ok, xc + np.clip(np.nan_to_num(move), -step, step), xc), ok
 
 
-def _duplicates(x: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Return a mask (n, K): the candidate x[:, a] repeats an earlier one (within 1e-6 of the
-    interval's width)."""
+def _duplicates(x: np.ndarray, u: np.ndarray, width: np.ndarray, res: Resolution) -> np.ndarray:
+    """Return a mask (n, K): candidate a repeats an earlier one -- within 1e-6 of the interval's
+    width and paying the same (the two sides of a jump are not one candidate)."""
     close = np.abs(x[:, :, None] - x[:, None, :]) <= 1e-6 * (1 + width)[:, None, None]
+    same = np.abs(u[:, :, None] - u[:, None, :]) <= _tol(u, res)[:, :, None]
     earlier = np.tril(np.ones(close.shape[1:], bool), k=-1)  # [a, b] with b < a
-    return np.any(close & earlier, axis=2)
+    return np.any(close & same & earlier, axis=2)
 
 
 def _same(a: Mapping[str, float], b: Mapping[str, float], tol: float = 1e-6) -> bool:
