@@ -459,15 +459,31 @@ class _Solver:
                 continue
             if not every:
                 return play
-            one = _Outcome(
-                {v: a[0] for v, a in play.values.items()},
-                {p: a[0] for p, a in play.payoffs.items()},
-            )
-            if not any(_same(one.values, f.values) for f in found):
-                found.append(one)
+            for alternative in [x, *self.other_replies(k, hist, fixed, free, players, x)]:
+                play, failure = self.nash_check(k, hist, n, fixed, free, players, alternative)
+                one = _Outcome(
+                    {v: a[0] for v, a in play.values.items()},
+                    {p: a[0] for p, a in play.payoffs.items()},
+                )
+                if not failure and not any(_same(one.values, f.values) for f in found):
+                    found.append(one)
         if not found:
             raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failed}")
         return found
+
+    def other_replies(self, k, hist, fixed, free, players, x):
+        """Return the profiles (1, D) where one player switches to another of its best replies
+        to the others' choices in x (one history): a player indifferent between several."""
+        values = {c.var: x[:, j] for j, (c, _) in enumerate(free)}
+        out = []
+        for p in players:
+            for option in self.reply(k, hist, 1, fixed, free, p, values, every=True)[1:]:
+                alt = x.copy()
+                for j, (c, _) in enumerate(free):
+                    if c.player == p:
+                        alt[:, j] = option.values[c.var]
+                out.append(alt)
+        return out
 
     def nash_check(self, k, hist, n, fixed, free, players, x):
         """Return the play at profile x (n, D) and '' if nobody gains by deviating (a global
@@ -549,9 +565,10 @@ class _Solver:
                 break
         return x
 
-    def reply(self, k, hist, n, fixed, free, player, values) -> _Outcome:
+    def reply(self, k, hist, n, fixed, free, player, values, every=False):
         """Return the play after `player`'s best reply over its own variables of the stage (the
-        others' held at `values`)."""
+        others' held at `values`); with every=True, for one history, the list of its best
+        replies that survive the selection rule's first two steps."""
         own = [(c, a) for c, a in free if c.player == player]
         others = {v: a for v, a in values.items() if v not in {c.var for c, _ in own}}
         if all(isinstance(c.domain, Finite) for c, _ in own):
@@ -570,8 +587,8 @@ class _Solver:
             out = self.evaluate(k, hist, n, m, cand)
             u = out.payoffs[player]
             best = u.max(axis=1, keepdims=True)
-            return self.settle(k, n, out, u >= best - _tol(best, self.res), False)
-        return self.maximise(k, hist, n, fixed, own, player, others, False)
+            return self.settle(k, n, out, u >= best - _tol(best, self.res), every)
+        return self.maximise(k, hist, n, fixed, own, player, others, every)
 
     # ------------------------------------------------------------------ the path
     def walk(self, k, hist: dict[str, float], ties: list[str]) -> list[_Outcome]:
@@ -596,11 +613,15 @@ class _Solver:
 
 def _local_maxima(u: np.ndarray, count: int) -> np.ndarray:
     """Return, per history (row), the indices of up to `count` local maxima of the grid values
-    u (n, G), best first; a plateau counts once (its first point).  As many columns as the row
+    u (n, G), best first; a plateau counts by its two ends.  As many columns as the row
     with most maxima has; where a row has fewer, its best index is repeated."""
     u = np.where(np.isfinite(u), u, -np.inf)
     p = np.pad(u, ((0, 0), (1, 1)), constant_values=-np.inf)
-    peak = (u > p[:, :-2]) & (u >= p[:, 2:])
+    left, right = p[:, :-2], p[:, 2:]
+    # a plateau counts by its two ends (a jump up can hide just after its last point)
+    peak = (u >= left) & (u >= right) & ~((u == left) & (u == right))
+    flat = np.all(u == u[:, :1], axis=1)  # a constant row (a choice not made): one candidate
+    peak[flat, 1:] = False
     score = np.where(peak, u, -np.inf)
     peaks = max(1, min(count, int(peak.sum(axis=1).max())))
     order = np.argsort(-score, axis=1, kind="stable")[:, :peaks]

@@ -52,7 +52,10 @@ SLOW_RUN = 5000
 
 # Seeds where gamedsl is wrong (checked by hand; see tests/oracle/regressions/): kept in the run,
 # expected to fail, so a fix in the solver shows up as an unexpected pass.
-KNOWN_FAILURES: dict[tuple[str, int], str] = {}
+KNOWN_FAILURES: dict[tuple[str, int], str] = {
+    ("contest", 84): "solver bug: the leader exploits the follower's tie tolerance and stops "
+    "short of its dropout point (regressions/tullock_leader_deters.game)",
+}
 
 
 def solve_with_gamedsl(game: GeneratedGame, folder: Path) -> tuple[dict | None, str]:
