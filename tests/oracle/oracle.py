@@ -382,7 +382,7 @@ class _Solver:
         step = np.repeat(((hi - lo) / (res.coarse - 1))[:, None], K, axis=1)  # (n, K)
         x0 = np.repeat(x0[:, None], K, axis=1)
         u0 = np.repeat(u0[:, None], K, axis=1)
-        centre = np.take_along_axis(x0, starts[:, :, None], axis=2)[:, :, 0]
+        centre = _pick(x0, starts)
         vertex, _ = _vertex(x0, u0, starts, step)
         off = np.linspace(-1, 1, res.zoom)
         mid = res.zoom // 2
@@ -394,13 +394,13 @@ class _Solver:
             m = xs.shape[2]
             u = _finite(run(xs.reshape(n, K * m)).payoffs[player].reshape(n, K, m))
             best = np.argmax(u[:, :, :-1], axis=2)  # the best grid point
-            gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
+            gu = _pick(u, best)
             # the centre (the grid's middle point) stays unless beaten by more than rounding:
             # once it is the exact vertex, finer grids would only wander in the noise
             keep = u[:, :, mid] >= np.maximum(gu, u[:, :, -1]) - ROUNDING * (1 + np.abs(gu))
             best = np.where(keep, mid, best)
-            gx = np.take_along_axis(xs, best[:, :, None], axis=2)[:, :, 0]
-            gu = np.take_along_axis(u, best[:, :, None], axis=2)[:, :, 0]
+            gx = _pick(xs, best)
+            gu = _pick(u, best)
             moved = ~keep & (u[:, :, -1] > gu)
             new_vertex, smooth = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step)
             centre = np.where(moved, vertex, gx)
@@ -672,6 +672,12 @@ def _finite(u: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(u), u, -np.inf)
 
 
+def _pick(a: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Return a[i, j, index[i, j]] for a (n, K, G) and index (n, K)."""
+    n, K = index.shape
+    return a[np.arange(n)[:, None], np.arange(K)[None, :], index]
+
+
 def _vertex(x, u, best, step) -> np.ndarray:
     """Return, per candidate, the vertex of the parabola through the grid point `best` and its
     two neighbours, moved at most one step (the point itself where a neighbour is missing or
@@ -679,8 +685,8 @@ def _vertex(x, u, best, step) -> np.ndarray:
     best and step: (n, K)."""
     G = x.shape[2]
     lo, hi = np.maximum(best - 1, 0), np.minimum(best + 1, G - 1)
-    xl, xc, xh = (np.take_along_axis(x, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
-    ul, uc, uh = (np.take_along_axis(u, i[..., None], axis=2)[..., 0] for i in (lo, best, hi))
+    xl, xc, xh = (_pick(x, i) for i in (lo, best, hi))
+    ul, uc, uh = (_pick(u, i) for i in (lo, best, hi))
     tol = 1e-9 * (np.abs(step) + np.abs(xc))
     with np.errstate(all="ignore"):
         curv = ul - 2 * uc + uh
