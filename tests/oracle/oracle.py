@@ -7,17 +7,22 @@ bounds may depend on earlier choices), and every player's payoff as a numpy func
 
 - a stage whose choices are all finite: every profile is enumerated, with the later stages played
   at each (one batched call), and the pure Nash profiles kept;
-- one player choosing one or two continuous variables: a coarse grid over the box, then every
-  promising cell (the best local maxima of the grid) zoomed into with finer grids, then, in one
-  dimension, a parabola through the best point and its neighbours (kept only if it pays more);
-- several players with continuous variables: best-response iteration (Gauss-Seidel, each reply by
-  the search above) from the middle of the box, and a final check that nobody gains by deviating.
+- one player choosing a continuous variable: a coarse grid over the interval, then the promising
+  cells (the best local maxima of the grid, the two ends of a plateau, the two ends of a cell
+  where the payoff jumps) zoomed into with finer and finer grids, each with the vertex of the
+  parabola through the best point and its neighbours as one more point (exact where the payoff
+  is quadratic); several variables of one player are searched one inside the other;
+- several players with continuous variables: best replies (each by the search above) iterated
+  from the middle of the box -- Gauss-Seidel rounds, then Newton steps on x = reply(x) -- and the
+  profile found checked: nobody gains by deviating, else the stage has no equilibrium there.
 
 Every stage is solved for a whole batch of histories at once (numpy arrays: one row per history),
 so a leader's grid point costs one row in its follower's batch.  Several equilibria of a stage are
 settled as DESIGN.md says (drop the Pareto-dominated ones, then the nearest leaders' preference,
 then the first in domain order), and `solve` lists all that survive the first two steps along the
-path, so a caller can accept any of them.
+path, so a caller can accept any of them.  Limits: a continuous simultaneous stage yields the one
+equilibrium its best replies reach (the generator keeps those unique); a peak narrower than the
+coarse grid's cell with no jump or plateau next to it can be missed.
 
 Payoff functions take one mapping `v` (param and choice names -> arrays of one shape) and return an
 array of that shape (or a number).  Write them with numpy operations (`np.minimum`, `np.where`).
@@ -82,14 +87,15 @@ class Game:
 @dataclass(frozen=True)
 class Resolution:
     """How fine the grids are.  The defaults locate an optimum to about 1.5e-8 of its interval
-    (before the parabola, which makes a smooth interior optimum exact to rounding)."""
+    (32 cells, then seven grids each 8 times finer), a smooth interior one to rounding (the
+    parabola's vertex)."""
 
-    coarse: int = 33  # points of the first grid over an interval (per dimension)
+    coarse: int = 33  # points of the first grid over an interval
     zoom: int = 17  # points of each finer grid across two cells of the previous one
     levels: int = 7  # number of finer grids (each (zoom - 1)/2 = 8 times finer)
     candidates: int = 3  # local maxima of the coarse grid that are zoomed into
     jumps: int = 1  # jumps of the coarse grid whose two ends are zoomed into
-    rounds: int = 40  # best-response rounds at most (after Newton failed)
+    rounds: int = 40  # Gauss-Seidel rounds at most, where Newton steps did not settle
     # where best replies start, as fractions of the box: one start finds one equilibrium of a
     # continuous simultaneous stage (the generator keeps them unique); more look for others
     starts: tuple[float, ...] = (0.5,)
