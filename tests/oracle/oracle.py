@@ -99,7 +99,7 @@ class Resolution:
     # where best replies start, as fractions of the box: one start finds one equilibrium of a
     # continuous simultaneous stage (the generator keeps them unique); more look for others
     starts: tuple[float, ...] = (0.5,)
-    tie: float = 1e-9  # payoffs within tie*(1 + |u|) are equal (indifference, selection)
+    tie: float = 1e-11  # payoffs within tie*(1 + |u|) are equal (indifference, selection)
     nash: float = 1e-7  # a deviation gaining more than nash*(1 + |u|) breaks a Nash profile found
     # by best replies (their values are exact only to the grid's resolution at kinks)
 
@@ -107,6 +107,7 @@ class Resolution:
 DEFAULT = Resolution()
 ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
 JUMP_FLOOR = 1e-9  # smaller jumps of a payoff along a grid are not looked into
+TRUSTED = 1e4  # a parabola's second difference this many times rounding locates its vertex
 FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, starts=(0.5, 0.1, 0.9))
 
 
@@ -342,11 +343,13 @@ class _Solver:
         variables are searched one inside the other (the maximum over a box is the maximum over
         the first variable of the maximum over the rest).
 
-        A coarse grid over the interval; its best local maxima (up to `candidates`) and the ends
-        of the cells where it jumps (up to `jumps`) are zoomed into: each level a grid across the two cells around the best point so far,
-        `(zoom - 1)/2` times finer, plus the vertex of the parabola through the best grid point
-        and its neighbours (exact where the payoff is quadratic; used only where it pays
-        more)."""
+        A coarse grid over the interval; its best local maxima (up to `candidates`, a plateau
+        by its two ends) and the two ends of the cells where it jumps (up to `jumps`) are
+        zoomed into: each level a grid across the two cells around the best point so far,
+        `(zoom - 1)/2` times finer, plus two refined points from the previous grid -- the
+        vertex of the parabola through its best point and the kink where the lines on its two
+        sides meet -- taken where the grid does not beat them (exact where the payoff is
+        quadratic, or linear on each side of a kink)."""
         res = self.res
         (choice, active), rest = free[0], free[1:]
         lo, hi = (a[:, 0] for a in self.bounds(hist, n, [free[0]]))
@@ -389,33 +392,39 @@ class _Solver:
         x0 = np.repeat(x0[:, None], K, axis=1)
         u0 = np.repeat(u0[:, None], K, axis=1)
         centre = _pick(x0, starts)
-        vertex, _ = _vertex(x0, u0, starts, step)
+        extra = _refined(x0, u0, starts, step)  # (n, K, 2): the parabola's vertex, the kink
         off = np.linspace(-1, 1, res.zoom)
         mid = res.zoom // 2
         for _ in range(res.levels):
             # the new grid spans the two cells around the centre, (zoom - 1)/2 times finer
             xs = clip(centre[:, :, None] + step[:, :, None] * off)
             step = step * 2.0 / (res.zoom - 1)
-            xs = np.concatenate([xs, vertex[:, :, None]], axis=2)  # (n, K, zoom + 1)
+            xs = np.concatenate([xs, np.nan_to_num(extra, nan=0.0)], axis=2)
             m = xs.shape[2]
             u = _finite(run(xs.reshape(n, K * m)).payoffs[player].reshape(n, K, m))
-            best = np.argmax(u[:, :, :-1], axis=2)  # the best grid point
+            best = np.argmax(u[:, :, :-2], axis=2)  # the best grid point
             gu = _pick(u, best)
-            # the centre (the grid's middle point) stays unless beaten by more than rounding:
-            # once it is the exact vertex, finer grids would only wander in the noise
-            keep = u[:, :, mid] >= np.maximum(gu, u[:, :, -1]) - ROUNDING * (1 + np.abs(gu))
+            noise = ROUNDING * (1 + np.abs(gu))
+            # a refined point (a vertex or a kink where the payoff is smooth on each side of
+            # it) is taken unless the grid beats it: its place is better than any grid point's;
+            # else the centre (the grid's middle) stays unless beaten by more than rounding --
+            # finer grids would only wander in the noise
+            eu = np.where(np.isnan(extra), -np.inf, u[:, :, -2:])
+            which = np.argmax(eu, axis=2)
+            take = _pick(eu, which) >= gu - noise
+            keep = ~take & (u[:, :, mid] >= gu - noise)
             best = np.where(keep, mid, best)
-            gx = _pick(xs, best)
-            gu = _pick(u, best)
-            moved = ~keep & (u[:, :, -1] > gu)
-            new_vertex, smooth = _vertex(xs[:, :, :-1], u[:, :, :-1], best, step)
-            centre = np.where(moved, vertex, gx)
-            vertex = new_vertex
-            # every centre kept and confirmed by the parabola through it and its neighbours
-            # (a smooth interior maximum): finer grids would find nothing more
-            if np.all(keep & smooth & (np.abs(vertex - centre) <= 1e-6 * step)):
+            new_centre = np.where(take, _pick(extra, which), _pick(xs, best))
+            settled = np.abs(new_centre - centre) <= 1e-6 * step
+            centre = new_centre
+            extra = _refined(xs[:, :, :-2], u[:, :, :-2], best, step)
+            extra[take] = np.nan  # no grid point's neighbours around a refined point
+            # every candidate settled on a refined point it confirms: finer grids would find
+            # nothing more
+            if np.all(take & settled):
                 break
-        final = clip(np.stack([centre, vertex], axis=2)).reshape(n, 2 * K)
+        last = np.where(np.isnan(extra), centre[:, :, None], extra)  # the last refined points
+        final = clip(np.concatenate([centre[:, :, None], last], axis=2)).reshape(n, 3 * K)
         if every:  # a plateau of the coarse grid (a continuum of best replies): its two ends
             u_best = _finite(run(final).payoffs[player]).max()
             flat = np.flatnonzero(u0[0, 0] >= u_best - _tol(u_best, res))
@@ -438,10 +447,12 @@ class _Solver:
     def best_response_iteration(self, k, hist, n, fixed, free, every):
         """Several players with continuous variables: a profile where every player's variables
         are a best reply to the others'.  Found by iterating best replies from the middle of the
-        box (and, for one history, from `starts`): two Gauss-Seidel rounds, then Newton
-        steps on x = reply(x) (slopes of the replies by finite differences: one step where the
-        replies are affine), Gauss-Seidel rounds (plain, then damped) where that fails; then checked: nobody gains by
-        deviating (a global search), else there is no equilibrium."""
+        box (and, for one history, from `starts`): two Gauss-Seidel rounds then Newton steps on
+        x = reply(x) (slopes of the replies by finite differences: one step where the replies
+        are affine); where that does not settle, Gauss-Seidel rounds (plain, then damped, each
+        finished by Newton steps).  A profile is taken when nobody gains by deviating (a global
+        search) and it is a fixed point of the replies to their resolution; one that only
+        passes the first test is taken when nothing better is found; none: no equilibrium."""
         players = list(dict.fromkeys(c.player for c, _ in free))
         lo, hi = self.bounds(hist, n, free)
         settled = 1e-7 * (hi - lo).max(axis=1) + 1e-12  # the replies' own resolution
@@ -449,15 +460,27 @@ class _Solver:
         failed = ""
         for s in self.res.starts if every else self.res.starts[:1]:
             start = lo + s * (hi - lo)  # (n, D) in the order of `free`
-            x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 2)
-            x = self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
-            play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
-            for damping in (1.0, 0.5):  # if Newton did not settle: plain, then damped rounds
-                if failure:
+
+            def attempts(start=start):
+                x = self.gauss_seidel(k, hist, n, fixed, free, players, start.copy(), settled, 2)
+                yield self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
+                for damping in (1.0, 0.5):
                     x = self.gauss_seidel(
                         k, hist, n, fixed, free, players, start.copy(), settled, damping=damping
                     )
-                    play, failure = self.nash_check(k, hist, n, fixed, free, players, x)
+                    polished = self.newton(k, hist, n, fixed, free, players, x, lo, hi, settled)
+                    yield x if polished is None else polished
+
+            play, failure, rough = None, "no profile tried", None
+            for x in attempts():
+                play, failure, residual = self.nash_check(k, hist, n, fixed, free, players, x)
+                if not failure and np.all(residual <= 10 * settled):
+                    break
+                if not failure and rough is None:
+                    rough = (x, play)
+            else:
+                if rough is not None:  # nobody gains, but the replies did not settle
+                    (x, play), failure = rough, ""
             if failure and not every:
                 raise NoEquilibrium(f"stage {self.game.stages[k].name!r}: {failure}")
             if failure:  # not from this start; perhaps from another
@@ -466,7 +489,7 @@ class _Solver:
             if not every:
                 return play
             for alternative in [x, *self.other_replies(k, hist, fixed, free, players, x)]:
-                play, failure = self.nash_check(k, hist, n, fixed, free, players, alternative)
+                play, failure, _ = self.nash_check(k, hist, n, fixed, free, players, alternative)
                 one = _Outcome(
                     {v: a[0] for v, a in play.values.items()},
                     {p: a[0] for p, a in play.payoffs.items()},
@@ -492,22 +515,28 @@ class _Solver:
         return out
 
     def nash_check(self, k, hist, n, fixed, free, players, x):
-        """Return the play at profile x (n, D) and '' if nobody gains by deviating (a global
-        search over its own variables), else a description of the first gain."""
+        """Return the play at profile x (n, D), '' if nobody gains by deviating (a global search
+        over its own variables) or else a description of the first gain, and the distance from
+        x to the replies (per history)."""
         if x is None:
-            return None, "best replies do not settle"
+            return None, "best replies do not settle", None
         values = {c.var: x[:, j] for j, (c, _) in enumerate(free)}
         play = self.continue_with(k, hist, n, {**fixed, **values})
+        residual = np.zeros(n)
         for p in players:
             reply = self.reply(k, hist, n, fixed, free, p, values)
+            for c, _ in free:
+                if c.player == p:
+                    residual = np.maximum(residual, np.abs(reply.values[c.var] - values[c.var]))
             gain = reply.payoffs[p] - play.payoffs[p]
             bad = np.flatnonzero(gain > self.res.nash * (1 + np.abs(play.payoffs[p])))
             if bad.size:
                 return (
                     play,
                     f"no profile of best replies found (row {bad[0]}: {p} gains {gain[bad[0]]:.3g})",
+                    residual,
                 )
-        return play, ""
+        return play, "", residual
 
     def replies(self, k, hist, n, fixed, free, players, x):
         """Return every player's best reply to the profile x (n, D) (Jacobi: all to x)."""
@@ -684,26 +713,37 @@ def _pick(a: np.ndarray, index: np.ndarray) -> np.ndarray:
     return a[np.arange(n)[:, None], np.arange(K)[None, :], index]
 
 
-def _vertex(x, u, best, step) -> np.ndarray:
-    """Return, per candidate, the vertex of the parabola through the grid point `best` and its
-    two neighbours, moved at most one step (the point itself where a neighbour is missing or
-    clipped, or the parabola is not concave), and where it is a true vertex.  x, u: (n, K, G);
-    best and step: (n, K)."""
+def _refined(x, u, best, step) -> np.ndarray:
+    """Return, per candidate, two refined guesses at the maximum near the grid point `best`
+    (NaN where there is none): the vertex of the parabola through it and its neighbours (exact
+    where the payoff is quadratic) and the kink where the lines through its two neighbours on
+    each side meet (exact where it is linear on each side).  x, u: (n, K, G); best and step:
+    (n, K), the grid's spacing.  Points whose neighbours are missing or clipped give none; a
+    parabola counts only when concave and its second difference `TRUSTED` times above rounding;
+    a kink only when concave and within a step of `best`."""
     G = x.shape[2]
-    lo, hi = np.maximum(best - 1, 0), np.minimum(best + 1, G - 1)
-    xl, xc, xh = (_pick(x, i) for i in (lo, best, hi))
-    ul, uc, uh = (_pick(u, i) for i in (lo, best, hi))
+    near = [_pick(x, np.clip(best + d, 0, G - 1)) for d in (-2, -1, 0, 1, 2)]
+    val = [_pick(u, np.clip(best + d, 0, G - 1)) for d in (-2, -1, 0, 1, 2)]
+    xc, uc = near[2], val[2]
     tol = 1e-9 * (np.abs(step) + np.abs(xc))
+
+    def regular(d):  # the neighbour d steps away exists and is not clipped
+        inside = (best + d >= 0) & (best + d <= G - 1)
+        return inside & (np.abs(near[2 + d] - xc - d * step) <= tol)
+
     with np.errstate(all="ignore"):
-        curv = ul - 2 * uc + uh
-        move = 0.5 * step * (ul - uh) / curv
-        ok = (
-            (np.abs(xc - xl - step) <= tol)
-            & (np.abs(xh - xc - step) <= tol)
-            & (curv < 0)
-            & np.isfinite(move)
-        )
-    return np.where(ok, xc + np.clip(np.nan_to_num(move), -step, step), xc), ok
+        curv = val[1] - 2 * uc + val[3]
+        move = 0.5 * step * (val[1] - val[3]) / curv
+        ok = regular(-1) & regular(1) & (curv < -TRUSTED * ROUNDING * (1 + np.abs(uc)))
+        vertex = np.where(ok & np.isfinite(move), xc + np.clip(move, -step, step), np.nan)
+        left = (val[1] - val[0]) / step  # slope of the line through the two points on the left
+        right = (val[4] - val[3]) / step
+        # the lines u = val[1] + left*(t - near[1]) and u = val[3] + right*(t - near[3]) meet
+        meet = (val[3] - val[1] + left * near[1] - right * near[3]) / (left - right)
+        ok = regular(-2) & regular(-1) & regular(1) & regular(2) & (left > right)
+        ok &= np.isfinite(meet) & (np.abs(meet - xc) <= step)
+        kink = np.where(ok, meet, np.nan)
+    return np.stack([vertex, kink], axis=2)
 
 
 def _duplicates(x: np.ndarray, u: np.ndarray, width: np.ndarray, res: Resolution) -> np.ndarray:
