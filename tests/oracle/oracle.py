@@ -107,7 +107,8 @@ class Resolution:
 DEFAULT = Resolution()
 ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
 JUMP_FLOOR = 1e-9  # smaller jumps of a payoff along a grid are not looked into
-TRUSTED = 1e4  # a parabola's second difference this many times rounding locates its vertex
+TRUSTED = 100  # a parabola's second difference this many times rounding locates its vertex
+WOBBLE = 100  # ... and this many times the fourth difference of the five points around it
 FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, starts=(0.5, 0.1, 0.9))
 
 
@@ -392,7 +393,7 @@ class _Solver:
         x0 = np.repeat(x0[:, None], K, axis=1)
         u0 = np.repeat(u0[:, None], K, axis=1)
         centre = _pick(x0, starts)
-        extra = _refined(x0, u0, starts, step)  # (n, K, 2): the parabola's vertex, the kink
+        extra, spread = _refined(x0, u0, starts, step)  # the parabola's vertex, the kink
         off = np.linspace(-1, 1, res.zoom)
         mid = res.zoom // 2
         for _ in range(res.levels):
@@ -402,29 +403,35 @@ class _Solver:
             xs = np.concatenate([xs, np.nan_to_num(extra, nan=0.0)], axis=2)
             m = xs.shape[2]
             u = _finite(run(xs.reshape(n, K * m)).payoffs[player].reshape(n, K, m))
-            best = np.argmax(u[:, :, :-2], axis=2)  # the best grid point
-            gu = _pick(u, best)
-            noise = ROUNDING * (1 + np.abs(gu))
-            # a refined point (a vertex or a kink where the payoff is smooth on each side of
-            # it) is taken unless the grid beats it: its place is better than any grid point's;
-            # else the centre (the grid's middle) stays unless beaten by more than rounding --
-            # finer grids would only wander in the noise
-            eu = np.where(np.isnan(extra), -np.inf, u[:, :, -2:])
-            which = np.argmax(eu, axis=2)
-            take = _pick(eu, which) >= gu - noise
+            grid = u[:, :, :-2]
+            top = np.argmax(grid, axis=2)  # the best grid point
+            gu = _pick(grid, top)
+            following, here = _refined(xs[:, :, :-2], grid, top, step)
+            # the payoff's noise: rounding, or the later stages' own search, seen in the spread
+            # of the five points around the best ones where the payoff is smooth -- the finest
+            # such sight so far (at a fine scale the payoff's own curvature hardly shows there)
+            spread = np.where(here > 0, here, spread)
+            noise = np.maximum(ROUNDING * (1 + np.abs(gu)), 4 * spread)
+            # the parabola's vertex (trusted only where the payoff is smooth) is taken unless
+            # the grid beats it by more than the noise; the kink where it beats the grid by
+            # more; else the centre (the grid's middle) stays unless so beaten -- finer grids
+            # would only wander in the noise
+            vertex_ok = ~np.isnan(extra[:, :, 0]) & (u[:, :, -2] >= gu - noise)
+            kink_ok = ~np.isnan(extra[:, :, 1]) & (u[:, :, -1] > gu + noise)
+            take = vertex_ok | kink_ok
             keep = ~take & (u[:, :, mid] >= gu - noise)
-            best = np.where(keep, mid, best)
-            new_centre = np.where(take, _pick(extra, which), _pick(xs, best))
+            new_centre = np.where(
+                take,
+                np.where(vertex_ok, extra[:, :, 0], extra[:, :, 1]),
+                _pick(xs, np.where(keep, mid, top)),
+            )
             settled = np.abs(new_centre - centre) <= 1e-6 * step
-            centre = new_centre
-            extra = _refined(xs[:, :, :-2], u[:, :, :-2], best, step)
-            extra[take] = np.nan  # no grid point's neighbours around a refined point
+            centre, extra = new_centre, following
             # every candidate settled on a refined point it confirms: finer grids would find
             # nothing more
             if np.all(take & settled):
                 break
-        last = np.where(np.isnan(extra), centre[:, :, None], extra)  # the last refined points
-        final = clip(np.concatenate([centre[:, :, None], last], axis=2)).reshape(n, 3 * K)
+        final = centre
         if every:  # a plateau of the coarse grid (a continuum of best replies): its two ends
             u_best = _finite(run(final).payoffs[player]).max()
             flat = np.flatnonzero(u0[0, 0] >= u_best - _tol(u_best, res))
@@ -713,14 +720,17 @@ def _pick(a: np.ndarray, index: np.ndarray) -> np.ndarray:
     return a[np.arange(n)[:, None], np.arange(K)[None, :], index]
 
 
-def _refined(x, u, best, step) -> np.ndarray:
+def _refined(x, u, best, step) -> tuple[np.ndarray, np.ndarray]:
     """Return, per candidate, two refined guesses at the maximum near the grid point `best`
-    (NaN where there is none): the vertex of the parabola through it and its neighbours (exact
+    (n, K, 2; NaN where there is none), and the noise of the payoff seen there where it is
+    smooth (a quarter of the fourth difference of the five points, zero for a cubic; zero where
+    the parabola is not trusted -- a kink or a jump is not noise): the vertex of the parabola through it and its neighbours (exact
     where the payoff is quadratic) and the kink where the lines through its two neighbours on
     each side meet (exact where it is linear on each side).  x, u: (n, K, G); best and step:
     (n, K), the grid's spacing.  Points whose neighbours are missing or clipped give none; a
-    parabola counts only when concave and its second difference `TRUSTED` times above rounding;
-    a kink only when concave and within a step of `best`."""
+    parabola counts only when concave and its second difference `TRUSTED` times above rounding
+    and `WOBBLE` times above the fourth difference; a kink only when concave and within a step
+    of `best`."""
     G = x.shape[2]
     near = [_pick(x, np.clip(best + d, 0, G - 1)) for d in (-2, -1, 0, 1, 2)]
     val = [_pick(u, np.clip(best + d, 0, G - 1)) for d in (-2, -1, 0, 1, 2)]
@@ -734,7 +744,14 @@ def _refined(x, u, best, step) -> np.ndarray:
     with np.errstate(all="ignore"):
         curv = val[1] - 2 * uc + val[3]
         move = 0.5 * step * (val[1] - val[3]) / curv
-        ok = regular(-1) & regular(1) & (curv < -TRUSTED * ROUNDING * (1 + np.abs(uc)))
+        # the parabola is trusted where its curvature stands far above rounding and above the
+        # fourth difference of the five points (zero for a cubic: noise from the later stages'
+        # own search, or a kink, shows there)
+        wobble = np.abs(val[0] - 4 * val[1] + 6 * uc - 4 * val[3] + val[4])
+        five = regular(-2) & regular(-1) & regular(1) & regular(2)
+        wobble = np.where(five, wobble, 0.0)
+        floor = np.maximum(TRUSTED * ROUNDING * (1 + np.abs(uc)), WOBBLE * wobble)
+        ok = five & (curv < -floor)
         vertex = np.where(ok & np.isfinite(move), xc + np.clip(move, -step, step), np.nan)
         left = (val[1] - val[0]) / step  # slope of the line through the two points on the left
         right = (val[4] - val[3]) / step
@@ -743,7 +760,8 @@ def _refined(x, u, best, step) -> np.ndarray:
         ok = regular(-2) & regular(-1) & regular(1) & regular(2) & (left > right)
         ok &= np.isfinite(meet) & (np.abs(meet - xc) <= step)
         kink = np.where(ok, meet, np.nan)
-    return np.stack([vertex, kink], axis=2)
+    noise = np.where(np.isnan(vertex), 0.0, np.nan_to_num(wobble / 4))  # smooth points only
+    return np.stack([vertex, kink], axis=2), noise
 
 
 def _duplicates(x: np.ndarray, u: np.ndarray, width: np.ndarray, res: Resolution) -> np.ndarray:
