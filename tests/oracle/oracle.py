@@ -396,6 +396,7 @@ class _Solver:
         extra, spread = _refined(x0, u0, starts, step)  # the parabola's vertex, the kink
         off = np.linspace(-1, 1, res.zoom)
         mid = res.zoom // 2
+        done = np.zeros((n, K), bool)
         for _ in range(res.levels):
             # the new grid spans the two cells around the centre, (zoom - 1)/2 times finer
             xs = clip(centre[:, :, None] + step[:, :, None] * off)
@@ -425,11 +426,12 @@ class _Solver:
                 np.where(vertex_ok, extra[:, :, 0], extra[:, :, 1]),
                 _pick(xs, np.where(keep, mid, top)),
             )
-            settled = np.abs(new_centre - centre) <= 1e-6 * step
+            # a candidate settled on a refined point it confirms stays there: finer grids
+            # would find nothing more (and rows of a batch do not depend on each other)
+            new_centre = np.where(done, centre, new_centre)
+            done |= take & (np.abs(new_centre - centre) <= 1e-6 * step)
             centre, extra = new_centre, following
-            # every candidate settled on a refined point it confirms: finer grids would find
-            # nothing more
-            if np.all(take & settled):
+            if np.all(done):
                 break
         final = centre
         if every:  # a plateau of the coarse grid (a continuum of best replies): its two ends
