@@ -109,6 +109,7 @@ ROUNDING = 1e-14  # payoffs this close (relative) differ by rounding only
 JUMP_FLOOR = 1e-9  # smaller jumps of a payoff along a grid are not looked into
 TRUSTED = 100  # a parabola's second difference this many times rounding locates its vertex
 WOBBLE = 100  # ... and this many times the fourth difference of the five points around it
+NOISE = 10  # payoffs closer than this many times the spread seen where smooth are alike
 FINE = Resolution(coarse=129, zoom=33, levels=8, candidates=5, starts=(0.5, 0.1, 0.9))
 
 
@@ -412,7 +413,7 @@ class _Solver:
             # of the five points around the best ones where the payoff is smooth -- the finest
             # such sight so far (at a fine scale the payoff's own curvature hardly shows there)
             spread = np.where(here > 0, here, spread)
-            noise = np.maximum(ROUNDING * (1 + np.abs(gu)), 4 * spread)
+            noise = np.maximum(ROUNDING * (1 + np.abs(gu)), NOISE * spread)
             # the parabola's vertex (trusted only where the payoff is smooth) is taken unless
             # the grid beats it by more than the noise; the kink where it beats the grid by
             # more; else the centre (the grid's middle) stays unless so beaten -- finer grids

@@ -44,14 +44,17 @@ from tests.oracle.generate import GeneratedGame, games, generate, schedule
 
 X_TOL = 1e-3  # choices, relative to 1 + |value|
 U_TOL = 1e-5  # payoffs, relative to 1 + |value|
+LEAD_TOL = 1e-6  # the payoffs of the first players with a continuous choice (see `leaders`)
 GAIN_TOL = 2e-6  # a deviation's gain, relative to 1 + |payoff|
 EVAL_TOL = 1e-9  # gamedsl's payoffs against the payoff functions at its own path
 
 DEFAULT_RUN = 300
 SLOW_RUN = 5000
 
-# Seeds where gamedsl is wrong (checked by hand; see tests/oracle/regressions/): kept in the run,
-# expected to fail, so a fix in the solver shows up as an unexpected pass.
+# Seeds where gamedsl is wrong (checked by hand; each kind has a spec in regressions/ with a
+# strict xfail in test_regressions.py): kept in the run, expected to fail.  Not strict here:
+# gamedsl's answer on some of them depends on whether a symbolic step finishes within its time
+# budget (so on the machine's load), and both answers seen were wrong, but a third may not be.
 TULLOCK_TIE = (
     "solver bug: the leader exploits the follower's tie tolerance and stops short of its "
     "dropout point (regressions/tullock_leader_deters.game)"
@@ -89,6 +92,17 @@ def payoffs_at(game: oracle.Game, path: dict) -> dict[str, float]:
         return {p: float(np.asarray(f(env), float).reshape(-1)[0]) for p, f in game.payoffs.items()}
 
 
+def leaders(game: oracle.Game) -> set[str]:
+    """Return the players of the first stage with a continuous choice: their payoff is the
+    value of their own search, which an error in where it is reached changes only to second
+    order, so it is compared at `LEAD_TOL`."""
+    for stage in game.stages:
+        movers = {c.player for c in stage.choices if isinstance(c.domain, oracle.Interval)}
+        if movers:
+            return movers
+    return set()
+
+
 def disagreement(game: GeneratedGame, answer: dict | None, reason: str, found) -> str:
     """Return '' when gamedsl's answer agrees with the oracle's result `found`, else what
     differs."""
@@ -106,9 +120,14 @@ def disagreement(game: GeneratedGame, answer: dict | None, reason: str, found) -
     for p, u in answer["payoffs"].items():
         if not _close(u, own[p], EVAL_TOL):
             return f"payoff of {p}: gamedsl {u}, the payoff function at its path {own[p]}"
+    first = leaders(game.oracle)
+
+    def same_payoff(p: str, u: float) -> bool:
+        return _close(answer["payoffs"][p], u, LEAD_TOL if p in first else U_TOL)
+
     for eq in found.equilibria:
         if all(_close(path[v], x, X_TOL) for v, x in eq.path.items()) and all(
-            _close(answer["payoffs"][p], u, U_TOL) for p, u in eq.payoffs.items()
+            same_payoff(p, u) for p, u in eq.payoffs.items()
         ):
             return ""
     gain, where = oracle.deviation_gain(game.oracle, path)
@@ -121,8 +140,7 @@ def disagreement(game: GeneratedGame, answer: dict | None, reason: str, found) -
     if not found.ties:
         pinned = list(best.payoffs)
     same_outcome = any(
-        all(_close(answer["payoffs"][p], eq.payoffs[p], U_TOL) for p in pinned)
-        for eq in found.equilibria
+        all(same_payoff(p, eq.payoffs[p]) for p in pinned) for eq in found.equilibria
     )
     scale = 1 + max(abs(u) for u in answer["payoffs"].values())
     if same_outcome and gain <= GAIN_TOL * scale:
@@ -150,7 +168,7 @@ def _cases(count: int) -> list:
     for cls, seed in schedule(count):
         marks = []
         if (cls, seed) in KNOWN_FAILURES:
-            marks = [pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[cls, seed])]
+            marks = [pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES[cls, seed])]
         out.append(pytest.param(cls, seed, id=f"{cls}-{seed}", marks=marks))
     return out
 
