@@ -129,12 +129,15 @@ def test_openness_regulation_f6(tmp_path):
 
 @slow
 def test_ai_supply_chain_f1(tmp_path):
-    # price policy: negative at low costs, positive from c + k ~ .895 on (cells near it aside)
+    # price policy: negative at low costs, positive from c + k ~ .895 on (cells near it aside),
+    # except in the free fine-tuning corner (w = 0 binds, k just below N = .714): negative there
     t = table_of("ai_supply_chain_f1", tmp_path)
     ck = t["c"] + t["k"]
     fine_tuning = t["regime"] == "interior"
+    free = t["regime"] == "w>=0 binds"
     assert (t["value"][fine_tuning & (ck < 0.87)] < 0).all()
-    assert (t["value"][ck > 0.92] > 0).all()
+    assert (t["value"][~free & (ck > 0.92)] > 0).all()
+    assert (t["value"][free] < 0).all()
     assert t["value"][(t["c"] == 0) & (t["k"] == 0)][0] == pytest.approx(-0.0247, abs=1e-4)
 
 
